@@ -243,3 +243,13 @@ def load_all_layers(data_dir: str | Path = DEFAULT_DATA_DIR) -> dict[str, gpd.Ge
     if problems:
         raise LayerValidationError(problems)
     return layers
+
+
+#: The project's copy of the plan text (see data/geo/README.md for its source).
+PLAN_TEXT_PATH = Path(__file__).resolve().parent.parent / "data" / "plan" / \
+    "songnan_14th_five_year_plan.txt"
+
+
+def read_plan_text(path: str | Path = PLAN_TEXT_PATH) -> str:
+    """The plan's full text (UTF-8) from the project's own copy."""
+    return Path(path).read_text(encoding="utf-8")
