@@ -157,13 +157,15 @@ def validate_layer_file(path: str | Path, schema: dict, geometry_types: list[str
             problems.append(Problem(fname, label, "properties", "has no properties object."))
             props = {}
         for err in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
-            field = ".".join(str(p) for p in err.path) or (
-                err.params.get("property") if err.validator == "required" else None)
+            field, msg = ".".join(str(p) for p in err.path) or None, err.message
             if err.validator == "required":
                 field = err.message.split("'")[1]
                 msg = "is missing; every feature of this layer needs it."
-            else:
-                msg = err.message
+            elif err.validator == "additionalProperties":
+                extra = sorted(set(props) - set(schema.get("properties", {})))
+                field = ", ".join(extra)
+                msg = (f"{err.message}. Remove the field(s) or add them to the layer's schema "
+                       "(tools/write_schemas.py).")
             problems.append(Problem(fname, label, field, msg))
         if fid is not None:
             if fid in seen:

@@ -296,7 +296,7 @@ def main(reference: Path):
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["transfer4"], "科创产业（总部型）", 500),
         ("p_hudong_auto", "沪东汽车地块", "Hudong Auto parcel", (121.4838, 31.3468, 121.4872, 31.3492),
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["cj_transfer"], "科创产业（总部型）", 500),
-        ("p_dongya", "东亚地块", "Dongya parcel", (121.4625, 31.3530, 121.4665, 31.3558),
+        ("p_dongya", "东亚地块", "Dongya parcel", (121.4700, 31.3560, 121.4740, 31.3590),
          "收储", Q["done13_transfer_prep"], "出让", "2025", Q["transfer4"], None, 800),
         ("p_yuanyang", "远洋地块", "Yuanyang parcel", (121.4800, 31.3565, 121.4840, 31.3590),
          "收储", Q["done13_transfer_prep"], "出让", "2025", Q["transfer4"], None, 800),
@@ -304,7 +304,7 @@ def main(reference: Path):
          "研究/先行先试", Q["pilot"], "先行先试研究", "2025", Q["pilot"], "吴淞创新城转型（科创产业）", 600),
         ("p_wusong_gas", "申能吴淞煤气厂地块", "Shenergy Wusong Gas Works site", (121.4860, 31.3590, 121.4915, 31.3640),
          "研究/先行先试", Q["pilot"], "先行先试研究", "2025", Q["pilot"], "吴淞创新城转型", 600),
-        ("p_ferroalloy", "中节能铁合金厂地块", "CECEP Ferroalloy Works site", (121.4615, 31.3565, 121.4670, 31.3592),
+        ("p_ferroalloy", "中节能铁合金厂地块", "CECEP Ferroalloy Works site", (121.4605, 31.3540, 121.4665, 31.3575),
          "研究/先行先试", Q["big_dev"], None, None, Q["big_dev"], "吴淞创新城转型", 700),
         ("p_songshen_aquatic", "淞申水产地块", "Songshen Aquatic parcel", (121.4955, 31.3600, 121.4985, 31.3630),
          "研究/先行先试", "规划未说明该地块现状；状态为估计，待核实", "开发建设", "2025", Q["yixian_build"], None, 700),
@@ -314,7 +314,7 @@ def main(reference: Path):
          "规划调整/编制", Q["zhongcheng_yunfeng"], "规划调整", "2025", Q["zhongcheng_yunfeng"], "科技研发、文化创意", 400),
         ("p_qiaofu", "侨福芳草地", "Parkview Green (Qiaofu)", (121.4880, 31.3352, 121.4900, 31.3380),
          "在建", f"表5：{Q['qiaofu_t5']}", "配套设施建设", "2025", Q["qiaofu_shanggang"], "高端办公、商业服务", 500),
-        ("p_shanggang_jifa", "上港集发地块（配套）", "SIPG Jifa parcel (amenities)", (121.5010, 31.3580, 121.5040, 31.3605),
+        ("p_shanggang_jifa", "上港集发地块（配套）", "SIPG Jifa parcel (amenities)", (121.4990, 31.3578, 121.5013, 31.3602),
          "在建", "“十三五”：持续推进侨福、上港地块配套设施建设", "配套设施建设", "2025", Q["qiaofu_shanggang"], "配套设施", 700),
     ]
     pfeats = []
@@ -462,10 +462,12 @@ def main(reference: Path):
     for i, (name, g) in enumerate(zip(names, order), start=1):
         if g.geom_type == "MultiPolygon":
             g = max(g.geoms, key=lambda p: p.area)
+        g_wgs = shapely.set_precision(wgs([g])[0], 1e-6)   # as stored, so area_m2 matches the file
+        g = metric([g_wgs]).iloc[0]
         pop = int(round(g.area / 1e6 * density, -1))
         total += pop
         verified = False
-        rfeats.append(feature(wgs([g])[0], id=f"juwei_{i:02d}", name=name,
+        rfeats.append(feature(g_wgs, id=f"juwei_{i:02d}", name=name,
                               name_en=f"Neighbourhood {i:02d}" + (" (name unverified)" if "待核" in name else f" ({name})"),
                               population=pop, population_estimated=True,
                               population_method=f"估计：绘制的居住街坊面积 × 假定毛密度 {density} 人/平方公里；非统计数据",

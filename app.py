@@ -1,0 +1,60 @@
+"""淞南镇产业布局规划工具 — Streamlit entry point: navigation and the shared sidebar.
+
+Run with ``streamlit run app.py``. Every page reads what the sidebar set from
+``st.session_state`` (``lang``, ``basemap``) and the layers through :func:`load_layers`,
+cached once per process.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from songnan_geo.assets import ensure_static_assets
+from songnan_geo.i18n import t
+from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
+from songnan_geo.mapping import BASEMAPS
+from songnan_geo.summary import layer_summary, summary_labels
+
+st.set_page_config(page_title="淞南镇产业布局规划工具", page_icon="🗺️", layout="wide")
+
+
+@st.cache_resource(show_spinner=False)
+def _static_assets():
+    return ensure_static_assets()
+
+
+@st.cache_resource(show_spinner=False)
+def load_layers():
+    """All layers of data/geo, validated (EPSG:4326). Raises LayerValidationError."""
+    return load_all_layers(), read_manifest()
+
+
+_static_assets()
+
+with st.sidebar:
+    lang = st.radio(t("language"), ["zh", "en"], horizontal=True, key="lang",
+                    format_func=lambda v: "中文" if v == "zh" else "English")
+    st.selectbox(t("basemap", lang), list(BASEMAPS), key="basemap",
+                 format_func=lambda k: t(f"basemap_{k}", lang), help=t("basemap_hint", lang))
+
+try:
+    layers, manifest = load_layers()
+except LayerValidationError as exc:
+    st.error(t("data_error", lang))
+    st.code(str(exc), language=None)
+    st.stop()
+
+# Pages read these (and "lang", "basemap") from the session; no page imports another.
+st.session_state["layers"], st.session_state["manifest"] = layers, manifest
+
+with st.sidebar:
+    st.subheader(t("summary", lang))
+    summary = layer_summary(layers, manifest, lang)
+    st.dataframe(summary.drop(columns="layer").rename(columns=summary_labels(lang)),
+                 hide_index=True, width="stretch")
+    st.caption(t("estimated_banner", lang))
+
+pages = [
+    st.Page("pages/overview.py", title=t("overview", lang), icon="🗺️", default=True, url_path="overview"),
+    st.Page("pages/catalogue.py", title=t("catalogue", lang), icon="📚", url_path="catalogue"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,22 @@
+"""总览地图 — every layer of the plan on one map, with the parcels' status table."""
+import streamlit as st
+from streamlit_folium import st_folium
+
+from songnan_geo.i18n import field_label, t
+from songnan_geo.mapping import build_map
+
+lang = st.session_state.get("lang", "zh")
+layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+
+st.title(t("app_title", lang))
+st.info(t("estimated_banner", lang), icon="ℹ️")
+
+fmap = build_map(layers, manifest, lang=lang, basemap=st.session_state.get("basemap", "blank"))
+# returned_objects=[]: panning or zooming does not rerun the script.
+st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f"overview_{lang}")
+
+st.subheader(t("parcels_table", lang))
+cols = ["name" if lang == "zh" else "name_en", "status", "plan_target", "plan_deadline", "zone_id",
+        "area_m2", "accuracy_m", "estimated"]
+table = layers["parcels"][cols].rename(columns={c: field_label(c, lang) for c in cols})
+st.dataframe(table, hide_index=True, width="stretch")
