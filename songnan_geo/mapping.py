@@ -1,0 +1,633 @@
+"""Folium map of the town's layers: styled, escaped, and fully offline.
+
+:func:`build_map` turns the layers (GeoDataFrames in EPSG:4326, longitude/latitude in
+degrees) and the manifest (``data/geo/manifest.json``) into a :class:`folium.Map`:
+
+* one :class:`folium.FeatureGroup` per layer, in manifest order, named by its title in
+  the chosen language and switched on/off with a :class:`folium.LayerControl`;
+* colours, line weights and dashes from the manifest ``style`` / ``style_by`` /
+  ``palette`` / ``weights``; points as circle markers (no icon markers, which would need
+  CSS that is not served);
+* a tooltip (the feature's name) and a popup (every property, labelled in the language,
+  with an "estimated" badge) per feature;
+* a legend control and a metric scale bar.
+
+Safety: every text from data or manifest is HTML-escaped here with :func:`html.escape`
+before it reaches the page. Folium's ``GeoJsonPopup``/``GeoJsonTooltip`` insert property
+values into ``innerHTML`` as they are (no escaping, no un-escaping), so each feature
+carries its pre-escaped popup and tooltip HTML in the hidden properties ``_popup`` and
+``_tooltip``; the GeoJSON itself is embedded with Jinja's ``tojson``, which escapes
+``<``, ``>``, ``&`` and ``'`` so no value can close the ``<script>`` element.
+
+Offline: the page references only Leaflet's JS and CSS, at ``asset_base_url`` (served
+by the app, see :mod:`songnan_geo.assets`). Tile URLs appear only when an online
+basemap is chosen; without tiles the vector layers still draw on a grey background.
+
+This module never imports streamlit.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import json
+import math
+import re
+from collections.abc import Mapping
+
+import branca.colormap
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.elements import JSCSSMixin
+from folium.template import Template
+from pyproj import CRS
+
+from songnan_geo import i18n
+from songnan_geo.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL_PREFIX
+from songnan_geo.crs import STORAGE_CRS, to_storage_crs
+
+#: Map centre used when no layer has features: the middle of Songnan (lat, lon; degrees).
+TOWN_CENTRE = (31.352, 121.490)
+
+#: Background colour of the map where no tile covers it (always, for the blank basemap).
+BACKGROUND = "#eeeeee"
+
+#: Basemaps offered to the user. ``tiles`` is a Leaflet URL template, or None for no
+#: tile layer at all. "blank" is the default and the offline fallback.
+BASEMAPS: dict[str, dict] = {
+    "blank": {
+        "title": {"zh": "空白底图（离线可用）", "en": "Blank (works offline)"},
+        "tiles": None,
+    },
+    "osm": {
+        "title": {"zh": "OpenStreetMap 地图", "en": "OpenStreetMap"},
+        "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                "contributors",
+        "subdomains": "abc",
+        "max_zoom": 19,
+    },
+    "cartodb_positron": {
+        "title": {"zh": "CARTO 浅色底图", "en": "CARTO Positron (light)"},
+        "tiles": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+                'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        "subdomains": "abcd",
+        "max_zoom": 20,
+    },
+}
+
+# Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
+POPUP_PROPERTY = "_popup"
+TOOLTIP_PROPERTY = "_tooltip"
+
+_POINT_TYPES = {"Point", "MultiPoint"}
+_LINE_TYPES = {"LineString", "MultiLineString"}
+_POLYGON_TYPES = {"Polygon", "MultiPolygon"}
+_DEFAULT_COLOR = "#3388ff"
+_COLOR_RE = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{4}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20})$")
+_DASH_RE = re.compile(r"^\d+(\.\d+)?([ ,]+\d+(\.\d+)?)*$")
+# What streamlit_folium loads for a branca ColorMap (it inserts these CDN URLs itself).
+_COLORMAP_JS = ("https://d3js.org/d3.v4.min.js",
+                "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
+
+
+# --------------------------------------------------------------------------- helpers
+
+def basemap_title(basemap: str, lang: str = "zh") -> str:
+    """Title of a :data:`BASEMAPS` entry in ``lang`` (for a basemap selector)."""
+    return _basemap(basemap)["title"]["en" if lang == "en" else "zh"]
+
+
+def _basemap(basemap: str) -> dict:
+    if basemap not in BASEMAPS:
+        raise ValueError(
+            f"basemap '{basemap}' is unknown. Valid basemaps: {', '.join(BASEMAPS)} "
+            "('blank' works without internet)."
+        )
+    return BASEMAPS[basemap]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in i18n.LANGS:
+        raise ValueError(f"lang '{lang}' is not supported. Use one of: {', '.join(i18n.LANGS)}.")
+
+
+def _color(value, layer: str, where: str) -> str:
+    """Return ``value`` if it is a plain CSS colour (hex or name), else raise."""
+    if not isinstance(value, str) or not _COLOR_RE.match(value):
+        raise ValueError(
+            f"manifest layer '{layer}': {where} is {value!r}, not a CSS colour such as "
+            "'#1f78b4'. Fix it in tools/write_schemas.py and rerun it to rewrite "
+            "data/geo/manifest.json."
+        )
+    return value
+
+
+def _number(value, layer: str, where: str) -> float:
+    """Return ``value`` if it is a finite non-negative number, else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value >= 0):
+        raise ValueError(
+            f"manifest layer '{layer}': {where} is {value!r}, not a non-negative number. "
+            "Fix it in tools/write_schemas.py and rerun it to rewrite data/geo/manifest.json."
+        )
+    return value
+
+
+def _dash(value, layer: str) -> str:
+    """Return ``value`` if it is an SVG dash pattern such as ``"6 4"``, else raise."""
+    if not isinstance(value, str) or not _DASH_RE.match(value):
+        raise ValueError(
+            f"manifest layer '{layer}': style.dash is {value!r}, not a dash pattern of pixel "
+            "lengths such as '6 4'. Fix it in tools/write_schemas.py and rerun it."
+        )
+    return value
+
+
+def _geom_kind(geom_type: str) -> str:
+    if geom_type in _POINT_TYPES:
+        return "point"
+    if geom_type in _LINE_TYPES:
+        return "line"
+    return "area"
+
+
+def _layer_kind(info: dict) -> str:
+    """Swatch kind of a layer for the legend: 'point', 'line' or 'area'."""
+    types = set(info.get("geometry_types") or [])
+    if types and types <= _POINT_TYPES:
+        return "point"
+    if types & _LINE_TYPES:
+        return "line"
+    return "area"
+
+
+def _plain(value):
+    """Convert numpy/pandas scalars to plain Python values; missing values to None."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (_dt.date, _dt.datetime)):  # includes pandas.Timestamp
+        return value.isoformat()
+    return value
+
+
+def _format_value(value, lang: str) -> str:
+    """Human text of a property value (not yet escaped)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return i18n.t("yes" if value else "no", lang)
+    if isinstance(value, float):
+        return format(value, ".10g")
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _esc(text) -> str:
+    """HTML-escape ``text`` for element content and quoted attributes (also backticks)."""
+    return html.escape(str(text), quote=True).replace("`", "&#96;")
+
+
+def feature_name(properties: Mapping, lang: str = "zh") -> str:
+    """Display name of a feature in ``lang`` (``name_en`` for English when present)."""
+    if lang == "en" and properties.get("name_en"):
+        return str(properties["name_en"])
+    for key in ("name", "name_en", "id"):
+        if properties.get(key) not in (None, ""):
+            return str(properties[key])
+    return ""
+
+
+def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh") -> str:
+    """Escaped HTML of a feature's popup: name, 'estimated' badge, table of properties.
+
+    Every text (name, labels, values, title) is escaped with :func:`html.escape`, so
+    the result can be assigned to ``innerHTML`` and shows data as literal text.
+    Properties whose name starts with ``_`` are internal and left out.
+    """
+    name = _esc(feature_name(properties, lang))
+    badge = ""
+    if properties.get("estimated") is True:
+        badge = f' <span class="sn-badge">{_esc(i18n.t("estimated_badge", lang))}</span>'
+    rows = "".join(
+        f"<tr><th>{_esc(i18n.field_label(k, lang))}</th><td>{_esc(_format_value(v, lang))}</td></tr>"
+        for k, v in properties.items() if not str(k).startswith("_")
+    )
+    sub = f'<div class="sn-popup-layer">{_esc(layer_title)}</div>' if layer_title else ""
+    return (f'<div class="sn-popup"><div class="sn-popup-name">{name}{badge}</div>{sub}'
+            f'<table class="sn-props">{rows}</table></div>')
+
+
+def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = "?") -> dict:
+    """Leaflet path options of one feature from its manifest layer entry.
+
+    Parameters
+    ----------
+    info : dict
+        The layer's manifest entry (``style``, optional ``style_by``, ``palette``,
+        ``weights``).
+    properties : Mapping
+        The feature's properties; ``properties[info["style_by"]]`` picks the palette
+        colour (and, for roads, the weight in ``weights``).
+    geom_type : str
+        GeoJSON geometry type of the feature.
+    layer : str
+        Layer name, used in error messages.
+
+    Returns
+    -------
+    dict
+        Leaflet options: ``color``, ``weight`` (screen pixels), ``opacity``, ``fill``,
+        ``fillColor``, ``fillOpacity``, ``dashArray`` (pixels) and, for points,
+        ``radius`` (screen pixels). The palette colour fills polygons and points and
+        strokes lines; where the style fixes ``fill_color``, it strokes instead.
+    """
+    style = info.get("style") or {}
+    kind = _geom_kind(geom_type)
+    base = _color(style.get("color", _DEFAULT_COLOR), layer, "style.color")
+    fixed_fill = style.get("fill_color")
+    if fixed_fill is not None:
+        _color(fixed_fill, layer, "style.fill_color")
+    picked = None
+    weight = _number(style.get("weight", 1.5 if kind == "point" else 2), layer, "style.weight")
+    key = info.get("style_by")
+    if key:
+        value = properties.get(key)
+        palette = info.get("palette") or {}
+        if value in palette:
+            picked = _color(palette[value], layer, f"palette[{value!r}]")
+        weights = info.get("weights") or {}
+        if value in weights:
+            weight = _number(weights[value], layer, f"weights[{value!r}]")
+    out = {"color": base, "weight": weight, "opacity": 1.0}
+    if kind == "line":
+        out.update(color=picked or base, fill=False)
+    else:
+        fill_opacity = _number(style.get("fill_opacity", 0.2), layer, "style.fill_opacity")
+        if kind == "point":
+            stroke = picked or base
+            fill = fixed_fill or picked or base
+        elif fixed_fill:
+            stroke, fill = picked or base, fixed_fill
+        else:
+            stroke, fill = base, picked or base
+        out.update(color=stroke, fill=fill_opacity > 0, fillColor=fill, fillOpacity=fill_opacity)
+        if kind == "point":
+            out["radius"] = _number(style.get("radius", 6), layer, "style.radius")
+    if style.get("dash"):
+        out["dashArray"] = _dash(style["dash"], layer)
+    return out
+
+
+# --------------------------------------------------------------------------- elements
+
+class _PageStyle(MacroElement):
+    """CSS for the map background, the legend and the popups (in the page header)."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>
+            #{{ this._parent.get_name() }} { background: {{ this.background }}; }
+            /* metric scale only: hide Leaflet's second (imperial) scale line */
+            #{{ this._parent.get_name() }} .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }
+            .sn-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
+                box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
+                max-height: 60vh; overflow-y: auto; max-width: 260px; }
+            .sn-legend-title { font-weight: bold; margin-bottom: 3px; }
+            .sn-legend-layer { margin-top: 4px; }
+            .sn-legend-layer-title { font-weight: 600; }
+            .sn-legend-item { display: flex; align-items: center; gap: 5px; margin-left: 4px; }
+            .sn-sw { display: inline-block; flex: none; width: 14px; height: 10px; box-sizing: border-box; }
+            .sn-sw-area { border: 1.5px solid; }
+            .sn-sw-line { height: 0; }
+            .sn-sw-point { width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid; }
+            .sn-popup { font-size: 12px; max-height: 320px; overflow-y: auto; }
+            .sn-popup-name { font-weight: bold; font-size: 13px; }
+            .sn-popup-layer { color: #666; margin-bottom: 4px; }
+            .sn-props th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; color: #444;
+                white-space: nowrap; font-weight: 600; }
+            .sn-props td { vertical-align: top; padding: 1px 0; word-break: break-word; }
+            .sn-badge { display: inline-block; background: #fff3cd; color: #7a5b00; border: 1px solid #e0c36a;
+                border-radius: 3px; padding: 0 4px; font-size: 11px; font-weight: normal; }
+        </style>
+        {% endmacro %}
+    """)
+
+    def __init__(self, background: str = BACKGROUND):
+        super().__init__()
+        self._name = "PageStyle"
+        self.background = background
+
+
+class Legend(MacroElement):
+    """Legend as a Leaflet control (plain JS, no jQuery).
+
+    ``sections`` is a list of ``(layer_name, feature_group, escaped_html)``; each
+    section is shown only while its feature group is on the map, so the legend follows
+    the layer control.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var legend = L.control({position: {{ this.position|tojson }}});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "sn-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            legend.addTo(map);
+            var groups = {
+                {%- for name, group, _ in this.sections %}
+                {{ name|tojson }}: {{ group.get_name() }},
+                {%- endfor %}
+            };
+            function sync() {
+                var any = false;
+                legend.getContainer().querySelectorAll("[data-layer]").forEach(function (el) {
+                    var g = groups[el.getAttribute("data-layer")];
+                    var on = !!g && map.hasLayer(g);
+                    el.style.display = on ? "" : "none";
+                    any = any || on;
+                });
+                legend.getContainer().style.display = any ? "" : "none";
+            }
+            map.on("overlayadd overlayremove", sync);
+            sync();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str, sections: list, position: str = "bottomright"):
+        super().__init__()
+        self._name = "Legend"
+        self.sections = sections
+        self.position = position
+        body = "".join(section for _, _, section in sections)
+        self.html = f'<div class="sn-legend-title">{_esc(title)}</div>{body}'
+
+
+def _swatch(kind: str, st: dict) -> str:
+    """Escaped HTML of a legend swatch drawn with the feature style ``st``."""
+    stroke = _esc(st["color"])
+    border = "dashed" if st.get("dashArray") else "solid"
+    if kind == "line":
+        w = max(1.0, min(float(st.get("weight", 2)), 6.0))
+        return (f'<span class="sn-sw sn-sw-line" style="border-top-color:{stroke};'
+                f'border-top-width:{w:g}px;border-top-style:{border}"></span>')
+    fill = _esc(st["fillColor"]) if st.get("fill") else "transparent"
+    cls = "sn-sw-point" if kind == "point" else "sn-sw-area"
+    return (f'<span class="sn-sw {cls}" style="border-color:{stroke};border-style:{border};'
+            f'background:{fill}"></span>')
+
+
+def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bool) -> str:
+    kind = _layer_kind(info)
+    geom = {"point": "Point", "line": "LineString", "area": "Polygon"}[kind]
+    key, palette = info.get("style_by"), info.get("palette") or {}
+    items = []
+    if key and palette:
+        for value in palette:
+            st = feature_style(info, {key: value}, geom, name)
+            label = id_names.get(value, value) if key == "id" else value
+            items.append((label, st))
+    else:
+        items.append(("", feature_style(info, {}, geom, name)))
+    rows = [(_swatch(kind, st), label) for label, st in items]
+    if len(rows) == 1 and not rows[0][1]:
+        # A single style: the swatch sits next to the layer title.
+        body = (f'<div class="sn-legend-item">{rows[0][0]}'
+                f'<span class="sn-legend-layer-title">{_esc(title)}</span></div>')
+    else:
+        body = f'<div class="sn-legend-layer-title">{_esc(title)}</div>' + "".join(
+            f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
+            for sw, label in rows)
+    hidden = "" if shown else ' style="display:none"'
+    return (f'<div class="sn-legend-layer" data-layer="{_esc(name)}"{hidden}>'
+            f"{body}</div>")
+
+
+# --------------------------------------------------------------------------- building
+
+def _prepare(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    """Return ``gdf`` in EPSG:4326, reprojecting if needed (a missing CRS is an error)."""
+    arg = f"layers['{name}']"
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"{arg} is a {type(gdf).__name__}; pass a geopandas.GeoDataFrame "
+                        "(e.g. from songnan_geo.io.load_layer).")
+    if gdf.crs is not None and CRS.from_user_input(gdf.crs).equals(STORAGE_CRS):
+        return gdf
+    return to_storage_crs(gdf, arg)  # raises, naming arg, when the CRS is missing
+
+
+def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str,
+                        lang: str) -> tuple[dict, dict, bool]:
+    """GeoJSON for folium with only id/layer and the escaped HTML as properties.
+
+    Returns ``(collection, styles by feature id, has_points)``.
+    """
+    geom_col = gdf.geometry.name
+    cols = [c for c in gdf.columns if c != geom_col]
+    ids = gdf["id"].tolist() if "id" in gdf.columns else []
+    use_ids = (len(ids) == len(gdf) and all(isinstance(v, str) and v for v in ids)
+               and len(set(ids)) == len(ids))
+    features, styles, has_points = [], {}, False
+    rows = gdf[cols].itertuples(index=False, name=None)
+    for i, (geom, row) in enumerate(zip(gdf.geometry, rows)):
+        if geom is None or geom.is_empty:
+            continue
+        props = {c: _plain(v) for c, v in zip(cols, row)}
+        fid = ids[i] if use_ids else str(i)
+        gtype = geom.geom_type
+        has_points = has_points or gtype in _POINT_TYPES
+        styles[fid] = feature_style(info, props, gtype, name)
+        features.append({
+            "type": "Feature",
+            "id": fid,
+            "geometry": geom.__geo_interface__,
+            "properties": {
+                "id": props.get("id", fid),
+                "layer": name,
+                TOOLTIP_PROPERTY: _esc(feature_name(props, lang)),
+                POPUP_PROPERTY: popup_html(props, title, lang),
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}, styles, has_points
+
+
+def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "zh",
+              basemap: str = "blank", visible: set[str] | None = None,
+              asset_base_url: str = LEAFLET_URL_PREFIX) -> folium.Map:
+    """Build the interactive map of the town's layers.
+
+    Parameters
+    ----------
+    layers : dict of str to geopandas.GeoDataFrame
+        Layer name (a key of ``manifest["layers"]``) → its features. Expected in
+        EPSG:4326 (longitude/latitude, degrees); another CRS is reprojected, a missing
+        CRS is an error. Layers are drawn in manifest order (bottom first); manifest
+        layers missing from ``layers`` are left out.
+    manifest : dict
+        The parsed ``data/geo/manifest.json`` (see :func:`songnan_geo.io.read_manifest`).
+    lang : {"zh", "en"}, default "zh"
+        Language of layer titles, popups, tooltips and legend.
+    basemap : str, default "blank"
+        A key of :data:`BASEMAPS`. "blank" draws no tiles (offline-safe); the online
+        basemaps degrade to the grey background when tiles cannot be fetched.
+    visible : set of str, optional
+        Layers switched on when the map opens; the others are in the layer control but
+        off. Default: all given layers.
+    asset_base_url : str, default ``/app/static/vendor/leaflet/``
+        URL prefix under which ``leaflet.js`` and ``leaflet.css`` are served (see
+        :func:`songnan_geo.assets.ensure_static_assets`); e.g. a ``file://`` URL for a
+        standalone HTML file.
+
+    Returns
+    -------
+    folium.Map
+        Whose ``default_js``/``default_css`` reference only Leaflet at
+        ``asset_base_url``. Pass it to ``streamlit_folium.st_folium`` or save it.
+        Line weights and marker radii are in screen pixels; the scale bar shows metres.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``lang``, ``basemap`` or layer name (the message lists the valid
+        ones) or a style colour in the manifest that is not a CSS colour.
+    """
+    _check_lang(lang)
+    base = _basemap(basemap)
+    if not isinstance(manifest, Mapping) or not isinstance(manifest.get("layers"), Mapping):
+        raise ValueError("manifest has no 'layers' mapping. Pass the parsed "
+                         "data/geo/manifest.json, e.g. songnan_geo.io.read_manifest().")
+    infos = manifest["layers"]
+    unknown = [n for n in layers if n not in infos]
+    if unknown:
+        raise ValueError(f"layers has unknown layer name(s) {', '.join(map(repr, unknown))}. "
+                         f"Valid names (from the manifest): {', '.join(infos)}.")
+    if visible is None:
+        visible = set(layers)
+    else:
+        bad = sorted(set(visible) - set(infos))
+        if bad:
+            raise ValueError(f"visible has unknown layer name(s) {', '.join(map(repr, bad))}. "
+                             f"Valid names: {', '.join(infos)}.")
+    if not asset_base_url.endswith("/"):
+        asset_base_url += "/"
+
+    prepared = {name: _prepare(gdf, name) for name, gdf in layers.items()}
+
+    m = folium.Map(location=TOWN_CENTRE, zoom_start=14, tiles=None, control_scale=True,
+                   maxZoom=base.get("max_zoom", 20))
+    # Instance attributes: never mutate folium's class-level CDN lists.
+    m.default_js = [("leaflet", asset_base_url + LEAFLET_JS)]
+    m.default_css = [("leaflet_css", asset_base_url + LEAFLET_CSS)]
+    if base["tiles"]:
+        folium.TileLayer(tiles=base["tiles"], attr=base["attr"], name=basemap, control=False,
+                         max_zoom=base.get("max_zoom", 19), subdomains=base.get("subdomains", "abc"),
+                         ).add_to(m)
+    _PageStyle().add_to(m)
+
+    sections = []
+    for name, info in infos.items():
+        if name not in prepared:
+            continue
+        gdf = prepared[name]
+        title = i18n.layer_title(info, lang)
+        shown = name in visible
+        group = folium.FeatureGroup(name=_esc(title), show=shown)
+        data, styles, has_points = _feature_collection(name, gdf, info, title, lang)
+        if data["features"]:
+            radius = (info.get("style") or {}).get("radius", 6)
+            gj = folium.GeoJson(
+                data,
+                style_function=lambda f, _s=styles: _s[f["id"]],
+                marker=folium.CircleMarker(radius=radius) if has_points else None,
+                control=False,
+            )
+            folium.GeoJsonTooltip(fields=[TOOLTIP_PROPERTY], labels=False, localize=False,
+                                  sticky=True, class_name="sn-tooltip").add_to(gj)
+            folium.GeoJsonPopup(fields=[POPUP_PROPERTY], labels=False, localize=False,
+                                class_name="sn-popup-wrap", max_width=380).add_to(gj)
+            gj.add_to(group)
+        group.add_to(m)
+        id_names = {}
+        if info.get("style_by") == "id" and "id" in gdf.columns:
+            records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
+            id_names = {str(r["id"]): feature_name({k: _plain(v) for k, v in r.items()}, lang)
+                        for r in records}
+        sections.append((name, group, _legend_section(name, info, title, id_names, shown)))
+
+    folium.LayerControl(collapsed=False).add_to(m)
+    Legend(i18n.t("legend", lang), sections).add_to(m)
+
+    bounds = _bounds(prepared)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding=(10, 10))
+    return m
+
+
+def _bounds(prepared: dict[str, gpd.GeoDataFrame]):
+    """[[south, west], [north, east]] of the boundary layer, else of all layers."""
+    def finite(b):
+        return all(math.isfinite(v) for v in b)
+
+    order = [prepared["boundary"]] if "boundary" in prepared else []
+    order.append(None)
+    for gdf in order:
+        frames = [gdf] if gdf is not None else list(prepared.values())
+        boxes = [f.total_bounds for f in frames if len(f) and finite(f.total_bounds)]
+        if boxes:
+            w = min(b[0] for b in boxes)
+            s = min(b[1] for b in boxes)
+            e = max(b[2] for b in boxes)
+            n = max(b[3] for b in boxes)
+            return [[float(s), float(w)], [float(n), float(e)]]
+    return None
+
+
+def asset_urls(m: folium.Map) -> list[str]:
+    """Every JS/CSS URL the map and its children make a browser load.
+
+    Walks the element tree as ``streamlit_folium.st_folium`` does (``default_js`` and
+    ``default_css`` of every ``JSCSSMixin``; a branca ColorMap makes st_folium add d3
+    from a CDN, so those URLs are reported too) and also reports explicit
+    ``JavascriptLink``/``CssLink`` elements, including those in the figure header.
+
+    Returns
+    -------
+    list of str
+        Unique URLs in first-seen order.
+    """
+    urls: list[str] = []
+
+    def walk(el):
+        if isinstance(el, branca.colormap.ColorMap):
+            urls.extend(_COLORMAP_JS)
+        if isinstance(el, JSCSSMixin):
+            urls.extend(url for _, url in getattr(el, "default_js", []))
+            urls.extend(url for _, url in getattr(el, "default_css", []))
+        if isinstance(el, (JavascriptLink, CssLink)):
+            urls.append(el.url)
+        for child in getattr(el, "_children", {}).values():
+            walk(child)
+
+    walk(m)
+    root = m.get_root()
+    if root is not m:
+        for part in ("header", "html", "script"):
+            el = getattr(root, part, None)
+            if isinstance(el, Element):
+                walk(el)
+    return list(dict.fromkeys(urls))
