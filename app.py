@@ -11,7 +11,7 @@ import streamlit as st
 from songnan_geo.assets import ensure_static_assets
 from songnan_geo.i18n import t
 from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.mapping import BASEMAPS
+from songnan_geo.mapping import BASEMAPS, basemap_title
 from songnan_geo.summary import layer_summary, summary_labels
 
 st.set_page_config(page_title="淞南镇产业布局规划工具", page_icon="🗺️", layout="wide")
@@ -34,7 +34,7 @@ with st.sidebar:
     lang = st.radio(t("language"), ["zh", "en"], horizontal=True, key="lang",
                     format_func=lambda v: "中文" if v == "zh" else "English")
     st.selectbox(t("basemap", lang), list(BASEMAPS), key="basemap",
-                 format_func=lambda k: t(f"basemap_{k}", lang), help=t("basemap_hint", lang))
+                 format_func=lambda k: basemap_title(k, lang), help=t("basemap_hint", lang))
 
 try:
     layers, manifest = load_layers()

@@ -79,9 +79,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "material and are not official data; plan figures are quoted from the 14th Five-Year Plan text. "
         "Each feature's source and positional accuracy are in its popup and in the data catalogue.",
     ),
-    "basemap_blank": ("空白底图（离线）", "Blank (offline)"),
-    "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
-    "basemap_cartodb_positron": ("CartoDB 浅色", "CartoDB Positron"),
     "basemap_hint": ("在线底图需要互联网；无法访问时矢量图层照常显示。",
                      "Online basemaps need the internet; vector layers draw even when tiles cannot load."),
     "summary": ("图层统计", "Layer summary"),
