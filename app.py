@@ -14,7 +14,7 @@ from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.mapping import BASEMAPS, basemap_title
 from songnan_geo.summary import layer_summary, summary_labels
 
-st.set_page_config(page_title="淞南镇产业布局规划工具", page_icon="🗺️", layout="wide")
+st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")  # no page_icon: an icon name makes the browser fetch it from a font CDN
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,12 +49,15 @@ st.session_state["layers"], st.session_state["manifest"] = layers, manifest
 with st.sidebar:
     st.subheader(t("summary", lang))
     summary = layer_summary(layers, manifest, lang)
-    st.dataframe(summary.drop(columns="layer").rename(columns=summary_labels(lang)),
-                 hide_index=True, width="stretch")
+    size = summary["area_km2"].map("{:.2f} km²".format).where(
+        summary["area_km2"].notna(), summary["length_km"].map("{:.1f} km".format).where(
+            summary["length_km"].notna(), ""))
+    shown = summary[["title", "features", "estimated"]].assign(size=size)
+    st.dataframe(shown.rename(columns=summary_labels(lang)), hide_index=True, width="stretch")
     st.caption(t("estimated_banner", lang))
 
 pages = [
-    st.Page("pages/overview.py", title=t("overview", lang), icon="🗺️", default=True, url_path="overview"),
-    st.Page("pages/catalogue.py", title=t("catalogue", lang), icon="📚", url_path="catalogue"),
+    st.Page("pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
+    st.Page("pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
 ]
 st.navigation(pages).run()

@@ -18,5 +18,7 @@ st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f
 st.subheader(t("parcels_table", lang))
 cols = ["name" if lang == "zh" else "name_en", "status", "plan_target", "plan_deadline", "zone_id",
         "area_m2", "accuracy_m", "estimated"]
-table = layers["parcels"][cols].rename(columns={c: field_label(c, lang) for c in cols})
+zone_names = dict(zip(layers["zones"]["id"], layers["zones"]["name" if lang == "zh" else "name_en"]))
+table = layers["parcels"][cols].assign(zone_id=lambda d: d["zone_id"].map(zone_names))
+table = table.rename(columns={c: field_label(c, lang) for c in cols})
 st.dataframe(table, hide_index=True, width="stretch")

@@ -300,7 +300,7 @@ class _PageStyle(MacroElement):
             #{{ this._parent.get_name() }} .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }
             .sn-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
                 box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
-                max-height: 60vh; overflow-y: auto; max-width: 260px; }
+                max-height: 40vh; overflow-y: auto; max-width: 260px; }
             .sn-legend-title { font-weight: bold; margin-bottom: 3px; }
             .sn-legend-layer { margin-top: 4px; }
             .sn-legend-layer-title { font-weight: 600; }

@@ -56,4 +56,4 @@ def summary_labels(lang: str = "zh") -> dict[str, str]:
     """Column headers of :func:`layer_summary` in ``lang``, for display."""
     return {"title": t("layers", lang), "features": t("features", lang),
             "estimated": t("estimated_count", lang), "area_km2": t("area_km2", lang),
-            "length_km": t("length_km", lang)}
+            "length_km": t("length_km", lang), "size": t("size", lang)}
