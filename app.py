@@ -53,7 +53,12 @@ with st.sidebar:
         summary["area_km2"].notna(), summary["length_km"].map("{:.1f} km".format).where(
             summary["length_km"].notna(), ""))
     shown = summary[["title", "features", "estimated"]].assign(size=size)
-    st.dataframe(shown.rename(columns=summary_labels(lang)), hide_index=True, width="stretch")
+    labels = summary_labels(lang)
+    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch",
+                 column_config={labels["title"]: st.column_config.TextColumn(width=92),
+                                labels["features"]: st.column_config.NumberColumn(width=36),
+                                labels["estimated"]: st.column_config.NumberColumn(width=36),
+                                labels["size"]: st.column_config.TextColumn(width=76)})
     st.caption(t("estimated_banner", lang))
 
 pages = [
