@@ -6,11 +6,13 @@ cached once per process.
 """
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from songnan_geo.assets import ensure_static_assets
 from songnan_geo.i18n import t
-from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
+from songnan_geo.io import DEFAULT_DATA_DIR, LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.mapping import BASEMAPS, basemap_title
 from songnan_geo.summary import layer_summary, summary_labels
 
@@ -23,9 +25,9 @@ def _static_assets():
 
 
 @st.cache_resource(show_spinner=False)
-def load_layers():
-    """All layers of data/geo, validated (EPSG:4326). Raises LayerValidationError."""
-    return load_all_layers(), read_manifest()
+def load_layers(data_dir: str):
+    """All layers of ``data_dir``, validated (EPSG:4326). Raises LayerValidationError."""
+    return load_all_layers(data_dir), read_manifest(data_dir)
 
 
 _static_assets()
@@ -37,7 +39,7 @@ with st.sidebar:
                  format_func=lambda k: basemap_title(k, lang), help=t("basemap_hint", lang))
 
 try:
-    layers, manifest = load_layers()
+    layers, manifest = load_layers(os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR)))
 except LayerValidationError as exc:
     st.error(t("data_error", lang))
     st.code(str(exc), language=None)
@@ -62,7 +64,7 @@ with st.sidebar:
     st.caption(t("estimated_banner", lang))
 
 pages = [
-    st.Page("pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
-    st.Page("pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
+    st.Page("app_pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
+    st.Page("app_pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
 ]
 st.navigation(pages).run()

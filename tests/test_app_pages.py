@@ -221,15 +221,10 @@ def test_validation_problems_at_package_level(broken_data_dir, breakage):
 
 @pytest.fixture
 def app_on_broken_data(broken_data_dir, monkeypatch):
-    """Point the app's loader at ``broken_data_dir``.
+    """Point the app at ``broken_data_dir`` through its SONGNAN_DATA_DIR setting.
 
-    app.py calls ``load_all_layers()`` with the package default folder and offers no
-    setting for another one, so the loader is patched where app.py imports it from (it
-    does ``from songnan_geo.io import load_all_layers`` on every run). SONGNAN_DATA_DIR is
-    set too, for an app that reads it. The cached layers are dropped before and after.
+    The cached layers are dropped before and after.
     """
-    original = sio.load_all_layers
-    monkeypatch.setattr(sio, "load_all_layers", lambda *a, **k: original(broken_data_dir))
     monkeypatch.setenv("SONGNAN_DATA_DIR", str(broken_data_dir))
     st.cache_resource.clear()
     yield broken_data_dir

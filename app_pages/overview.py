@@ -20,5 +20,5 @@ cols = ["name" if lang == "zh" else "name_en", "status", "plan_target", "plan_de
         "area_m2", "accuracy_m", "estimated"]
 zone_names = dict(zip(layers["zones"]["id"], layers["zones"]["name" if lang == "zh" else "name_en"]))
 table = layers["parcels"][cols].assign(zone_id=lambda d: d["zone_id"].map(zone_names))
-table = table.rename(columns={c: field_label(c, lang) for c in cols})
+table = table.fillna("—").rename(columns={c: field_label(c, lang) for c in cols})
 st.dataframe(table, hide_index=True, width="stretch")
