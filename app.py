@@ -35,8 +35,12 @@ _static_assets()
 with st.sidebar:
     lang = st.radio(t("language"), ["zh", "en"], horizontal=True, key="lang",
                     format_func=lambda v: "中文" if v == "zh" else "English")
-    st.selectbox(t("basemap", lang), list(BASEMAPS), key="basemap",
-                 format_func=lambda k: basemap_title(k, lang), help=t("basemap_hint", lang))
+    # One widget per language (its option labels change with it); the choice itself is kept
+    # in st.session_state["basemap"] across the switch.
+    names = list(BASEMAPS)
+    st.session_state["basemap"] = st.selectbox(
+        t("basemap", lang), names, index=names.index(st.session_state.get("basemap", "blank")),
+        key=f"basemap_{lang}", format_func=lambda k: basemap_title(k, lang), help=t("basemap_hint", lang))
 
 try:
     layers, manifest = load_layers(os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR)))

@@ -18,7 +18,7 @@ c1, c2 = st.columns(2)
 c1.metric(t("features", lang), len(gdf))
 c2.metric(t("estimated_count", lang), int(gdf["estimated"].sum()))
 if not info.get("inside_boundary", True):
-    st.caption(f"{t('inside_reason', lang)}: {info.get('inside_reason', '')}")
+    st.caption(f"{t('inside_reason', lang)}: {info['inside_reason'][lang]}")
 st.markdown(f"**{t('layer_source', lang)}**")
 for src in sorted(set(gdf["source"])):
     st.caption(src)

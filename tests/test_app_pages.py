@@ -16,11 +16,13 @@ from streamlit.testing.v1 import AppTest
 
 import songnan_geo.io as sio
 from songnan_geo.i18n import layer_title, t
+from songnan_geo.mapping import BASEMAPS as _BASEMAPS
 
 from conftest import APP_PATH, DATA_DIR, app_page_paths, feature_counts, read_manifest
 
 PAGES = app_page_paths()
 MANIFEST = read_manifest()
+BASEMAPS_KEYS = list(_BASEMAPS)
 COUNTS = feature_counts()
 LAYERS = list(MANIFEST["layers"])
 
@@ -105,16 +107,27 @@ def test_language_switch_to_english(at):
     assert df["Layers"].tolist() == [MANIFEST["layers"][n]["title"]["en"] for n in LAYERS]
     assert at.main.subheader[0].value == "Key parcels"
     assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
-    # The basemap choice is labelled in English too.
-    assert at.selectbox(key="basemap").label == "Basemap"
+    # The basemap choice is labelled in English too, options included.
+    from songnan_geo.mapping import basemap_title
+    box = at.selectbox(key="basemap_en")
+    assert box.label == "Basemap" and box.options == [basemap_title(k, "en") for k in BASEMAPS_KEYS]
+
+
+def test_basemap_choice_survives_the_language_switch(at):
+    at.selectbox(key="basemap_zh").set_value("osm")
+    _run(at)
+    at.radio(key="lang").set_value("en")
+    _run(at)
+    assert at.session_state["basemap"] == "osm"
+    assert at.selectbox(key="basemap_en").value == "osm"
 
 
 def test_every_basemap_choice_renders(at):
     from songnan_geo.mapping import BASEMAPS
 
-    assert len(at.selectbox(key="basemap").options) == len(BASEMAPS)
+    assert len(at.selectbox(key="basemap_zh").options) == len(BASEMAPS)
     for key in BASEMAPS:
-        at.selectbox(key="basemap").set_value(key)
+        at.selectbox(key="basemap_zh").set_value(key)
         _run(at)
         _assert_sidebar_present(at, "zh")
         assert _titles(at) == [t("app_title", "zh")]

@@ -44,7 +44,8 @@ def test_features_lie_inside_the_town(L, town_m, name):
 def test_layers_that_extend_beyond_the_town_say_why():
     for name, info in MANIFEST["layers"].items():
         if not info.get("inside_boundary", True):
-            assert len(info.get("inside_reason", "")) > 10, name
+            reason = info.get("inside_reason", {})
+            assert len(reason.get("zh", "")) > 8 and len(reason.get("en", "")) > 10, name
 
 
 def test_boundary_lies_in_baoshan_and_follows_the_yangpu_border_and_yunzaobang(L, town_m):
