@@ -79,6 +79,9 @@ BASEMAPS: dict[str, dict] = {
     },
 }
 
+# Common fields shown at the end of a popup, after the feature's own facts.
+_PROVENANCE_FIELDS = {"id", "source", "accuracy_m", "estimated", "note"}
+
 # Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
 POPUP_PROPERTY = "_popup"
 TOOLTIP_PROPERTY = "_tooltip"
@@ -217,9 +220,12 @@ def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh") -> 
     badge = ""
     if properties.get("estimated") is True:
         badge = f' <span class="sn-badge">{_esc(i18n.t("estimated_badge", lang))}</span>'
+    # The planning facts first; where the feature comes from (and how sure it is) last.
+    shown = [k for k in properties if not str(k).startswith("_")]
+    shown.sort(key=lambda k: k in _PROVENANCE_FIELDS)
     rows = "".join(
-        f"<tr><th>{_esc(i18n.field_label(k, lang))}</th><td>{_esc(_format_value(v, lang))}</td></tr>"
-        for k, v in properties.items() if not str(k).startswith("_")
+        f"<tr><th>{_esc(i18n.field_label(k, lang))}</th>"
+        f"<td>{_esc(_format_value(properties[k], lang))}</td></tr>" for k in shown
     )
     sub = f'<div class="sn-popup-layer">{_esc(layer_title)}</div>' if layer_title else ""
     return (f'<div class="sn-popup"><div class="sn-popup-name">{name}{badge}</div>{sub}'

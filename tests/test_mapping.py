@@ -575,3 +575,12 @@ def test_browser_vector_layers_draw_when_tiles_are_unreachable(browser, leaflet_
         assert all("ERR_FAILED" in e or "Failed to load resource" in e for e in p.errors)
     finally:
         p.page.close()
+
+
+def test_popup_puts_planning_facts_before_provenance():
+    from songnan_geo.mapping import popup_html
+    props = {"id": "p1", "name": "地块", "name_en": "Parcel", "source": "src", "accuracy_m": 500,
+             "estimated": True, "status": "收储", "plan_target": "出让"}
+    html_text = popup_html(props, "重点地块", "zh")
+    order = [html_text.index(f"<th>{label}</th>") for label in ("名称", "状态", "规划目标", "编号", "来源", "位置精度（米）")]
+    assert order == sorted(order)
