@@ -133,12 +133,24 @@ def validate_layer_file(path: str | Path, schema: dict, geometry_types: list[str
     except json.JSONDecodeError as exc:
         return [Problem(fname, None, None, f"is not valid JSON (line {exc.lineno}, column "
                         f"{exc.colno}: {exc.msg}). Fix the syntax or re-export it.")], None
+    return validate_feature_collection(doc, fname, schema, geometry_types), doc
+
+
+def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: list[str]
+                                ) -> list[Problem]:
+    """Check a parsed GeoJSON document (in memory) against a layer's rules; list every problem.
+
+    The rules of :func:`validate_layer_file` after parsing: a FeatureCollection, a WGS84
+    CRS, unique ``id`` values, the geometry type, geometry validity, coordinates inside
+    the Shanghai region, and the properties against ``schema``. ``fname`` names the
+    document in the messages.
+    """
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         return [Problem(fname, None, "type", "is not a GeoJSON FeatureCollection. Export "
-                        "the layer as a FeatureCollection.")], None
+                        "the layer as a FeatureCollection.")]
     features = doc.get("features")
     if not isinstance(features, list):
-        return [Problem(fname, None, "features", "has no 'features' list.")], None
+        return [Problem(fname, None, "features", "has no 'features' list.")]
 
     problems: list[Problem] = []
     crs_problem = _crs_problem(doc, fname)
@@ -202,7 +214,7 @@ def validate_layer_file(path: str | Path, schema: dict, geometry_types: list[str
             problems.append(Problem(fname, label, "geometry", "has coordinates outside the "
                                     "Shanghai region (lon 120.8–122.2, lat 30.6–31.9): are "
                                     "they projected metres or lat/lon swapped?"))
-    return problems, doc
+    return problems
 
 
 def load_layer(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> gpd.GeoDataFrame:
