@@ -89,6 +89,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "layer_source": ("来源与方法", "Source and method"),
     "inside_reason": ("范围说明", "Extent"),
     "data_error": ("数据文件校验未通过，地图未加载：", "A data file failed validation; the map was not loaded:"),
+    # China basemaps (songnan_geo.mapping) and the data manager (app_pages/data_manager.py)
+    "basemap_no_key_suffix": ("（未配置密钥）", " (no key configured)"),
+    "basemap_no_key": ("天地图需要密钥：请在服务器上设置环境变量 SONGNAN_TIANDITU_KEY，或在 "
+                       "~/.config/songnan_geo/config.toml 的 [tianditu] 下写 key = \"…\"，然后重启应用。"
+                       "现仅显示矢量图层。",
+                       "Tianditu needs a key: set SONGNAN_TIANDITU_KEY on the server, or key = \"…\" "
+                       "under [tianditu] in ~/.config/songnan_geo/config.toml, then restart the app. "
+                       "Only the vector layers are drawn."),
 }
 
 

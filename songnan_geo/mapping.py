@@ -46,7 +46,9 @@ from pyproj import CRS
 
 from songnan_geo import i18n
 from songnan_geo.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL_PREFIX
+from songnan_geo.chinacoords import convert_gdf
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs
+from songnan_geo.tilekeys import KEY_LOOKUP
 
 #: Map centre used when no layer has features: the middle of Songnan (lat, lon; degrees).
 TOWN_CENTRE = (31.352, 121.490)
@@ -77,6 +79,55 @@ BASEMAPS: dict[str, dict] = {
         "subdomains": "abcd",
         "max_zoom": 20,
     },
+    # Gaode/Amap tiles are drawn in GCJ-02 ("datum"): build_map moves the overlays onto
+    # them when drawing (the stored data stay WGS84).
+    "gaode_vector": {
+        "title": {"zh": "高德矢量地图（GCJ-02）", "en": "Gaode/Amap streets (GCJ-02)"},
+        "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
+                 "&style=8&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德地图 AutoNavi",
+        "subdomains": "1234",
+        "max_zoom": 18,
+        "datum": "gcj02",
+    },
+    "gaode_satellite": {
+        "title": {"zh": "高德卫星影像（GCJ-02）", "en": "Gaode/Amap satellite (GCJ-02)"},
+        "tiles": "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
+        "labels": "https://webst0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}",
+        "attr": "&copy; 高德地图 AutoNavi",
+        "subdomains": "1234",
+        "max_zoom": 18,
+        "datum": "gcj02",
+    },
+    # Tianditu is CGCS2000 (within centimetres of WGS84: no shift). Its tile URLs need a
+    # key from the deployment's configuration ("key"; see songnan_geo.tilekeys), put in
+    # place of {tk}; without one the basemap draws no tiles and says why.
+    "tianditu_vector": {
+        "title": {"zh": "天地图矢量", "en": "Tianditu streets"},
+        "tiles": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                 "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+        "labels": "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                  "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                  "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+        "attr": "&copy; 天地图 国家地理信息公共服务平台",
+        "subdomains": "01234567",
+        "max_zoom": 18,
+        "key": "tianditu",
+    },
+    "tianditu_satellite": {
+        "title": {"zh": "天地图影像", "en": "Tianditu imagery"},
+        "tiles": "https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                 "&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+        "labels": "https://t{s}.tianditu.gov.cn/cia_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                  "&VERSION=1.0.0&LAYER=cia&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                  "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
+        "attr": "&copy; 天地图 国家地理信息公共服务平台",
+        "subdomains": "01234567",
+        "max_zoom": 18,
+        "key": "tianditu",
+    },
 }
 
 # Common fields shown at the end of a popup, after the feature's own facts.
@@ -100,8 +151,26 @@ _COLORMAP_JS = ("https://d3js.org/d3.v4.min.js",
 # --------------------------------------------------------------------------- helpers
 
 def basemap_title(basemap: str, lang: str = "zh") -> str:
-    """Title of a :data:`BASEMAPS` entry in ``lang`` (for a basemap selector)."""
-    return _basemap(basemap)["title"]["en" if lang == "en" else "zh"]
+    """Title of a :data:`BASEMAPS` entry in ``lang`` (for a basemap selector).
+
+    A basemap whose key is not configured says so in its title.
+    """
+    base = _basemap(basemap)
+    title = base["title"]["en" if lang == "en" else "zh"]
+    if base.get("key") and basemap_key(basemap) is None:
+        title += i18n.t("basemap_no_key_suffix", lang)
+    return title
+
+
+def basemap_key(basemap: str) -> str | None:
+    """The configured key a basemap's tile URLs need; None if it needs none or none is set."""
+    service = _basemap(basemap).get("key")
+    return KEY_LOOKUP[service]() if service else None
+
+
+def basemap_datum(basemap: str) -> str:
+    """'gcj02' for basemaps drawn in GCJ-02 (Gaode), else 'wgs84'."""
+    return _basemap(basemap).get("datum", "wgs84")
 
 
 def _basemap(basemap: str) -> dict:
@@ -490,7 +559,10 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         Language of layer titles, popups, tooltips and legend.
     basemap : str, default "blank"
         A key of :data:`BASEMAPS`. "blank" draws no tiles (offline-safe); the online
-        basemaps degrade to the grey background when tiles cannot be fetched.
+        basemaps degrade to the grey background when tiles cannot be fetched. Over a
+        GCJ-02 basemap (Gaode) every layer is drawn shifted to GCJ-02 so it sits on the
+        tiles; the GeoDataFrames passed in are not changed. A basemap whose key is not
+        configured (Tianditu) draws no tiles and shows a notice saying how to set it.
     visible : set of str, optional
         Layers switched on when the map opens; the others are in the layer control but
         off. Default: all given layers.
@@ -533,16 +605,17 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         asset_base_url += "/"
 
     prepared = {name: _prepare(gdf, name) for name, gdf in layers.items()}
+    if basemap_datum(basemap) != "wgs84":
+        # Tiles in GCJ-02: move what is drawn onto them (copies; the data stay WGS84).
+        prepared = {name: convert_gdf(gdf, "wgs84", basemap_datum(basemap), f"layers['{name}']")
+                    for name, gdf in prepared.items()}
 
     m = folium.Map(location=TOWN_CENTRE, zoom_start=14, tiles=None, control_scale=True,
                    maxZoom=base.get("max_zoom", 20))
     # Instance attributes: never mutate folium's class-level CDN lists.
     m.default_js = [("leaflet", asset_base_url + LEAFLET_JS)]
     m.default_css = [("leaflet_css", asset_base_url + LEAFLET_CSS)]
-    if base["tiles"]:
-        folium.TileLayer(tiles=base["tiles"], attr=base["attr"], name=basemap, control=False,
-                         max_zoom=base.get("max_zoom", 19), subdomains=base.get("subdomains", "abc"),
-                         ).add_to(m)
+    _add_tiles(m, basemap, lang)
     _PageStyle().add_to(m)
 
     sections = []
@@ -582,6 +655,49 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
     if bounds is not None:
         m.fit_bounds(bounds, padding=(10, 10))
     return m
+
+
+class _Notice(MacroElement):
+    """A short escaped message in a map corner (e.g. why a basemap draws no tiles)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var notice = L.control({position: "topright"});
+            notice.onAdd = function () {
+                var div = L.DomUtil.create("div", "sn-notice");
+                div.style.cssText = "background:#fff3cd;color:#5c4500;border:1px solid #e0c36a;"
+                    + "border-radius:4px;padding:4px 8px;font-size:12px;max-width:280px";
+                div.textContent = {{ this.text|tojson }};
+                return div;
+            };
+            notice.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Notice"
+        self.text = text
+
+
+def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:
+    """The basemap's tile layer (and label layer), or a notice when its key is missing."""
+    base = _basemap(basemap)
+    if not base["tiles"]:
+        return
+    key = ""
+    if base.get("key"):
+        key = basemap_key(basemap)
+        if key is None:
+            _Notice(i18n.t("basemap_no_key", lang)).add_to(m)
+            return
+    for i, url in enumerate(u for u in (base["tiles"], base.get("labels")) if u):
+        # Leaflet shows an attribution once however many layers carry it.
+        folium.TileLayer(tiles=url.replace("{tk}", key), attr=base["attr"], name=f"{basemap}_{i}",
+                         control=False, max_zoom=base.get("max_zoom", 19),
+                         subdomains=base.get("subdomains", "abc")).add_to(m)
 
 
 def _bounds(prepared: dict[str, gpd.GeoDataFrame]):
