@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES: list[str] = [
     "cli_convert",
     "cli_coverage",
+    "cli_briefing",
 ]
 
 

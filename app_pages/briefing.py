@@ -1,0 +1,56 @@
+"""招商简报 — an investment briefing (map + facts) for a parcel, carrier park or zone, as HTML and PDF."""
+import datetime as dt
+import os
+
+import streamlit as st
+
+from songnan_geo.briefing import SITE_LAYERS, list_sites
+from songnan_geo.briefing_map import CJKFontMissingError
+from songnan_geo.briefing_render import FORMATS, briefing_filename, format_area, format_m, make_briefing
+from songnan_geo.i18n import t
+
+lang = st.session_state.get("lang", "zh")
+layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+
+st.title(t("briefing", lang))
+st.info(t("estimated_banner", lang), icon="ℹ️")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _briefing(site_id: str, lang: str, day: str, data_key: str, _layers, _manifest):
+    """The site's briefing (facts, map, HTML and PDF); one per site, language, day and data."""
+    return make_briefing(_layers, _manifest, site_id, lang=lang, as_of=dt.date.fromisoformat(day))
+
+
+c1, c2 = st.columns([1, 2])
+kind = c1.radio(t("bf_choose_kind", lang), list(SITE_LAYERS), key="briefing_kind",
+                format_func=lambda k: t(f"bf_kind_{k}", lang))
+sites = {r.id: r for r in list_sites(layers, kind)}
+site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_site_{kind}",
+                       format_func=lambda i: sites[i].name if lang == "zh"
+                       else f"{sites[i].name_en} ({sites[i].name})")
+
+try:
+    with st.spinner(t("briefing", lang) + " …"):
+        out = _briefing(site_id, lang, dt.date.today().isoformat(),
+                        os.environ.get("SONGNAN_DATA_DIR", ""), layers, manifest)
+except CJKFontMissingError as exc:
+    st.error(t("bf_font_missing", lang))
+    st.code(str(exc), language=None)
+    st.stop()
+
+facts = out.facts
+m1, m2, m3 = st.columns(3)
+m1.metric(t("bf_area", lang), format_area(facts.area_m2, lang, facts.geometry_estimated))
+near = facts.nearest_station
+m2.metric(t("bf_nearest_station", lang),
+          f"{near.name} · {format_m(near.straight_m, lang, near.estimated)}" if near else "—")
+m3.metric(t("bf_status", lang), facts.status or "—")
+
+d1, d2, _ = st.columns([1, 1, 3])
+for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download_pdf")):
+    col.download_button(t(key, lang), out.documents[fmt], file_name=briefing_filename(site_id, fmt, lang),
+                        mime=FORMATS[fmt], key=f"briefing_dl_{fmt}", on_click="ignore")
+
+st.subheader(t("bf_preview", lang))
+st.iframe(out.documents["html"].decode("utf-8"), height=1100)

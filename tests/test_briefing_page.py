@@ -1,0 +1,91 @@
+"""The 招商简报 page under Streamlit's AppTest: site choice, facts shown, downloads offered."""
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from songnan_geo import briefing_map
+from songnan_geo.briefing import briefing_facts
+from songnan_geo.briefing_render import format_area, format_m
+from songnan_geo.i18n import t
+from songnan_geo.io import load_all_layers
+
+from conftest import APP_PATH, DATA_DIR, app_page_paths
+
+PAGE = app_page_paths().get("briefing")
+LAYERS = load_all_layers(DATA_DIR)
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, "the app raised:\n" + "\n".join(str(e.value) for e in at.exception)
+    return at
+
+
+@pytest.fixture
+def at() -> AppTest:
+    assert PAGE, "app.py registers no st.Page for app_pages/briefing.py"
+    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
+    app.switch_page(PAGE)
+    return _run(app)
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _downloads(at) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def test_page_shows_first_parcel_with_downloads(at):
+    assert [x.value for x in at.title] == [t("briefing", "zh")] == ["招商简报"]
+    assert [i.value for i in at.info] == [t("estimated_banner", "zh")]
+    first = LAYERS["parcels"].iloc[0]["id"]
+    b = briefing_facts(LAYERS, first)
+    m = _metrics(at)
+    assert m["面积"] == format_area(b.area_m2, "zh", True)
+    near = b.nearest_station
+    assert m["最近车站"] == f"{near.name} · {format_m(near.straight_m, 'zh', True)}"
+    assert m["现状"] == b.status
+    assert _downloads(at) == ["下载 HTML", "下载 PDF"]
+    assert not at.error
+
+
+def test_every_kind_and_site_can_be_chosen(at):
+    at.radio(key="briefing_kind").set_value("park")
+    _run(at)
+    box = at.selectbox(key="briefing_site_park")
+    assert len(box.options) == len(LAYERS["carrier_parks"])
+    box.set_value("c_weimob")
+    _run(at)
+    m = _metrics(at)
+    assert m["面积"] == t("bf_area_point", "zh") and m["现状"] == "在建"
+    at.radio(key="briefing_kind").set_value("zone")
+    _run(at)
+    at.selectbox(key="briefing_site_zone").set_value("belt_jiangyang")
+    _run(at)
+    b = briefing_facts(LAYERS, "belt_jiangyang")
+    assert _metrics(at)["面积"] == format_area(b.area_m2, "zh", True)
+    assert _downloads(at) == ["下载 HTML", "下载 PDF"]
+
+
+def test_page_in_english(at):
+    at.radio(key="lang").set_value("en")
+    _run(at)
+    assert [x.value for x in at.title] == ["Investment briefing"]
+    assert set(_metrics(at)) == {"Area", "Nearest station", "Current status"}
+    assert _downloads(at) == ["Download HTML", "Download PDF"]
+
+
+def test_missing_font_is_a_clear_error(at, monkeypatch):
+    st.cache_data.clear()
+    monkeypatch.setattr(briefing_map, "CJK_FONT_CANDIDATES", ())
+    monkeypatch.delenv(briefing_map.CJK_FONT_ENV, raising=False)
+    at.selectbox(key="briefing_site_parcel").set_value("p_ferroalloy")
+    _run(at)
+    assert [e.value for e in at.error] == [t("bf_font_missing", "zh")]
+    assert "fonts-wqy-microhei" in at.code[0].value
+    assert not at.get("download_button")
+    st.cache_data.clear()
