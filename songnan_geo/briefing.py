@@ -10,8 +10,8 @@ town's metric CRS (:data:`songnan_geo.crs.TOWN_CRS`, metres):
   that zone (``role_quote``, ``industries_quote``, quoted word for word in the zones layer);
 * status (as the plan describes it, or from a status store passed in ``status``), next
   milestone (``plan_target`` by ``plan_deadline``) and planned use;
-* transit: the nearest metro stations, with line, straight-line distance and (when a walking
-  network is given) walking distance;
+* transit: the nearest metro stations, with line, straight-line distance and walking
+  distance along the roads layer (:func:`roads_walk_fn`, :mod:`songnan_geo.network`);
 * neighbours: carrier parks and the enterprises the plan names (:data:`PLAN_ENTERPRISES`)
   within ``neighbour_radius_m`` (default 1 km);
 * the 15-minute life-circle facilities by type: the nearest of each type with its distance
@@ -33,7 +33,10 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from shapely.ops import nearest_points
+
 from songnan_geo.crs import to_town_crs
+from songnan_geo.network import WalkNetwork
 from songnan_geo.zones import in_centre, zone_membership
 
 #: Site kinds and the layer each is taken from.
@@ -78,6 +81,30 @@ PLAN_ENTERPRISES: tuple[dict, ...] = (
 #: A walking-distance function: ``(site geometry, targets)`` → metres along the walking
 #: network for each target (``None`` where unreachable). Both in TOWN_CRS.
 WalkFn = Callable[[object, gpd.GeoDataFrame], Sequence[float | None]]
+
+
+def network_walk_fn(network: WalkNetwork) -> WalkFn:
+    """A ``walk_fn`` over a :class:`songnan_geo.network.WalkNetwork` (TOWN_CRS).
+
+    The walk to each station starts at the point of the site nearest to that station (a
+    site's entrance is unknown; this is the shortest assumption) and follows the network's
+    rule: straight-line access to the nearest road at both ends + distance along the roads.
+    A station inside the site is 0 m away; an unreachable one ``None``.
+    """
+    def walk(site, stations: gpd.GeoDataFrame) -> list[float | None]:
+        pts = list(stations.geometry)
+        if not pts:
+            return []
+        origins = [nearest_points(site, p)[0] for p in pts]
+        d = network.distance_matrix_m([(o.x, o.y) for o in origins], [(p.x, p.y) for p in pts])
+        return [0.0 if site.covers(p) else (float(d[i, i]) if math.isfinite(d[i, i]) else None)
+                for i, p in enumerate(pts)]
+    return walk
+
+
+def roads_walk_fn(roads: gpd.GeoDataFrame) -> WalkFn:
+    """A ``walk_fn`` along the roads layer (built into a walking network each call: ~10 ms)."""
+    return network_walk_fn(WalkNetwork.from_roads(roads))
 
 
 class UnknownSiteError(KeyError):
@@ -247,6 +274,21 @@ def unknown_site_message(layers: Mapping[str, gpd.GeoDataFrame], site_id: str) -
         lines.append(f"  {kind}: " + ", ".join(f"{r.id} ({r.name})" for r in refs))
     lines.append("Or pass 'all' for every site.")
     return "\n".join(lines)
+
+
+def status_by_parcel(parcels: pd.DataFrame) -> dict[str, dict]:
+    """The ``status`` mapping of :func:`briefing_facts` from a parcels table.
+
+    ``parcels`` is anything with columns ``id``, ``status``, ``status_as_of`` and
+    ``status_source``: the parcels layer, or the parcel tracker's current parcels (e.g.
+    ``TrackerStore.parcels()``), so a briefing prints the tracked status.
+    """
+    missing = [c for c in ("id", "status", "status_as_of", "status_source") if c not in parcels]
+    if missing:
+        raise KeyError(f"parcels lacks column(s) {', '.join(missing)}; pass the parcels layer or "
+                       "the tracker's parcels table.")
+    return {str(r["id"]): {k: _text(r[k]) for k in ("status", "status_as_of", "status_source")}
+            for _, r in parcels.iterrows()}
 
 
 def default_contact() -> tuple[str, bool]:

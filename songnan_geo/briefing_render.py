@@ -37,7 +37,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
     TableStyle
 from xml.sax.saxutils import escape as _xml_escape
 
-from songnan_geo.briefing import Briefing, WalkFn, briefing_facts
+from songnan_geo.briefing import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing_map import HIGHLIGHT, MapImage, cjk_font_path, draw_site_map
 from songnan_geo.i18n import LANGS, t
 
@@ -160,7 +160,7 @@ def briefing_view(b: Briefing, lang: str = "zh") -> BriefingView:
          t("bf_walk", lang)],
         [[s.name, s.lines, s.state, format_m(s.straight_m, lang, s.estimated),
           format_m(s.walk_m, lang, s.estimated)] for s in b.stations],
-        note="" if b.walking_available else t("bf_walk_na_note", lang),
+        note=t("bf_walk_note" if b.walking_available else "bf_walk_na_note", lang),
         widths=(24, 16, 12, 24, 24))
     parks = DocTable(
         t("bf_neighbours", lang).format(r=r_km),
@@ -349,11 +349,14 @@ def make_briefing(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
                   lang: str = "zh", formats: tuple[str, ...] = ("html", "pdf"), dpi: float = 110,
                   status: Mapping[str, Mapping] | None = None, contact: str | None = None,
                   as_of: _dt.date | None = None, walk_fn: WalkFn | None = None,
+                  walking: bool = True,
                   font_path: str | os.PathLike | None = None) -> BriefingOutput:
     """Facts, map and documents (``formats``: 'html', 'pdf') of one site.
 
     See :func:`songnan_geo.briefing.briefing_facts` for ``status``, ``contact``, ``as_of``
-    and ``walk_fn``; ``dpi`` is the map's resolution.
+    and ``walk_fn``; without ``walk_fn`` and with ``walking`` (default), walking distances
+    follow the ``roads`` layer (:func:`songnan_geo.briefing.roads_walk_fn`). ``dpi`` is the
+    map's resolution.
 
     Raises
     ------
@@ -364,6 +367,8 @@ def make_briefing(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     if bad:
         raise ValueError(f"formats {bad} unknown. Use any of: {', '.join(FORMATS)}.")
     cjk_font_path(font_path)  # fail before any work when the font is missing
+    if walk_fn is None and walking and "roads" in layers:
+        walk_fn = roads_walk_fn(layers["roads"])
     facts = briefing_facts(layers, site_id, status=status, contact=contact, as_of=as_of,
                            walk_fn=walk_fn)
     image = draw_site_map(layers, manifest, site_id, lang=lang, dpi=dpi,

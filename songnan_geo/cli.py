@@ -14,6 +14,7 @@ import sys
 #: Modules that each register one sub-command.
 COMMAND_MODULES: list[str] = [
     "cli_convert",
+    "cli_import",
     "cli_coverage",
     "cli_briefing",
 ]

@@ -133,6 +133,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_straight": ("直线距离", "Straight-line"),
     "bf_walk": ("步行距离", "Walking"),
     "bf_walk_na": ("未计算", "not computed"),
+    "bf_walk_note": ("步行距离沿道路图层（仅主、次干道，未含支路）量算，自地块离车站最近处起，含两端至道路的直线接驳，"
+                     "为估算值，通常偏长。",
+                     "Walking distances follow the roads layer (main and secondary roads only, no local "
+                     "streets) from the site's point nearest the station, including the straight-line "
+                     "access to the road at both ends: estimates, usually on the long side."),
     "bf_walk_na_note": ("步行距离：步行网络尚未接入简报，仅给出直线距离。",
                         "Walking distance: no walking network is connected to briefings yet; "
                         "straight-line distances only."),

@@ -23,11 +23,12 @@ from pyproj import Geod, Transformer
 from songnan_geo import briefing as bf
 from songnan_geo import briefing_map as bmap
 from songnan_geo.briefing_map import HIGHLIGHT, CJKFontMissingError, cjk_font_path, draw_site_map
-from songnan_geo.briefing_render import (briefing_view, format_area, make_briefing, render_html,
-                                         render_pdf)
+from songnan_geo.briefing_render import (briefing_view, format_area, format_m, make_briefing,
+                                         render_html, render_pdf)
 from songnan_geo.cli import main as cli_main
-from songnan_geo.crs import TOWN_CRS
+from songnan_geo.crs import TOWN_CRS, to_town_crs
 from songnan_geo.io import load_all_layers, read_manifest, read_plan_text
+from songnan_geo.network import WalkNetwork
 from songnan_geo.plan import quote_in_plan
 
 from conftest import DATA_DIR
@@ -188,6 +189,12 @@ def test_status_comes_from_a_store_when_given(layers):
                                                             "tracker: 2024-06 收储完成")
     other = bf.briefing_facts(layers, "p_yuanyang", status=store)
     assert other.status == _row(layers, "parcels", "p_yuanyang")["status"]
+    # a parcels table (layer or tracker) becomes the mapping
+    tracked = layers["parcels"].assign(status="已出让", status_as_of="2025-03-01")
+    b = bf.briefing_facts(layers, "p_hudong_auto", status=bf.status_by_parcel(tracked))
+    assert (b.status, b.status_as_of) == ("已出让", "2025-03-01")
+    with pytest.raises(KeyError, match="status_source"):
+        bf.status_by_parcel(tracked.drop(columns="status_source"))
 
 
 def test_walking_distances_from_a_walk_function(layers):
@@ -203,6 +210,22 @@ def test_walking_distances_from_a_walk_function(layers):
         assert s.walk_m == pytest.approx(1.4 * s.straight_m + 50)
     with pytest.raises(ValueError, match="walk_fn returned 1 distances"):
         bf.briefing_facts(layers, "p_dongya", walk_fn=lambda site, st: [1.0])
+
+
+def test_walking_along_the_roads(layers):
+    site_id = "c_zkcz"
+    b = bf.briefing_facts(layers, site_id, walk_fn=bf.roads_walk_fn(layers["roads"]))
+    net = WalkNetwork.from_roads(layers["roads"])
+    site = to_town_crs(layers["carrier_parks"][layers["carrier_parks"]["id"] == site_id]).geometry.iloc[0]
+    stations = to_town_crs(layers["metro_stations"]).set_index(layers["metro_stations"]["id"])
+    assert b.walking_available
+    for s in b.stations:
+        st_pt = stations.geometry[s.id]
+        walk, _, _ = net.point_distance_m([(site.x, site.y)], [(st_pt.x, st_pt.y)])
+        assert s.walk_m == pytest.approx(walk[0], rel=1e-6)
+        assert s.walk_m >= s.straight_m - 0.01
+    inside = bf.briefing_facts(layers, "centre", walk_fn=bf.roads_walk_fn(layers["roads"]))
+    assert inside.stations[0].straight_m == 0 and inside.stations[0].walk_m == 0
 
 
 def test_contact_placeholder_env_and_argument(layers, monkeypatch):
@@ -310,6 +333,10 @@ def test_pdf_text_has_name_area_and_nearest_station(layers, hubei):
                   key=lambda r: _geodesic_dist_m(row.geometry, r.geometry))
     assert nearest.name in text
     assert reader.metadata.title == row["name"]
+    # walking distance along the roads, by default, with its caveat
+    walk = hubei.facts.nearest_station.walk_m
+    assert walk is not None and _squash(format_m(walk, "zh", True)) in text
+    assert "步行距离沿道路图层" in text
 
 
 def test_pdf_embeds_every_font(hubei):

@@ -1,0 +1,1185 @@
+"""Reading a planner's file into a layer, with every problem found before anything is stored.
+
+:func:`import_layer` takes the bytes (or path) of an uploaded file and returns an
+:class:`ImportResult`: the candidate layer (EPSG:4326, WGS84) and every problem, warning
+and offer. It never raises on bad input and never writes anything (storing is
+:mod:`songnan_geo.layerstore`'s job, after the planner has seen the preview).
+
+Formats: GeoJSON; a zipped Shapefile (one or more ``.shp`` with their ``.shx``/``.dbf``,
+``.prj`` for the CRS; a ``fields.csv`` written by :mod:`songnan_geo.exporter` restores
+long field names); GeoPackage; KML; CSV and XLSX with longitude/latitude columns (or a WKT
+column) that the planner picks. The coordinates may be WGS84, GCJ-02 (Gaode/Amap/Tencent),
+BD-09 (Baidu), CGCS2000 or any EPSG CRS (:func:`songnan_geo.chinacoords.parse_coord_system`).
+
+Checks, all collected before returning:
+
+* the file: size (:data:`MAX_FILE_BYTES`), empty, format, text encoding (UTF-8, else GBK/
+  GB18030 is detected and said; or the planner chooses), JSON syntax, zip safety (no
+  absolute or ``../`` member paths, no links, no nested archives, at most
+  :data:`MAX_UNZIPPED_BYTES` unpacked and a compression ratio under
+  :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked);
+* a CRS: declared by the file or chosen by the planner (a projected CRS in a file can not
+  be silently re-labelled);
+* the target layer's rules, by the same code that checks ``data/geo``
+  (:func:`songnan_geo.io.validate_feature_collection`): the schema (missing fields, types,
+  vocabularies), unique ids, geometry type, validity (with an offer to repair with
+  ``make_valid``), coordinates inside the Shanghai region — and, for layers that hold only
+  features inside the town, inside the town boundary;
+* the datum: when the features sit about 500 m (GCJ-02) or 1 km (BD-09) from the features
+  they match (same id or name in the store, else the nearest station/facility), and the
+  conversion brings them onto those features, an offer to convert says so.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import stat
+import tempfile
+import warnings
+import zipfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from songnan_geo.chinacoords import DATUMS, convert_lonlat, parse_coord_system
+from songnan_geo.crs import STORAGE_CRS, to_town_crs
+from songnan_geo.exporter import SHP_FIELD_MAP
+from songnan_geo.i18n import FIELD_LABELS
+from songnan_geo.io import Problem, validate_feature_collection
+from songnan_geo.layerstore import LAYER_NAME_PATTERN, feature_collection
+
+#: Largest file accepted: 100 MB (files of this size or more are refused).
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_FILE_LABEL = "100 MB"
+#: Largest total size of a zip's members once unpacked.
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+#: Largest uncompressed/compressed size ratio of a zip member (larger: a zip bomb).
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_MEMBERS = 500
+
+#: Formats read, by key: label and file suffixes.
+FORMATS = {
+    "geojson": ("GeoJSON", (".geojson", ".json")),
+    "shapefile": ("Shapefile (zip)", (".zip",)),
+    "gpkg": ("GeoPackage", (".gpkg",)),
+    "kml": ("KML", (".kml",)),
+    "csv": ("CSV", (".csv", ".txt")),
+    "xlsx": ("Excel (XLSX)", (".xlsx",)),
+}
+SUFFIXES = sorted({s for _, sfx in FORMATS.values() for s in sfx})
+#: Text encodings offered for CSV files (GB18030 is the superset of GBK and GB2312).
+ENCODINGS = ("utf-8", "gb18030")
+#: Fields every layer's features carry; the planner may fill them for a whole file.
+CORE_FIELDS = ("id", "name", "source", "accuracy_m", "estimated")
+
+_LON_NAMES = ("lon", "lng", "longitude", "long", "x", "经度", "东经", "lon_wgs84", "lng_wgs84")
+_LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "lat_wgs84")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
+_KML_FIELDS = {"Name": "name", "description": None, "timestamp": None, "begin": None,
+               "end": None, "altitudeMode": None, "tessellate": None, "extrude": None,
+               "visibility": None, "drawOrder": None, "icon": None, "snippet": None}
+_TRUE = {"true", "t", "yes", "y", "1", "是", "真", "对"}
+_FALSE = {"false", "f", "no", "n", "0", "否", "假", "错"}
+_SINGLE = {"MultiPoint": "Point", "MultiLineString": "LineString", "MultiPolygon": "Polygon"}
+_KINDS = {"Point": "point", "MultiPoint": "point", "LineString": "line",
+          "MultiLineString": "line", "Polygon": "polygon", "MultiPolygon": "polygon"}
+_KIND_TYPES = {"point": ["Point", "MultiPoint"], "line": ["LineString", "MultiLineString"],
+               "polygon": ["Polygon", "MultiPolygon"]}
+#: A datum offset is reported when the median distance to the matched features is at least
+#: this far as read, and the conversion brings it within OFFSET_FIXED_M (or a third).
+OFFSET_MIN_M = 200.0
+OFFSET_FIXED_M = 60.0
+#: Outside-the-town tolerance for layers that hold only features inside the town (the
+#: drawn edges of the boundary are estimated to ~300 m).
+OUTSIDE_TOWN_M = 300.0
+
+
+# --------------------------------------------------------------------------- data classes
+
+@dataclass
+class ImportOptions:
+    """What the planner chose. Every field has a default that reads the file as it is.
+
+    crs : the coordinates' system ('wgs84', 'gcj02', 'bd09', 'cgcs2000', 'EPSG:n'); None
+        takes the file's own (a GeoJSON without ``crs`` is WGS84; a CSV has none).
+    lon_col, lat_col, wkt_col : CSV/XLSX geometry columns; None guesses from the names.
+    encoding : CSV text encoding; None detects UTF-8, else GB18030 (GBK).
+    sublayer : GeoPackage table, KML folder, XLSX sheet or Shapefile in the zip; None
+        reads the only one (GeoPackage/XLSX: the first; KML/zip: all of them).
+    make_valid : repair invalid geometries with shapely.make_valid.
+    drop_extra : drop columns the layer's schema does not have.
+    defaults : values for missing fields (e.g. source, accuracy_m, estimated), applied
+        where a column is absent or a value empty.
+    auto_ids : give features without an id one (``<layer>_<n>``).
+    mode : 'replace' the layer, or 'upsert' (features with a known id replace the stored
+        ones, the others are added).
+    """
+
+    crs: str | None = None
+    lon_col: str | None = None
+    lat_col: str | None = None
+    wkt_col: str | None = None
+    encoding: str | None = None
+    sublayer: str | None = None
+    make_valid: bool = False
+    drop_extra: bool = False
+    defaults: dict = field(default_factory=dict)
+    auto_ids: bool = False
+    mode: str = "replace"
+
+
+@dataclass
+class LayerTarget:
+    """Where the import goes: an existing layer (with its rules) or a new one.
+
+    existing : the stored layer (None for a new one); references : other stored layers,
+    used to recognise a datum offset; boundary : the town boundary (EPSG:4326).
+    """
+
+    name: str
+    schema: dict | None
+    geometry_types: list[str] | None
+    inside_boundary: bool = False
+    existing: gpd.GeoDataFrame | None = None
+    references: dict = field(default_factory=dict)
+    boundary: object | None = None
+    new: bool = False
+
+
+@dataclass
+class Offer:
+    """A fix the planner can accept: ``options`` are the ImportOptions to set."""
+
+    kind: str          # convert_datum | make_valid | drop_extra | defaults | encoding
+    message: str
+    options: dict
+
+
+@dataclass
+class ImportResult:
+    """What :func:`import_layer` found. ``layer`` is what would be stored (``ok`` only)."""
+
+    filename: str
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    offers: list[Offer] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+    imported: gpd.GeoDataFrame | None = None
+    layer: gpd.GeoDataFrame | None = None
+    schema: dict | None = None
+    geometry_types: list[str] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.layer is not None
+
+    def report(self) -> str:
+        """All problems, warnings and offers as plain text (for the CLI)."""
+        lines = []
+        if self.problems:
+            lines.append(f"{len(self.problems)} problem(s); nothing can be stored:")
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {w}" for w in self.warnings]
+        lines += [f"  offer: {o.message}" for o in self.offers]
+        return "\n".join(lines)
+
+
+class _Stop(Exception):
+    """Internal: reading cannot continue; the problems are already recorded."""
+
+
+# --------------------------------------------------------------------------- entry point
+
+def import_layer(source, filename: str | None, target: LayerTarget,
+                 options: ImportOptions | None = None) -> ImportResult:
+    """Read and check a planner's file as a candidate for layer ``target``.
+
+    Parameters
+    ----------
+    source : bytes or str or pathlib.Path
+        The file's content, or its path (its size is checked before it is read).
+    filename : str, optional
+        The name the planner gave (for the format and the messages); default: the path's.
+    target : LayerTarget
+        The layer it goes to, with its schema and the stored data to compare with.
+    options : ImportOptions, optional
+
+    Returns
+    -------
+    ImportResult
+        Never raises for bad input: each problem is in ``problems`` naming the file, the
+        feature/row and field, what is wrong and how to fix it. ``layer`` (EPSG:4326) is
+        set only when there are no problems.
+    """
+    options = options or ImportOptions()
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        filename = filename or path.name
+        result = ImportResult(filename=filename)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            result.problems.append(Problem(filename, None, None, f"cannot be opened ({exc})."))
+            return result
+        if size >= MAX_FILE_BYTES:
+            result.problems.append(_too_big(filename, size))
+            return result
+        data = path.read_bytes()
+    else:
+        data = bytes(source)
+        filename = filename or "upload"
+        result = ImportResult(filename=filename)
+    try:
+        _import(data, filename, target, options, result)
+    except _Stop:
+        pass
+    except Exception as exc:  # a reader failing in a way not foreseen: report, never crash
+        result.problems.append(Problem(filename, None, None, f"could not be read ({type(exc).__name__}: "
+                                       f"{exc}). Check the file in QGIS, or export it again as "
+                                       "GeoJSON."))
+    if result.problems:
+        result.layer = None
+    return result
+
+
+def _too_big(fname: str, size: int) -> Problem:
+    return Problem(fname, None, None,
+                   f"is {size / 1024 / 1024:.1f} MB; the size limit is {MAX_FILE_LABEL} "
+                   f"({MAX_FILE_BYTES} bytes, files of that size or more are refused). Split the "
+                   "file, or keep only the features and fields of this layer.")
+
+
+def _import(data: bytes, fname: str, target: LayerTarget, opts: ImportOptions,
+            res: ImportResult) -> None:
+    def stop(message: str, feature=None, fld=None):
+        res.problems.append(Problem(fname, feature, fld, message))
+        raise _Stop
+
+    if len(data) >= MAX_FILE_BYTES:
+        res.problems.append(_too_big(fname, len(data)))
+        raise _Stop
+    if not data.strip():
+        stop("is empty (no content). Choose the file again; if it is empty at the source, "
+             "export the layer again.")
+    if opts.mode not in ("replace", "upsert"):
+        stop(f"mode '{opts.mode}' is not 'replace' or 'upsert'.")
+    if target.new and not re.match(LAYER_NAME_PATTERN, target.name or ""):
+        stop(f"the new layer name '{target.name}' is not valid: use 2–40 lower-case letters, "
+             "digits or underscores, starting with a letter (e.g. 'shops_2025').")
+    fmt = detect_format(data, fname)
+    if fmt is None and Path(fname).suffix.lower() in (".xls", ".et", ".ods"):
+        stop(f"is an old or non-Excel workbook ('{Path(fname).suffix}'). Save it as .xlsx (Excel "
+             "2007 or later) or as CSV UTF-8.")
+    if fmt is None:
+        stop(f"is not a supported format (suffix '{Path(fname).suffix}'). Upload GeoJSON, a "
+             "zipped Shapefile, GeoPackage, KML, CSV or XLSX "
+             f"({', '.join(SUFFIXES)}).")
+    res.info["format"] = fmt
+    if fmt == "shp-loose":
+        stop("is a bare .shp: a Shapefile needs its .shx, .dbf (and .prj) files. Put them all "
+             "in one .zip and upload that.")
+
+    with tempfile.TemporaryDirectory(prefix="songnan-import-") as tmp:
+        tmpdir = Path(tmp)
+        if fmt == "geojson":
+            gdf, file_crs = _read_geojson(data, fname, res, stop, target)
+        elif fmt in ("csv", "xlsx"):
+            gdf, file_crs = _read_table(data, fname, fmt, opts, res, stop, tmpdir)
+        else:
+            gdf, file_crs = _read_gdal(data, fname, fmt, opts, res, stop, tmpdir)
+    _finish(gdf, file_crs, fname, target, opts, res, stop)
+
+
+def detect_format(data: bytes, fname: str) -> str | None:
+    """Format key of :data:`FORMATS` from the name's suffix and the first bytes."""
+    suffix = Path(fname).suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06"
+    if suffix == ".shp":
+        return "shp-loose"
+    if suffix == ".xlsx":
+        return "xlsx"
+    if suffix in (".zip", ".kmz") or (is_zip and not suffix):
+        return "shapefile"
+    if suffix == ".gpkg" or data[:16] == b"SQLite format 3\x00":
+        return "gpkg"
+    for key, (_, sfx) in FORMATS.items():
+        if suffix in sfx:
+            return key
+    head = data[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head[:1] in (b"{", b"["):
+        return "geojson"
+    if head[:5] == b"<?xml" or head[:4] == b"<kml":
+        return "kml"
+    return None
+
+
+# --------------------------------------------------------------------------- readers
+
+def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, stop) -> str:
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            stop(f"cannot be read as {encoding} ({exc}). Choose another encoding (UTF-8 or "
+                 "GBK/GB18030).")
+        res.info["encoding"] = encoding
+        return text.lstrip("\ufeff")
+    try:
+        text = data.decode("utf-8-sig")
+        res.info["encoding"] = "utf-8"
+        return text
+    except UnicodeDecodeError as exc:
+        first = exc
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        stop(f"is not UTF-8 ({first.reason} at byte {first.start}) nor GBK/GB18030. Save it as "
+             "UTF-8 (in Excel: 另存为 → CSV UTF-8), or choose its encoding.")
+    res.info["encoding"] = "gb18030"
+    res.warnings.append(f"{fname}: not UTF-8; read as GBK (GB18030), the usual encoding of "
+                        "Chinese Excel/WPS files. If the names look wrong, choose the encoding.")
+    res.offers.append(Offer("encoding", "The file was read as GBK/GB18030; if Chinese text "
+                            "looks garbled, choose its encoding.", {"encoding": "gb18030"}))
+    return text
+
+
+def _crs_from_member(doc: dict) -> CRS | None:
+    crs = doc.get("crs")
+    if not isinstance(crs, dict):
+        return None
+    name = (crs.get("properties") or {}).get("name")
+    if not name:
+        return None
+    try:
+        return CRS.from_user_input(name)
+    except Exception:
+        return None
+
+
+def _read_geojson(data, fname, res, stop, target):
+    text = _decode(data, fname, None, res, stop)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        stop(f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). Fix the "
+             "syntax or export the layer again.")
+    if isinstance(doc, dict) and doc.get("type") == "Feature":
+        doc = {"type": "FeatureCollection", "features": [doc]}
+    if isinstance(doc, dict) and doc.get("type") in ("Point", "MultiPoint", "LineString",
+                                                     "MultiLineString", "Polygon",
+                                                     "MultiPolygon", "GeometryCollection"):
+        stop(f"is a bare {doc['type']} geometry; a layer needs Features with properties. Export "
+             "the layer as a FeatureCollection.")
+    file_crs = None
+    if isinstance(doc, dict) and "crs" in doc:
+        file_crs = _crs_from_member(doc)
+        if file_crs is None:
+            stop(f"has a 'crs' member that names no known CRS ({json.dumps(doc['crs'])[:120]}). "
+                 "Remove it (RFC 7946 GeoJSON is WGS84) or name an EPSG code.", fld="crs")
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or \
+            not isinstance(doc.get("features"), list):
+        res.problems += validate_feature_collection(doc, fname, {}, [])
+        raise _Stop
+    if not doc["features"]:
+        stop("has no features. Export the layer with its features.")
+    try:
+        gdf = gpd.GeoDataFrame.from_features(doc["features"])
+    except Exception:
+        # A malformed feature or geometry: the layer rules name each one.
+        schema = target.schema or {"type": "object"}
+        doc = {k: v for k, v in doc.items() if k != "crs"}
+        res.problems += [p for p in validate_feature_collection(
+            doc, fname, schema, target.geometry_types or list(_SINGLE) + list(_SINGLE.values()))]
+        if not res.problems:
+            stop("has features that cannot be read. Export the layer again.")
+        raise _Stop
+    return gdf, (file_crs or STORAGE_CRS)
+
+
+def _check_zip(data: bytes, fname: str, stop) -> zipfile.ZipFile:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        stop(f"is not a readable zip ({exc}). Zip the Shapefile's files again.")
+    if len(infos) > MAX_ZIP_MEMBERS:
+        stop(f"holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are accepted.")
+    total = 0
+    for info in infos:
+        name = info.filename
+        parts = re.split(r"[\\/]", name)
+        if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+            stop(f"holds the member '{name}', a path that points outside the archive "
+                 "(absolute or with '../'). Refused: zip only the layer's files, without folders "
+                 "above them.")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            stop(f"holds the symbolic link '{name}'. Refused: zip the files themselves.")
+        if info.flag_bits & 0x1:
+            stop(f"member '{name}' is encrypted. Upload an unencrypted zip.")
+        total += info.file_size
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(
+                info.compress_size, 1):
+            stop(f"member '{name}' would unpack from {info.compress_size} bytes to "
+                 f"{info.file_size} ({info.file_size // max(info.compress_size, 1)}:1): a zip "
+                 f"bomb. Refused (the limit is {MAX_COMPRESSION_RATIO}:1).")
+    if total > MAX_UNZIPPED_BYTES:
+        stop(f"would unpack to {total / 1024 / 1024:.0f} MB; the limit is "
+             f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MB unpacked. Refused (a zip bomb, or far "
+             "too much data for one layer).")
+    return zf
+
+
+def _extract(zf: zipfile.ZipFile, names: list[str], dest: Path, stop) -> None:
+    """Extract ``names`` flat into ``dest``, counting real bytes (headers may lie)."""
+    budget = MAX_UNZIPPED_BYTES
+    for name in names:
+        out = dest / Path(name).name
+        with zf.open(name) as src, open(out, "wb") as dst:
+            while True:
+                chunk = src.read(1 << 20)
+                if not chunk:
+                    break
+                budget -= len(chunk)
+                if budget < 0:
+                    stop(f"member '{name}' unpacks to more than its header says, past "
+                         f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MB: a zip bomb. Refused.")
+                dst.write(chunk)
+
+
+def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
+    field_map: dict[str, str] = {}
+    if fmt == "shapefile":
+        zf = _check_zip(data, fname, stop)
+        names = [i.filename for i in zf.infolist() if not i.is_dir()
+                 and not Path(i.filename).name.startswith(("._", "."))]
+        nested = [n for n in names if n.lower().endswith((".zip", ".kmz", ".7z", ".rar"))]
+        if nested:
+            stop(f"holds another archive ('{nested[0]}'). Refused: unpack it and zip the "
+                 "layer's files directly.")
+        stems: dict[str, dict[str, str]] = {}
+        for n in names:
+            p = Path(n)
+            stems.setdefault(str(p.with_suffix("")), {})[p.suffix.lower()] = n
+        shps = {Path(s).name: parts for s, parts in stems.items() if ".shp" in parts}
+        if not shps:
+            others = [n for n in names if n.lower().endswith((".geojson", ".json", ".gpkg",
+                                                              ".kml", ".csv"))]
+            if fname.lower().endswith(".kmz") and any(n.lower().endswith(".kml") for n in names):
+                kml = next(n for n in names if n.lower().endswith(".kml"))
+                _extract(zf, [kml], tmpdir, stop)
+                return _read_gdal_file(tmpdir / Path(kml).name, fname, "kml", opts, res, stop, {})
+            stop("holds no .shp file" + (f" (it holds {', '.join(others[:3])}: upload that file "
+                                         "itself)" if others else "")
+                 + ". A zipped Shapefile needs .shp, .shx, .dbf and .prj.")
+        for stem, parts in shps.items():
+            missing = [s for s in (".shx", ".dbf") if s not in parts]
+            if missing:
+                stop(f"Shapefile '{stem}.shp' lacks its {' and '.join(missing)} file(s). Zip "
+                     "every file of the Shapefile (.shp, .shx, .dbf, .prj, .cpg).")
+        if len({Path(s).name.lower() for s in shps}) != len(shps):
+            stop("holds two Shapefiles of the same name in different folders; keep one.")
+        wanted = list(shps)
+        res.info["sublayers"] = wanted
+        if opts.sublayer:
+            if opts.sublayer not in shps:
+                stop(f"has no Shapefile '{opts.sublayer}'; it has {', '.join(shps)}.")
+            wanted = [opts.sublayer]
+        members = [m for s in wanted for m in shps[s].values()]
+        fmap = [n for n in names if Path(n).name == SHP_FIELD_MAP]
+        _extract(zf, members + fmap, tmpdir, stop)
+        if fmap:
+            with open(tmpdir / SHP_FIELD_MAP, encoding="utf-8") as fh:
+                field_map = {r["short"]: r["full"] for r in csv.DictReader(fh)
+                             if r.get("short") and r.get("full")}
+        frames, crs = [], None
+        for stem in wanted:
+            gdf, c = _read_gdal_file(tmpdir / f"{stem}.shp", fname, "shapefile", opts, res, stop,
+                                     field_map, sub=stem)
+            if frames and not (c == crs if c is None or crs is None else c.equals(crs)):
+                stop(f"holds Shapefiles in different CRSs ({crs} and {c}); export them in one CRS.")
+            frames.append(gdf)
+            crs = c
+        if len(frames) == 1:
+            return frames[0], crs
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True)), crs
+    suffix = {"gpkg": ".gpkg", "kml": ".kml"}[fmt]
+    path = tmpdir / f"upload{suffix}"
+    path.write_bytes(data)
+    if fmt == "kml":
+        if re.search(rb"<\s*(kml:)?NetworkLink\b", data):
+            stop("holds a KML NetworkLink (data fetched from elsewhere). Refused: save the "
+                 "features themselves in the KML (Google Earth: 'Save Place As' on the folder).")
+        if re.search(rb"<!ENTITY", data):
+            stop("declares XML entities. Refused (they can read local files or expand "
+                 "without bound); export the KML again.")
+    return _read_gdal_file(path, fname, fmt, opts, res, stop, {})
+
+
+def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes; errors raise
+            layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:
+        stop(f"cannot be read as {FORMATS[fmt][0]} ({_gdal_message(exc)}). Check that the file "
+             "is complete, or export it again.")
+    if fmt != "shapefile":
+        res.info["sublayers"] = layers
+    if not layers:
+        stop("holds no layer. Export the layer with its features.")
+    wanted = layers
+    if fmt != "shapefile" and opts.sublayer:
+        if opts.sublayer not in layers:
+            stop(f"has no layer '{opts.sublayer}'; it has {', '.join(layers)}.")
+        wanted = [opts.sublayer]
+    elif fmt == "gpkg" and len(layers) > 1:
+        wanted = layers[:1]
+        res.warnings.append(f"{fname}: holds {len(layers)} tables ({', '.join(layers)}); read "
+                            f"'{layers[0]}'. Choose another one if needed.")
+    frames, crs = [], None
+    for layer in wanted:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                gdf = pyogrio.read_dataframe(path, layer=layer if fmt != "shapefile" else None)
+        except Exception as exc:
+            stop(f"layer '{sub or layer}' cannot be read ({_gdal_message(exc)}).")
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            stop(f"layer '{sub or layer}' has no geometry. For a table with coordinates, "
+                 "upload it as CSV or XLSX and pick the longitude/latitude columns.")
+        if fmt == "kml":
+            gdf = _tidy_kml(gdf)
+        if field_map:
+            gdf = gdf.rename(columns={c: field_map[c] for c in gdf.columns if c in field_map})
+        if len(gdf):
+            frames.append(gdf)
+            crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
+    if not frames:
+        stop("has no features. Export the layer with its features.")
+    if len(frames) == 1:
+        return frames[0], crs
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs), crs
+
+
+def _gdal_message(exc: Exception) -> str:
+    text = str(exc)
+    return re.sub(r"/tmp/songnan-import-[^/\s]+/", "", text).strip()[:300]
+
+
+def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """LIBKML columns back to the file's own fields: 'Name' → name, the placemark id (when an
+    ExtendedData 'id' exists it is read as 'id2'), KML's own display fields dropped."""
+    out = gdf.copy()
+    if "id2" in out.columns:
+        out = out.drop(columns=["id"]).rename(columns={"id2": "id"})
+    elif "id" in out.columns and out["id"].astype(str).str.match(r"^.+\.\d+$").all():
+        out = out.drop(columns=["id"])  # GDAL's own placemark ids ("layer.1")
+    for col, new in _KML_FIELDS.items():
+        if col not in out.columns:
+            continue
+        if new and new not in out.columns:
+            out = out.rename(columns={col: new})
+        else:
+            out = out.drop(columns=[col])
+    return out
+
+
+def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
+    """CSV or XLSX → GeoDataFrame from the lon/lat (or WKT) columns; every cell is text."""
+    if fmt == "csv":
+        text = _decode(data, fname, opts.encoding, res, stop)
+        try:
+            sample = text[:20000]
+            try:
+                sep = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
+            except csv.Error:
+                sep = ","
+            header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
+            dupes = sorted({h.strip() for h in header if header.count(h) > 1})
+            if dupes:
+                stop(f"has the column name(s) {', '.join(dupes)} more than once. Rename them.")
+            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+            stop(f"is not a readable CSV table ({str(exc).strip()}). Check the separators and "
+                 "quotes, or save it again from Excel as CSV.")
+        res.info["sublayers"] = []
+    else:
+        _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        path = tmpdir / "upload.xlsx"
+        path.write_bytes(data)
+        try:
+            sheets = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
+        except Exception as exc:
+            stop(f"cannot be read as an Excel workbook ({_gdal_message(exc)}). Save it again as "
+                 ".xlsx.")
+        res.info["sublayers"] = sheets
+        if not sheets:
+            stop("has no worksheet.")
+        sheet = opts.sublayer or sheets[0]
+        if sheet not in sheets:
+            stop(f"has no sheet '{sheet}'; it has {', '.join(sheets)}.")
+        try:
+            df = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False,
+                                        HEADERS="FORCE", FIELD_TYPES="STRING")
+        except Exception as exc:
+            stop(f"sheet '{sheet}' cannot be read ({_gdal_message(exc)}).")
+        df = pd.DataFrame(df).fillna("")
+    df.columns = [str(c).strip() for c in df.columns]
+    res.info["columns"] = list(df.columns)
+    if df.empty:
+        stop("has a header but no rows. Add the features' rows.")
+    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    if dupes:
+        stop(f"has the column name(s) {', '.join(dupes)} more than once. Rename them.")
+    df = df.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+
+    cols = list(df.columns)
+    wkt_col = opts.wkt_col
+    lon_col, lat_col = opts.lon_col, opts.lat_col
+    if not (lon_col or lat_col or wkt_col):
+        lon_col, lat_col = _guess(cols, _LON_NAMES), _guess(cols, _LAT_NAMES)
+        if not (lon_col and lat_col):
+            wkt_col = _guess(cols, _WKT_NAMES)
+            if wkt_col:
+                lon_col = lat_col = None
+    res.info.update(lon_col=lon_col, lat_col=lat_col, wkt_col=wkt_col)
+    for arg, col in (("lon_col", lon_col), ("lat_col", lat_col), ("wkt_col", wkt_col)):
+        if col and col not in cols:
+            stop(f"has no column '{col}' ({arg}); its columns are {', '.join(cols)}.")
+    if wkt_col:
+        geoms, bad = [], []
+        for i, v in enumerate(df[wkt_col]):
+            try:
+                geoms.append(shapely.from_wkt(v) if v else None)
+            except Exception:
+                geoms.append(None)
+                bad.append(i)
+            if v is None:
+                bad.append(i)
+        for i in bad:
+            res.problems.append(Problem(fname, f"row {i + 2}", wkt_col,
+                                        f"{df[wkt_col].iloc[i]!r} is not a WKT geometry "
+                                        "(e.g. POINT (121.49 31.35))."))
+        drop = [wkt_col]
+    elif lon_col or lat_col:
+        if not (lon_col and lat_col):
+            stop(f"has a {'longitude' if lon_col else 'latitude'} column ('{lon_col or lat_col}') "
+                 f"but no {'latitude' if lon_col else 'longitude'} column was found or picked "
+                 f"(columns: {', '.join(cols)}). Pick both.")
+        if lon_col == lat_col:
+            stop(f"lon_col and lat_col are both '{lon_col}'; pick two different columns.")
+        x = pd.to_numeric(df[lon_col], errors="coerce")
+        y = pd.to_numeric(df[lat_col], errors="coerce")
+        for i in np.flatnonzero(x.isna() | y.isna()):
+            which = lon_col if pd.isna(x.iloc[i]) else lat_col
+            res.problems.append(Problem(fname, f"row {i + 2}", which,
+                                        f"{df[which].iloc[i]!r} is not a number. Use decimal "
+                                        "degrees such as 121.4912 (no °, ′ or letters)."))
+        geoms = gpd.points_from_xy(x.fillna(0), y.fillna(0))
+        drop = [lon_col, lat_col]
+    else:
+        stop(f"has no longitude/latitude columns that could be recognised (columns: "
+             f"{', '.join(cols)}). Pick the longitude and latitude columns (or a WKT column).")
+    if res.problems:
+        raise _Stop
+    props = df.drop(columns=drop)
+    return gpd.GeoDataFrame(props, geometry=list(geoms)), None
+
+
+def _guess(cols: list[str], names: tuple[str, ...]) -> str | None:
+    low = {c.lower().strip(): c for c in cols}
+    for n in names:
+        if n in low:
+            return low[n]
+    return None
+
+
+# --------------------------------------------------------------------------- after reading
+
+def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res, stop) -> None:
+    if gdf is None or not len(gdf):
+        stop("has no features.")
+    gdf = gdf.reset_index(drop=True)
+    geom_col = gdf.geometry.name
+    if geom_col != "geometry":
+        gdf = gdf.rename_geometry("geometry")
+
+    # 1. The CRS: the planner's choice, else the file's; never re-label a projected file.
+    declared = file_crs
+    datum = None
+    if opts.crs:
+        try:
+            datum, chosen = parse_coord_system(opts.crs, "crs")
+        except ValueError as exc:
+            stop(str(exc), fld="crs")
+        if file_crs is not None and not file_crs.equals(chosen) and not (
+                file_crs.is_geographic and chosen.is_geographic):
+            stop(f"declares {_crs_label(file_crs)} but {opts.crs} was chosen. Leave the CRS on "
+                 "'from the file', or fix the file's CRS: coordinates are never re-labelled.",
+                 fld="crs")
+        declared = chosen
+    if declared is None:
+        stop("has no CRS. Choose what its coordinates are: WGS84 (GPS, OpenStreetMap), "
+             "GCJ-02 (Gaode/Amap, Tencent), BD-09 (Baidu), CGCS2000 or an EPSG code.",
+             fld="crs")
+    res.info["crs"] = opts.crs or _crs_label(declared)
+    base_datum = datum or "wgs84"
+    gdf = gdf.set_crs(declared, allow_override=True)
+    if not declared.is_geographic or not declared.equals(STORAGE_CRS):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                gdf = gdf.to_crs(STORAGE_CRS)
+        except Exception as exc:
+            stop(f"cannot be reprojected from {_crs_label(declared)} to WGS84 ({exc}).", fld="crs")
+    raw = gdf.geometry.values.copy()  # lon/lat as in the file (in base_datum)
+    if base_datum != "wgs84":
+        gdf["geometry"] = _move(raw, base_datum, "wgs84")
+
+    # 2. Geometries: 2D; single parts where the layer takes no multi-parts; repairs.
+    gdf["geometry"] = shapely.force_2d(gdf.geometry.values)
+    if target.geometry_types:
+        gdf["geometry"] = [_single(g, target.geometry_types) for g in gdf.geometry]
+    invalid = ~gdf.geometry.is_valid & gdf.geometry.notna()
+    if invalid.any():
+        if opts.make_valid:
+            gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry[invalid].values)
+            gdf["geometry"] = [_single(_only_kind(g), target.geometry_types) for g in gdf.geometry]
+            res.warnings.append(f"{int(invalid.sum())} invalid geometr(y/ies) repaired with "
+                                "make_valid.")
+        else:
+            res.offers.append(Offer("make_valid", f"{int(invalid.sum())} feature(s) have invalid "
+                                    "geometry (e.g. a self-intersecting outline). Repair them "
+                                    "with make_valid?", {"make_valid": True}))
+
+    # 3. Columns: labelled names back to fields, default values, ids, the schema's types.
+    fields = list((target.schema or {}).get("properties", {})) if not target.new else \
+        list(CORE_FIELDS) + ["name_en", "note"]
+    gdf = rename_labelled_columns(gdf, fields)
+    for key, value in (opts.defaults or {}).items():
+        if value is None or value == "":
+            continue
+        if key not in gdf.columns:
+            gdf[key] = [value] * len(gdf)
+        else:
+            gdf[key] = [value if _empty(v) else v for v in gdf[key]]
+    if opts.auto_ids:
+        gdf = _fill_ids(gdf, target)
+
+    schema = target.schema
+    if target.new:
+        schema = infer_schema(gdf, target.name)
+        types = sorted({t for g in gdf.geometry.dropna() for t in
+                        _KIND_TYPES.get(_KINDS.get(g.geom_type, ""), [g.geom_type])})
+        target = replace(target, schema=schema, geometry_types=types)
+    props = schema.get("properties", {})
+    gdf = coerce_to_schema(gdf, schema)
+    extra = [c for c in gdf.columns if c != "geometry" and c not in props]
+    if extra and schema.get("additionalProperties") is False:
+        if opts.drop_extra:
+            gdf = gdf.drop(columns=extra)
+            res.warnings.append(f"Dropped column(s) not in the layer: {', '.join(extra)}.")
+        else:
+            res.offers.append(Offer("drop_extra", f"Column(s) {', '.join(extra)} are not fields "
+                                    f"of layer '{target.name}'. Drop them?", {"drop_extra": True}))
+    missing_core = [c for c in CORE_FIELDS if c in schema.get("required", [])
+                    and (c not in gdf.columns or gdf[c].map(_empty).any())]
+    if missing_core:
+        res.offers.append(Offer("defaults", f"Field(s) {', '.join(missing_core)} are missing or "
+                                "empty in some features. Give a value for the whole file (source, "
+                                "accuracy_m, estimated) or let ids be generated.",
+                                {"defaults": {}, "auto_ids": "id" in missing_core}))
+
+    # Column order as io.load_layer gives it: the schema's, the rest, then the geometry.
+    ordered = [c for c in props if c in gdf.columns]
+    gdf = gdf[ordered + [c for c in gdf.columns if c not in ordered and c != "geometry"]
+              + ["geometry"]]
+
+    # 4. The layer's rules (schema, ids, geometry type and validity, Shanghai region).
+    doc = feature_collection(gdf, list(props))
+    res.problems += validate_feature_collection(doc, fname, schema, target.geometry_types)
+    res.schema, res.geometry_types = schema, target.geometry_types
+    res.info["features"] = len(gdf)
+
+    # 5. Inside the town, and the datum offset.
+    if target.inside_boundary and target.boundary is not None:
+        _check_inside_town(gdf, target, fname, res)
+    offer = detect_datum_offset(raw, base_datum, gdf, target)
+    if offer is not None:
+        res.offers.insert(0, offer)
+    res.imported = gdf
+    if not res.problems:
+        res.layer = merge(target.existing, gdf, opts.mode)
+
+
+def rename_labelled_columns(gdf: gpd.GeoDataFrame, fields: list[str]) -> gpd.GeoDataFrame:
+    """Columns named by a field's label (as the app shows it: '名称', 'Source', '位置精度（米）')
+    or its name in another case are renamed to the field, when that field is not present."""
+    labels = {}
+    for fld, pair in FIELD_LABELS.items():
+        for label in pair:
+            labels.setdefault(label.strip().lower(), fld)
+    labels.update({"备注": "note", "名字": "name", "编码": "id", "英文名称": "name_en"})
+    renames = {}
+    for col in gdf.columns:
+        if col == gdf.geometry.name or col in fields:
+            continue
+        key = str(col).strip().lower()
+        fld = key if key in fields else labels.get(key)
+        if fld in fields and fld not in gdf.columns and fld not in renames.values():
+            renames[col] = fld
+    return gdf.rename(columns=renames)
+
+
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.name
+
+
+def _move(geoms, src: str, dst: str):
+    def f(xy):
+        out = xy.copy()
+        out[:, 0], out[:, 1] = convert_lonlat(xy[:, 0], xy[:, 1], src, dst)
+        return out
+    return shapely.transform(geoms, f)
+
+
+def _single(g, allowed):
+    if g is None or not allowed:
+        return g
+    one = _SINGLE.get(g.geom_type)
+    if one and g.geom_type not in allowed and one in allowed and len(g.geoms) == 1:
+        return g.geoms[0]
+    return g
+
+
+def _only_kind(g):
+    """After make_valid: drop lower-dimension debris (points/lines) from a collection."""
+    if g is None or g.geom_type != "GeometryCollection":
+        return g
+    parts = [p for p in g.geoms if not p.is_empty]
+    top = max((p.geom_type for p in parts), key=lambda t: ("Point", "LineString",
+                                                           "Polygon").index(_SINGLE.get(t, t)),
+              default=None)
+    keep = [p for p in parts if _SINGLE.get(p.geom_type, p.geom_type) == _SINGLE.get(top, top)]
+    return shapely.union_all(keep) if keep else g
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str)
+                                                                      and not v.strip())
+
+
+def _fill_ids(gdf, target):
+    used = set(gdf["id"].dropna().astype(str)) if "id" in gdf.columns else set()
+    if target.existing is not None and "id" in target.existing.columns:
+        used |= set(target.existing["id"].astype(str))
+    ids, n = [], 1
+    current = gdf["id"] if "id" in gdf.columns else [None] * len(gdf)
+    for v in current:
+        if _empty(v):
+            while f"{target.name}_{n:03d}" in used:
+                n += 1
+            v = f"{target.name}_{n:03d}"
+            used.add(v)
+        ids.append(v)
+    gdf = gdf.copy()
+    gdf["id"] = ids
+    return gdf
+
+
+_JSON_TYPE = {str: "string", int: "integer", float: "number", bool: "boolean", type(None): "null"}
+
+
+def _types(spec: dict) -> set[str]:
+    """JSON types a schema property takes (an enum's from its values)."""
+    t = spec.get("type")
+    if t is None and "enum" in spec:
+        return {_JSON_TYPE.get(type(v), "string") for v in spec["enum"]}
+    return {t} if isinstance(t, str) else set(t or [])
+
+
+def _coerce(v, types: set[str]):
+    if _empty(v):
+        return None
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, (pd.Timestamp,)) or hasattr(v, "isoformat"):
+        return v.isoformat() if "string" in types else v
+    if "boolean" in types:
+        if isinstance(v, bool):
+            return v
+        s = str(v).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    if "integer" in types and not isinstance(v, bool):
+        try:
+            f = float(str(v).strip())
+            if f.is_integer():
+                return int(f)
+        except ValueError:
+            pass
+    if "number" in types and not isinstance(v, bool):
+        if isinstance(v, int) or re.fullmatch(r"[+-]?\d+", str(v).strip()):
+            return int(str(v).strip())  # "30" stays 30, not 30.0
+        try:
+            f = float(str(v).strip())
+            if math.isfinite(f):
+                return f
+        except ValueError:
+            pass
+    if "string" in types:
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return str(v)
+        if isinstance(v, str):
+            return v.strip()
+    return v
+
+
+def coerce_to_schema(gdf: gpd.GeoDataFrame, schema: dict) -> gpd.GeoDataFrame:
+    """Convert cell values to the schema's types where that loses nothing.
+
+    Text '12' → 12 for numbers, 'true'/'是'/1 → True for booleans, 3.0 → 3 for integers,
+    numbers → text for text fields; empty cells → null. Values that cannot be converted stay
+    as they are, for validation to report.
+    """
+    out = gdf.copy()
+    for col, spec in (schema.get("properties") or {}).items():
+        if col in out.columns:
+            types = _types(spec)
+            out[col] = pd.Series([_coerce(v, types) for v in out[col]], index=out.index,
+                                 dtype=object)
+    return out
+
+
+def infer_schema(gdf: gpd.GeoDataFrame, name: str) -> dict:
+    """JSON Schema for a new layer: the core fields required, the others typed from the data."""
+    core = {
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9_\\-\\.]+$", "description": "Stable id"},
+        "name": {"type": "string", "minLength": 1, "description": "Chinese name"},
+        "name_en": {"type": ["string", "null"]},
+        "source": {"type": "string", "minLength": 3,
+                   "description": "Where the geometry and values come from"},
+        "accuracy_m": {"type": "number", "minimum": 0,
+                       "description": "Estimated positional accuracy, metres"},
+        "estimated": {"type": "boolean",
+                      "description": "True where a shape or value is drawn or guessed"},
+        "note": {"type": ["string", "null"]},
+    }
+    props = dict(core)
+    for col in gdf.columns:
+        if col == gdf.geometry.name or col in props:
+            continue
+        values = [v for v in gdf[col] if not _empty(v)]
+        kind = "string"
+        if values and all(str(v).strip().lower() in _TRUE | _FALSE and not str(v).strip()
+                          .lstrip("-").isdigit() or isinstance(v, bool) for v in values):
+            kind = "boolean"
+        elif values and all(_is_number(v) for v in values):
+            kind = "integer" if all(float(str(v)).is_integer() for v in values) else "number"
+        props[str(col)] = {"type": [kind, "null"]}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Songnan layer '{name}': feature properties (imported)",
+        "type": "object",
+        "properties": props,
+        "required": list(CORE_FIELDS),
+        "additionalProperties": False,
+    }
+
+
+def _is_number(v) -> bool:
+    if isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(float(str(v).strip()))
+    except ValueError:
+        return False
+
+
+def merge(existing: gpd.GeoDataFrame | None, imported: gpd.GeoDataFrame,
+          mode: str = "replace") -> gpd.GeoDataFrame:
+    """The layer after the import: ``imported`` alone ('replace'), or 'upsert': stored
+    features keep their order, those whose id is imported take the new version, new ids
+    are added at the end."""
+    imported = imported.set_crs(STORAGE_CRS, allow_override=True)
+    if mode == "replace" or existing is None or not len(existing):
+        return imported.reset_index(drop=True)
+    new_by_id = {fid: i for i, fid in enumerate(imported["id"])}
+    rows, used = [], set()
+    for _, row in existing.iterrows():
+        if row["id"] in new_by_id:
+            rows.append(imported.iloc[new_by_id[row["id"]]])
+            used.add(row["id"])
+        else:
+            rows.append(row)
+    rows += [imported.iloc[i] for fid, i in new_by_id.items() if fid not in used]
+    cols = list(dict.fromkeys(list(existing.columns) + list(imported.columns)))
+    out = gpd.GeoDataFrame([r.reindex(cols) for r in rows], columns=cols, geometry="geometry",
+                           crs=STORAGE_CRS)
+    return out.reset_index(drop=True)
+
+
+def _check_inside_town(gdf, target, fname, res) -> None:
+    town = to_town_crs(gpd.GeoDataFrame(geometry=[target.boundary], crs=STORAGE_CRS)).geometry.iloc[0]
+    geoms = to_town_crs(gdf[["geometry"]]).geometry
+    for i, g in enumerate(geoms):
+        if g is None or g.is_empty or not g.is_valid:
+            continue
+        d = g.distance(town) if not g.intersects(town) else 0.0
+        if d == 0:
+            continue
+        fid = gdf["id"].iloc[i] if "id" in gdf.columns else None
+        label = f"#{i}" + (f" (id {fid!r})" if fid is not None else "")
+        if d > OUTSIDE_TOWN_M:
+            res.problems.append(Problem(fname, label, "geometry",
+                                        f"lies {d:.0f} m outside the town boundary; layer "
+                                        f"'{target.name}' holds only features inside 淞南镇. Check "
+                                        "the coordinates (and their CRS), or import it into "
+                                        "another layer."))
+        else:
+            res.warnings.append(f"{label} lies {d:.0f} m outside the (estimated) town boundary.")
+
+
+# --------------------------------------------------------------------------- datum offset
+
+def _points_m(geoms, lat0: float) -> np.ndarray:
+    """Representative points of ``geoms`` as local east/north metres (equirectangular)."""
+    pts = shapely.get_coordinates(shapely.centroid(np.asarray(geoms, dtype=object)))
+    r = 6371008.8
+    return np.column_stack([np.radians(pts[:, 0]) * r * math.cos(math.radians(lat0)),
+                            np.radians(pts[:, 1]) * r])
+
+
+def _reference_pairs(gdf, target) -> tuple[list[int], list, str]:
+    """Pairs (imported row, reference geometry) by id, else by name; and how they were found."""
+    pools = []
+    if target.existing is not None and len(target.existing):
+        pools.append(target.existing)
+    pools += [g for g in target.references.values() if g is not None and len(g)]
+    for key in ("id", "name"):
+        if key not in gdf.columns:
+            continue
+        lookup = {}
+        for pool in pools:
+            if key in pool.columns:
+                for v, g in zip(pool[key], pool.geometry):
+                    if not _empty(v) and g is not None and not g.is_empty:
+                        lookup.setdefault(str(v), g)
+        rows, refs = [], []
+        for i, v in enumerate(gdf[key]):
+            g = gdf.geometry.iloc[i]
+            if not _empty(v) and str(v) in lookup and g is not None and not g.is_empty:
+                rows.append(i)
+                refs.append(lookup[str(v)])
+        if rows:
+            return rows, refs, key
+    return [], [], ""
+
+
+def detect_datum_offset(raw, base_datum: str, gdf: gpd.GeoDataFrame, target: LayerTarget
+                        ) -> Offer | None:
+    """Offer another datum if it puts the features onto the features they match.
+
+    ``raw`` are the geometries as read (lon/lat in ``base_datum``), ``gdf`` the features as
+    interpreted (WGS84). For each other datum the features are re-read as if in it and
+    compared with the stored features of the same id or name, else with the nearest
+    stored point (stations, facilities…, within 2 km). An offer is made when, as read, the
+    median distance is at least :data:`OFFSET_MIN_M` and re-read it is within
+    :data:`OFFSET_FIXED_M` (or a third of it).
+    """
+    geoms = gdf.geometry.values
+    ok = np.array([g is not None and not g.is_empty and g.is_valid for g in geoms])
+    if not ok.any():
+        return None
+    lat0 = float(np.nanmean(shapely.get_coordinates(geoms[ok])[:, 1]))
+    rows, refs, how = _reference_pairs(gdf, target)
+    ref_pts = None
+    if not rows:
+        pool = [g for layer in target.references.values() if layer is not None
+                for g in layer.geometry if g is not None and g.geom_type == "Point"]
+        if target.existing is not None:
+            pool += [g for g in target.existing.geometry if g is not None and g.geom_type == "Point"]
+        if len(pool) < 3:
+            return None
+        ref_pts = _points_m(pool, lat0)
+        rows = list(np.flatnonzero(ok))
+        how = "nearest"
+
+    def score(candidate) -> tuple[float, float, float]:
+        pts = _points_m(candidate[rows], lat0)
+        if ref_pts is None:
+            ref = _points_m(refs, lat0)
+        else:
+            d2 = ((pts[:, None, :] - ref_pts[None, :, :]) ** 2).sum(axis=2)
+            ref = ref_pts[d2.argmin(axis=1)]
+        delta = pts - ref
+        dist = np.hypot(delta[:, 0], delta[:, 1])
+        if ref_pts is not None:
+            near = dist < 2000
+            if near.sum() < 3:
+                return math.inf, 0.0, 0.0
+            delta, dist = delta[near], dist[near]
+        return float(np.median(dist)), float(np.median(delta[:, 0])), float(np.median(delta[:, 1]))
+
+    as_read = score(geoms)
+    if not math.isfinite(as_read[0]) or as_read[0] < OFFSET_MIN_M:
+        return None
+    best = None
+    for alt in DATUMS:
+        if alt == base_datum:
+            continue
+        cand = score(_move(raw, alt, "wgs84"))
+        if cand[0] <= max(OFFSET_FIXED_M, as_read[0] / 3) and (best is None or cand[0] < best[1][0]):
+            best = (alt, cand)
+    if best is None:
+        return None
+    alt, cand = best
+    label = {"wgs84": "WGS84", "gcj02": "GCJ-02 (Gaode/Amap)", "bd09": "BD-09 (Baidu)"}
+    matched = {"id": "the stored features with the same id", "name":
+               "the stored features with the same name", "nearest":
+               "the nearest stored stations/facilities"}[how]
+    de, dn = as_read[1], as_read[2]
+    direction = f"{abs(de):.0f} m {'east' if de >= 0 else 'west'}, {abs(dn):.0f} m " \
+                f"{'north' if dn >= 0 else 'south'}"
+    return Offer("convert_datum",
+                 f"The features sit a median {as_read[0]:.0f} m ({direction}) from {matched} — "
+                 f"the offset {label[alt]} coordinates have here. Read as {label[alt]} they sit "
+                 f"{cand[0]:.0f} m away. Convert from {label[alt]} to WGS84?",
+                 {"crs": alt})
+
+
+def layer_target(name: str, layers: dict, manifest: dict, schema: dict | None = None,
+                 new: bool = False) -> LayerTarget:
+    """The :class:`LayerTarget` for layer ``name`` from the loaded ``layers`` (EPSG:4326).
+
+    ``schema`` is the layer's JSON Schema (required unless ``new``). Point layers other
+    than the target serve as references for the datum-offset check; the ``boundary``
+    layer gives the town outline.
+    """
+    refs = {n: g for n, g in layers.items()
+            if n != name and len(g) and set(g.geom_type.dropna()) <= {"Point"}}
+    boundary = None
+    if "boundary" in layers and len(layers["boundary"]):
+        boundary = shapely.union_all(layers["boundary"].geometry.values)
+    if new:
+        return LayerTarget(name=name, schema=None, geometry_types=None, references=refs,
+                           boundary=boundary, new=True)
+    info = manifest["layers"][name]
+    return LayerTarget(name=name, schema=schema, geometry_types=list(info["geometry_types"]),
+                       inside_boundary=bool(info.get("inside_boundary", True)),
+                       existing=layers.get(name), references=refs, boundary=boundary)
