@@ -6,7 +6,7 @@ import streamlit as st
 
 from songnan_geo.briefing import SITE_LAYERS, list_sites
 from songnan_geo.briefing_map import CJKFontMissingError
-from songnan_geo.briefing_render import FORMATS, briefing_filename, format_area, format_m, make_briefing
+from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.i18n import t
 
 lang = st.session_state.get("lang", "zh")
@@ -40,12 +40,14 @@ except CJKFontMissingError as exc:
     st.stop()
 
 facts = out.facts
-m1, m2, m3 = st.columns(3)
-m1.metric(t("bf_area", lang), format_area(facts.area_m2, lang, facts.geometry_estimated))
 near = facts.nearest_station
-m2.metric(t("bf_nearest_station", lang),
-          f"{near.name} · {format_m(near.straight_m, lang, near.estimated)}" if near else "—")
-m3.metric(t("bf_status", lang), facts.status or "—")
+est = "〔估〕" if lang == "zh" else " (est.)"
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(t("bf_area_ha", lang), "—" if facts.area_ha is None else
+          f"{facts.area_ha:,.2f}" + (est if facts.geometry_estimated else ""))
+m2.metric(t("bf_nearest_station", lang), near.name if near else "—")
+m3.metric(t("bf_straight", lang), format_m(near.straight_m, lang, near.estimated) if near else "—")
+m4.metric(t("bf_status", lang), facts.status or "—")
 
 d1, d2, _ = st.columns([1, 1, 3])
 for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download_pdf")):

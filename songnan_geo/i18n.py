@@ -175,6 +175,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_download_pdf": ("下载 PDF", "Download PDF"),
     "bf_preview": ("预览", "Preview"),
     "bf_nearest_station": ("最近车站", "Nearest station"),
+    "bf_area_ha": ("面积（公顷）", "Area (ha)"),
     "bf_font_missing": ("无法生成 PDF：缺少中文字体。", "Cannot make the PDF: no CJK font."),
 }
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from songnan_geo import briefing_map
 from songnan_geo.briefing import briefing_facts
-from songnan_geo.briefing_render import format_area, format_m
+from songnan_geo.briefing_render import format_m
 from songnan_geo.i18n import t
 from songnan_geo.io import load_all_layers
 
@@ -45,9 +45,10 @@ def test_page_shows_first_parcel_with_downloads(at):
     first = LAYERS["parcels"].iloc[0]["id"]
     b = briefing_facts(LAYERS, first)
     m = _metrics(at)
-    assert m["面积"] == format_area(b.area_m2, "zh", True)
+    assert m["面积（公顷）"] == f"{b.area_m2 / 1e4:,.2f}〔估〕"
     near = b.nearest_station
-    assert m["最近车站"] == f"{near.name} · {format_m(near.straight_m, 'zh', True)}"
+    assert m["最近车站"] == near.name
+    assert m["直线距离"] == format_m(near.straight_m, "zh", True)
     assert m["现状"] == b.status
     assert _downloads(at) == ["下载 HTML", "下载 PDF"]
     assert not at.error
@@ -61,13 +62,13 @@ def test_every_kind_and_site_can_be_chosen(at):
     box.set_value("c_weimob")
     _run(at)
     m = _metrics(at)
-    assert m["面积"] == t("bf_area_point", "zh") and m["现状"] == "在建"
+    assert m["面积（公顷）"] == "—" and m["现状"] == "在建"
     at.radio(key="briefing_kind").set_value("zone")
     _run(at)
     at.selectbox(key="briefing_site_zone").set_value("belt_jiangyang")
     _run(at)
     b = briefing_facts(LAYERS, "belt_jiangyang")
-    assert _metrics(at)["面积"] == format_area(b.area_m2, "zh", True)
+    assert _metrics(at)["面积（公顷）"] == f"{b.area_m2 / 1e4:,.2f}〔估〕"
     assert _downloads(at) == ["下载 HTML", "下载 PDF"]
 
 
@@ -75,7 +76,7 @@ def test_page_in_english(at):
     at.radio(key="lang").set_value("en")
     _run(at)
     assert [x.value for x in at.title] == ["Investment briefing"]
-    assert set(_metrics(at)) == {"Area", "Nearest station", "Current status"}
+    assert set(_metrics(at)) == {"Area (ha)", "Nearest station", "Straight-line", "Current status"}
     assert _downloads(at) == ["Download HTML", "Download PDF"]
 
 
