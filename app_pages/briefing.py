@@ -16,10 +16,12 @@ st.title(t("briefing", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _briefing(site_id: str, lang: str, day: str, data_key: str, _layers, _manifest):
-    """The site's briefing (facts, map, HTML and PDF); one per site, language, day and data."""
-    return make_briefing(_layers, _manifest, site_id, lang=lang, as_of=dt.date.fromisoformat(day))
+@st.cache_data(show_spinner=False, max_entries=64, ttl=900)  # ttl: a basemap may come back
+def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, _layers, _manifest):
+    """The site's briefing (facts, map, HTML and PDF); one per site, language, basemap, day and
+    data. An online basemap is drawn under the map when reachable (a few seconds at most)."""
+    return make_briefing(_layers, _manifest, site_id, lang=lang, basemap=basemap,
+                         as_of=dt.date.fromisoformat(day))
 
 
 c1, c2 = st.columns([1, 2])
@@ -32,7 +34,8 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
 
 try:
     with st.spinner(t("briefing", lang) + " …"):
-        out = _briefing(site_id, lang, dt.date.today().isoformat(),
+        out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
+                        dt.date.today().isoformat(),
                         os.environ.get("SONGNAN_DATA_DIR", ""), layers, manifest)
 except CJKFontMissingError as exc:
     st.error(t("bf_font_missing", lang))

@@ -8,7 +8,8 @@ facilities — with the styles of :func:`songnan_geo.mapping.feature_style` (the
 the web map), the site highlighted in :data:`HIGHLIGHT` with a dashed ring at the neighbour
 radius, station names, a scale bar (matplotlib-scalebar, exact because the axes are metres)
 and a north arrow. It needs no tiles and no network; Chinese labels use the CJK font found
-by :func:`cjk_font_path`.
+by :func:`cjk_font_path`. An online basemap is optional (``basemap=``): its tiles are drawn
+under the layers when reachable within a few seconds, and left out otherwise.
 
 The result, :class:`MapImage`, carries the PNG and the mapping from TOWN_CRS coordinates to
 image pixels (:meth:`MapImage.to_pixel`), so a caller (or a test) can tell where the site is in
@@ -17,8 +18,10 @@ the picture. Matplotlib is used through :class:`matplotlib.figure.Figure` with t
 """
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,12 +38,16 @@ from matplotlib.lines import Line2D
 from matplotlib.path import Path as MplPath
 from matplotlib.patches import Patch
 from matplotlib_scalebar.scalebar import ScaleBar
+from PIL import Image
+from pyproj import Transformer
 from shapely.geometry import box
 
 from songnan_geo import i18n
 from songnan_geo.briefing import NEIGHBOUR_RADIUS_M, SITE_LAYERS, get_site
-from songnan_geo.crs import to_town_crs
-from songnan_geo.mapping import feature_style
+from songnan_geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
+from songnan_geo.crs import TOWN_CRS, to_town_crs
+from songnan_geo.mapping import BASEMAPS, basemap_key, feature_style
+from songnan_geo.tilefetch import TilesUnavailable, fetch_mosaic, mercator_to_lonlat, zoom_for
 
 #: Environment variable naming a TTF/TTC font file with Chinese glyphs.
 CJK_FONT_ENV = "SONGNAN_CJK_FONT"
@@ -57,6 +64,9 @@ HIGHLIGHT = "#ff00cc"
 
 #: Colour of the dashed ring at the neighbour radius around the site.
 RING_COLOR = "#333333"
+
+_TO_LONLAT = Transformer.from_crs(TOWN_CRS, 4326, always_xy=True)
+_TO_TOWN = Transformer.from_crs(4326, TOWN_CRS, always_xy=True)
 
 # Layers are drawn at zorder 1–2.x in manifest order; points of every layer are lifted above
 # all areas and lines (and above the site's fill, drawn at this zorder).
@@ -109,7 +119,8 @@ class MapImage:
 
     ``extent`` is ``(xmin, ymin, xmax, ymax)`` of the map frame in TOWN_CRS metres;
     ``frame_px`` is ``(left, top, right, bottom)`` of the map frame in image pixels
-    (origin top-left, rows down).
+    (origin top-left, rows down). ``basemap_attribution`` is set when online tiles were
+    drawn under the layers; ``tiles_error`` says why an online basemap asked for was not.
     """
 
     png: bytes
@@ -118,6 +129,8 @@ class MapImage:
     extent: tuple[float, float, float, float]
     frame_px: tuple[float, float, float, float]
     dpi: float
+    basemap_attribution: str | None = None   # plain text, when tiles were drawn
+    tiles_error: str | None = None           # why an online basemap was not drawn
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:
         """Image pixel ``(column, row)`` of TOWN_CRS point ``(x, y)`` (metres)."""
@@ -212,7 +225,8 @@ def _frame(bounds, margin_m: float, aspect: float) -> tuple[float, float, float,
 def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_id: str, *,
                   lang: str = "zh", dpi: float = 110, size_in: tuple[float, float] = (7.0, 5.6),
                   ring_m: float = NEIGHBOUR_RADIUS_M, margin_m: float | None = None,
-                  font_path: str | os.PathLike | None = None) -> MapImage:
+                  font_path: str | os.PathLike | None = None, basemap: str = "blank",
+                  tile_source: dict | None = None) -> MapImage:
     """Draw the map of one site and its surroundings as a PNG, without tiles.
 
     Parameters
@@ -236,6 +250,15 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
         shows whole.
     font_path : path, optional
         CJK font file; default :func:`cjk_font_path`.
+    basemap : str
+        A key of :data:`songnan_geo.mapping.BASEMAPS`. 'blank' (default) draws no tiles and
+        touches no network; an online basemap's tiles are fetched (:mod:`songnan_geo.tilefetch`,
+        a few seconds at most) and drawn under the layers, or, when unreachable, left out and
+        the reason returned in ``MapImage.tiles_error``.
+    tile_source : dict, optional
+        A tile source shaped like a BASEMAPS entry (``tiles``, optional ``labels``,
+        ``subdomains``, ``datum``, ``attr``, ``max_zoom``, ``tk`` for a ``{tk}`` key), e.g. an
+        intranet tile server; overrides ``basemap``.
 
     Returns
     -------
@@ -259,6 +282,17 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     frame_h_px = fig.bbox.height * (0.99 - legend_h)
     extent = _frame(geom.bounds, margin_m, frame_w_px / frame_h_px)
     ax.set_facecolor("#f4f4f2")
+    attribution, tiles_error = None, None
+    if tile_source is not None:
+        source, key = tile_source, tile_source.get("tk", "")
+    else:
+        source = BASEMAPS[_checked_basemap(basemap)]
+        key = (basemap_key(basemap) or "") if source.get("key") else ""
+    if source.get("tiles"):
+        try:
+            attribution = _draw_tiles(ax, extent, frame_w_px, source, key)
+        except TilesUnavailable as exc:
+            tiles_error = str(exc)
 
     handles = []
     for z, (name, info) in enumerate(manifest["layers"].items()):
@@ -311,6 +345,10 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     ax.add_artist(ScaleBar(1, units="m", location="lower left", length_fraction=0.22,
                            box_alpha=0.8, font_properties={"size": 8}))
     _north_arrow(ax, fprops, lang)
+    if attribution:
+        ax.text(0.995, 0.005, attribution, transform=ax.transAxes, ha="right", va="bottom",
+                fontproperties=_sized(fprops, 6), zorder=11,
+                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     site_handle = Patch(facecolor=to_rgba(HIGHLIGHT, 0.35), edgecolor=HIGHLIGHT,
                         label=i18n.t("bf_map_site", lang))
     ring_handle = Line2D([], [], color=RING_COLOR, linestyle=(0, (5, 4)), linewidth=0.9,
@@ -329,7 +367,52 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     y0, y1 = ax.get_ylim()
     return MapImage(png=buf.getvalue(), width_px=int(round(fig.bbox.width)),
                     height_px=int(round(height)), extent=(x0, y0, x1, y1),
-                    frame_px=frame_px, dpi=float(dpi))
+                    frame_px=frame_px, dpi=float(dpi), basemap_attribution=attribution,
+                    tiles_error=tiles_error)
+
+
+def _checked_basemap(basemap: str) -> str:
+    if basemap not in BASEMAPS:
+        raise ValueError(f"basemap '{basemap}' is unknown. Valid basemaps: {', '.join(BASEMAPS)} "
+                         "('blank' works without internet).")
+    return basemap
+
+
+def _draw_tiles(ax, extent, frame_w_px: float, source: dict, key: str) -> str:
+    """Fetch the tiles behind ``extent`` (TOWN_CRS) and draw them; return the attribution.
+
+    Raises :class:`TilesUnavailable`. Gaode tiles are in GCJ-02: the frame is converted to
+    GCJ-02 to pick them and the mosaic's corners back to WGS84 to place it (the offset varies
+    by well under a pixel across a map this size). Over a few kilometres Web Mercator and the
+    town's TM differ by a uniform scale (and a rotation under 0.05°), so the mosaic is placed
+    by its corners.
+    """
+    if source.get("key") and not key:
+        raise TilesUnavailable(f"the tile source needs a {source['key']} key and none is "
+                               "configured.")
+    gcj = source.get("datum", "wgs84") == "gcj02"
+    xmin, ymin, xmax, ymax = extent
+    lon, lat = _TO_LONLAT.transform([xmin, xmax, xmin, xmax], [ymin, ymin, ymax, ymax])
+    if gcj:
+        lon, lat = wgs84_to_gcj02(np.asarray(lon), np.asarray(lat))
+    bounds = (float(np.min(lon)), float(np.min(lat)), float(np.max(lon)), float(np.max(lat)))
+    zoom = zoom_for((xmax - xmin) / frame_w_px, (bounds[1] + bounds[3]) / 2,
+                    int(source.get("max_zoom", 19)))
+    images = []
+    for url in (u for u in (source["tiles"], source.get("labels")) if u):
+        images.append(fetch_mosaic(url, bounds, zoom, subdomains=source.get("subdomains", ""),
+                                   key=key))
+    base = images[0].image
+    for extra in images[1:]:
+        base = Image.alpha_composite(base, extra.image)
+    mx0, my0, mx1, my1 = images[0].bounds_3857
+    clon, clat = zip(*(mercator_to_lonlat(x, y) for x, y in ((mx0, my0), (mx1, my1))))
+    if gcj:
+        clon, clat = gcj02_to_wgs84(np.asarray(clon), np.asarray(clat))
+    (left, right), (bottom, top) = _TO_TOWN.transform(list(clon), list(clat))
+    ax.imshow(np.asarray(base.convert("RGB")), extent=(left, right, bottom, top), origin="upper",
+              interpolation="bilinear", zorder=0.5)
+    return html.unescape(re.sub(r"<[^>]+>", "", source.get("attr", ""))).strip()
 
 
 def _sized(fprops: font_manager.FontProperties, size: float) -> font_manager.FontProperties:

@@ -107,8 +107,10 @@ def _or_not_given(value: str | None, lang: str) -> str:
     return value if value else t("bf_not_given", lang)
 
 
-def briefing_view(b: Briefing, lang: str = "zh") -> BriefingView:
-    """The texts of briefing ``b`` in ``lang`` ('zh' or 'en')."""
+def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = None
+                  ) -> BriefingView:
+    """The texts of briefing ``b`` in ``lang`` ('zh' or 'en'); ``map_image`` for the caption
+    (which basemap, if any, is under the map)."""
     if lang not in LANGS:
         raise ValueError(f"lang '{lang}' is not supported. Use one of: {', '.join(LANGS)}.")
     site = b.site
@@ -188,11 +190,20 @@ def briefing_view(b: Briefing, lang: str = "zh") -> BriefingView:
         date_line=f"{t('bf_date', lang)}：{b.as_of.isoformat()}" if lang == "zh"
         else f"{t('bf_date', lang)}: {b.as_of.isoformat()}",
         facts_title=t("bf_facts", lang), facts=facts,
-        map_caption=t("bf_map_caption", lang).format(r=r_km),
+        map_caption=_map_caption(map_image, r_km, lang),
         tables=[transit, parks, enterprises, facilities],
         contact_label=t("bf_contact", lang), contact=b.contact,
         contact_is_placeholder=b.contact_is_placeholder,
         notes_title=t("bf_notes", lang), notes=[t("bf_note_estimated", lang), b.source])
+
+
+def _map_caption(map_image: MapImage | None, r_km: str, lang: str) -> str:
+    if map_image is not None and map_image.basemap_attribution:
+        return t("bf_map_caption_tiles", lang).format(r=r_km, attr=map_image.basemap_attribution)
+    caption = t("bf_map_caption", lang).format(r=r_km)
+    if map_image is not None and map_image.tiles_error:
+        caption += t("bf_map_tiles_failed", lang)
+    return caption
 
 
 # --------------------------------------------------------------------------- HTML
@@ -257,7 +268,7 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 
 def render_html(b: Briefing, map_image: MapImage, lang: str = "zh") -> str:
     """A self-contained HTML briefing (UTF-8 text; the map inline as a base64 PNG)."""
-    return _HTML.render(v=briefing_view(b, lang), highlight=HIGHLIGHT, tool=TOOL_NAME,
+    return _HTML.render(v=briefing_view(b, lang, map_image), highlight=HIGHLIGHT, tool=TOOL_NAME,
                         map_b64=base64.b64encode(map_image.png).decode("ascii"))
 
 
@@ -274,7 +285,7 @@ def _register_font(path: str) -> str:
 def render_pdf(b: Briefing, map_image: MapImage, lang: str = "zh",
                font_path: str | os.PathLike | None = None) -> bytes:
     """An A4 PDF briefing with the CJK font embedded (subset); returns the PDF bytes."""
-    v = briefing_view(b, lang)
+    v = briefing_view(b, lang, map_image)
     font = _register_font(str(cjk_font_path(font_path)))
 
     def style(name, size, leading=None, color=colors.black, **kw):
@@ -349,14 +360,15 @@ def make_briefing(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
                   lang: str = "zh", formats: tuple[str, ...] = ("html", "pdf"), dpi: float = 110,
                   status: Mapping[str, Mapping] | None = None, contact: str | None = None,
                   as_of: _dt.date | None = None, walk_fn: WalkFn | None = None,
-                  walking: bool = True,
+                  walking: bool = True, basemap: str = "blank",
                   font_path: str | os.PathLike | None = None) -> BriefingOutput:
     """Facts, map and documents (``formats``: 'html', 'pdf') of one site.
 
     See :func:`songnan_geo.briefing.briefing_facts` for ``status``, ``contact``, ``as_of``
     and ``walk_fn``; without ``walk_fn`` and with ``walking`` (default), walking distances
     follow the ``roads`` layer (:func:`songnan_geo.briefing.roads_walk_fn`). ``dpi`` is the
-    map's resolution.
+    map's resolution; ``basemap`` an optional online basemap drawn under it when reachable
+    (:func:`songnan_geo.briefing_map.draw_site_map`).
 
     Raises
     ------
@@ -372,7 +384,7 @@ def make_briefing(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     facts = briefing_facts(layers, site_id, status=status, contact=contact, as_of=as_of,
                            walk_fn=walk_fn)
     image = draw_site_map(layers, manifest, site_id, lang=lang, dpi=dpi,
-                          ring_m=facts.neighbour_radius_m, font_path=font_path)
+                          ring_m=facts.neighbour_radius_m, font_path=font_path, basemap=basemap)
     docs = {}
     if "html" in formats:
         docs["html"] = render_html(facts, image, lang).encode("utf-8")

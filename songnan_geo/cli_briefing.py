@@ -18,6 +18,7 @@ from songnan_geo.briefing import SITE_LAYERS, list_sites, unknown_site_message
 from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
 from songnan_geo.briefing_render import FORMATS, make_briefing, write_briefing
 from songnan_geo.io import DEFAULT_DATA_DIR, LayerValidationError, load_all_layers, read_manifest
+from songnan_geo.mapping import BASEMAPS
 
 
 def register(subparsers) -> None:
@@ -42,6 +43,9 @@ def register(subparsers) -> None:
     p.add_argument("--date", default=None, type=_dt.date.fromisoformat,
                    help="date printed on the briefings, YYYY-MM-DD (default: today)")
     p.add_argument("--dpi", type=float, default=110, help="map resolution (default 110)")
+    p.add_argument("--basemap", choices=list(BASEMAPS), default="blank",
+                   help="online basemap drawn under the map when reachable (default blank: no "
+                        "tiles, no network)")
     p.set_defaults(func=run)
 
 
@@ -83,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     for site_id in tqdm(ids, desc="briefings", unit="site", file=sys.stderr,
                         disable=len(ids) < 2):
         out = make_briefing(layers, manifest, site_id, lang=args.lang, formats=formats,
-                            dpi=args.dpi, contact=args.contact, as_of=args.date)
+                            dpi=args.dpi, contact=args.contact, as_of=args.date,
+                            basemap=args.basemap)
         written += write_briefing(args.out, site_id, out.documents, args.lang)
     secs = time.perf_counter() - start
     for path in written:
