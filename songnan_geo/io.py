@@ -92,6 +92,13 @@ def layer_info(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> dict:
     return layers[name]
 
 
+def layer_schema(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> dict:
+    """The JSON Schema of layer ``name``'s feature properties (from its manifest entry)."""
+    data_dir = Path(data_dir)
+    path = data_dir / layer_info(name, data_dir)["schema"]
+    return _read_json(str(path), path.stat().st_mtime)
+
+
 def _crs_problem(doc: dict, fname: str) -> Problem | None:
     crs = doc.get("crs")
     if crs is None:
@@ -233,8 +240,7 @@ def load_layer(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> gpd.GeoDat
     """
     data_dir = Path(data_dir)
     info = layer_info(name, data_dir)
-    schema_path = data_dir / info["schema"]
-    schema = _read_json(str(schema_path), schema_path.stat().st_mtime)
+    schema = layer_schema(name, data_dir)
     path = data_dir / info["file"]
     problems, doc = validate_layer_file(path, schema, info["geometry_types"])
     if problems:

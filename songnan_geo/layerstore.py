@@ -41,6 +41,7 @@ from songnan_geo.io import (
     DEFAULT_DATA_DIR,
     LayerValidationError,
     layer_info,
+    layer_schema,
     read_manifest,
     validate_feature_collection,
 )
@@ -151,8 +152,8 @@ class LayerStore:
         return read_manifest(self.data_dir)
 
     def schema(self, name: str) -> dict:
-        path = self.data_dir / layer_info(name, self.data_dir)["schema"]
-        return json.loads(path.read_text(encoding="utf-8"))
+        """The JSON Schema of layer ``name``."""
+        return layer_schema(name, self.data_dir)
 
     def history(self) -> list[Operation]:
         """Every operation in the journal, oldest first."""

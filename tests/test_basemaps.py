@@ -8,6 +8,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 from pyproj import Geod
 
 from songnan_geo import chinacoords as cc
@@ -15,8 +16,6 @@ from songnan_geo import tilekeys
 from songnan_geo.i18n import t
 from songnan_geo.io import load_layer, read_manifest
 from songnan_geo.mapping import BASEMAPS, basemap_datum, basemap_title, build_map
-
-from conftest import REPO_ROOT
 
 GEOD = Geod(ellps="WGS84")
 STATION = "station_03"  # 淞发路

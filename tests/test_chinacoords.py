@@ -3,7 +3,6 @@ CGCS2000 Gauss–Krüger zones, and the ``convert`` command."""
 from __future__ import annotations
 
 import csv
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +11,21 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from conftest import DATA_DIR, REPO_ROOT
 from pyproj import Geod
-from shapely.geometry import (GeometryCollection, LinearRing, LineString, MultiLineString,
-                              MultiPoint, MultiPolygon, Point, Polygon)
+from shapely.geometry import (
+    GeometryCollection,
+    LinearRing,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+)
 
 from songnan_geo import chinacoords as cc
 from songnan_geo.cli import main as cli_main
-
-from conftest import DATA_DIR, REPO_ROOT
 
 VECTORS = Path(__file__).parent / "data" / "coord_test_vectors.csv"
 GEOD = Geod(ellps="WGS84")
