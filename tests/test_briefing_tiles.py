@@ -17,21 +17,10 @@ from songnan_geo import tilefetch
 from songnan_geo.briefing import briefing_facts
 from songnan_geo.briefing_map import draw_site_map
 from songnan_geo.briefing_render import briefing_view, make_briefing
-from songnan_geo.io import load_all_layers, read_manifest
 
-from conftest import DATA_DIR
+from test_briefing import layers, manifest  # noqa: F401  (module-scoped data fixtures)
 
 TILE_RGB = (12, 200, 240)  # a colour no layer style uses
-
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_all_layers(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def manifest():
-    return read_manifest(DATA_DIR)
 
 
 @pytest.fixture(autouse=True)
