@@ -471,3 +471,21 @@ def service_areas(facilities: gpd.GeoDataFrame, radius_m, method: str = "euclide
         return gpd.GeoDataFrame({"group": [], "radius_m": [], "facilities": [], "area_km2": []},
                                 geometry=[], crs=crs)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
+
+
+def uncovered_parts(areas: gpd.GeoDataFrame, service: gpd.GeoDataFrame,
+                    keep: tuple[str, ...] = ("id", "name")) -> gpd.GeoDataFrame:
+    """The parts of each area outside every service area (empty parts dropped).
+
+    Both inputs need a CRS; the result is in ``areas``' metric CRS, with the ``keep``
+    columns of ``areas`` and ``area_m2`` (square metres).
+    """
+    crs = metric_crs(areas, "areas")
+    geoms = _geoms(areas, crs, "areas")
+    cover = (shapely.union_all(_geoms(service, crs, "service")) if len(service)
+             else shapely.Polygon())
+    rest = shapely.difference(geoms, cover) if not cover.is_empty else geoms
+    area = shapely.area(rest)
+    mask = area > 1.0  # slivers under 1 m² are drawing noise
+    cols = {c: areas[c].to_numpy()[mask] for c in keep if c in areas.columns}
+    return gpd.GeoDataFrame({**cols, "area_m2": area[mask]}, geometry=rest[mask], crs=crs)
