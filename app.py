@@ -70,6 +70,7 @@ with st.sidebar:
 pages = [
     st.Page("app_pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
     st.Page("app_pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
+    st.Page("app_pages/tracker.py", title=t("tracker", lang), url_path="tracker"),
     st.Page("app_pages/coverage.py", title=t("coverage", lang), url_path="coverage"),
     st.Page("app_pages/data_manager.py", title=t("data_manager", lang), url_path="data"),
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),

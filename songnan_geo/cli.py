@@ -13,6 +13,7 @@ import sys
 
 #: Modules that each register one sub-command.
 COMMAND_MODULES: list[str] = [
+    "cli_editor",
     "cli_convert",
     "cli_import",
     "cli_coverage",

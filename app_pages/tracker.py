@@ -1,0 +1,235 @@
+"""地块进度 — parcels and projects: status on a map, progress against the plan, history, editing."""
+import datetime as dt
+import os
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from songnan_geo import auth, tracker, workflow
+from songnan_geo.exporter import export_layer
+from songnan_geo.i18n import t
+from songnan_geo.io import DEFAULT_DATA_DIR
+from songnan_geo.mapping import build_map
+from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time, \
+    open_store, resolve_store_url
+
+lang = st.session_state.get("lang", "zh")
+layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+
+st.title(t("tracker", lang))
+st.caption(t("tr_intro", lang))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str, data_dir: str):
+    """One store (engine and connection pool) per URL and process."""
+    return open_store(url, data_dir=data_dir)
+
+
+try:
+    store = _store(resolve_store_url(), os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR)))
+    items, history, parcels = store.snapshot()
+except (StoreConfigError, TrackerError) as exc:
+    st.error(t("tr_store_error", lang))
+    st.code(str(exc), language=None)
+    st.stop()
+
+# ------------------------------------------------------------------ login
+try:
+    editors_configured = bool(auth.load_editors())
+    editors_error = None
+except auth.EditorConfigError as exc:
+    editors_configured, editors_error = False, str(exc)
+
+editor = st.session_state.get("tracker_editor")
+if editor is not None and (not editors_configured or editor.username not in auth.load_editors()):
+    editor = st.session_state["tracker_editor"] = None   # removed meanwhile: back to read-only
+
+top_left, top_right = st.columns([3, 2])
+with top_right:
+    if editors_error:
+        st.error(t("tr_editors_error", lang))
+        st.code(editors_error, language=None)
+    elif not editors_configured:
+        st.info(t("tr_readonly_no_editors", lang))
+        st.code("python -m songnan_geo editor add USER", language="bash")
+    elif editor is None:
+        with st.expander(t("tr_login", lang), expanded=False):
+            with st.form("tracker_login", clear_on_submit=False):
+                user = st.text_input(t("tr_username", lang), key="tracker_user")
+                password = st.text_input(t("tr_password", lang), type="password", key="tracker_password")
+                if st.form_submit_button(t("tr_login_button", lang)):
+                    try:
+                        editor = auth.authenticate(user, password, store=store)
+                        st.session_state["tracker_editor"] = editor
+                        st.rerun()
+                    except auth.LoginThrottled as exc:
+                        st.warning(t("tr_login_throttled", lang).format(s=f"{exc.retry_after_s:.0f}"))
+                    except auth.LoginFailed:
+                        st.error(t("tr_login_failed", lang))
+        st.caption(t("tr_readonly_viewer", lang))
+    else:
+        st.success(t("tr_logged_in", lang).format(user=editor.username))
+        if st.button(t("tr_logout", lang), key="tracker_logout"):
+            st.session_state["tracker_editor"] = None
+            st.rerun()
+
+with top_left:
+    as_of = st.date_input(t("tr_as_of", lang), value=workflow.today_shanghai(),
+                          min_value=dt.date(2013, 1, 1), max_value=dt.date(2030, 12, 31),
+                          key="tracker_as_of",
+                          help=t("tr_as_of_help", lang).format(days=workflow.DUE_SOON_DAYS))
+    st.caption(t("tr_store", lang).format(where=store.description))
+
+table = tracker.items_table(items, history, as_of, lang)
+
+
+def _summary(rows):
+    counts = rows["schedule"].value_counts()
+    return t("tr_summary", lang).format(date=as_of.isoformat(), **{
+        k: int(counts.get(k, 0)) for k in ("reached", "on_track", "due_soon", "overdue")})
+
+
+def _filtered(rows, key: str):
+    """The table rows after the user's status / progress / name filters."""
+    c1, c2, c3 = st.columns(3)
+    statuses = c1.multiselect(t("tr_filter_status", lang), sorted(set(rows["status"])),
+                              key=f"{key}_status")
+    states = c2.multiselect(t("tr_filter_schedule", lang), list(workflow.SCHEDULE_STATES),
+                            format_func=lambda s: tracker.schedule_label(s, lang), key=f"{key}_sched")
+    text = c3.text_input(t("tr_filter_text", lang), key=f"{key}_text").strip()
+    if statuses:
+        rows = rows[rows["status"].isin(statuses)]
+    if states:
+        rows = rows[rows["schedule"].isin(states)]
+    if text:
+        rows = rows[rows["name"].str.contains(text, case=False, regex=False)]
+    return rows
+
+
+def _gantt(rows, workflow_name: str, period):
+    segs = workflow.timeline_segments(history[history["item_id"].isin(rows["id"])],
+                                      max(as_of, period[0]))
+    st.subheader(t("tr_gantt", lang).format(start=period[0].year, end=period[1].year))
+    chart = tracker.gantt_chart(segs, rows[["id", "name", "plan_deadline"]],
+                                tracker.status_palette(workflow_name, manifest), lang, period, as_of)
+    st.altair_chart(chart, width="stretch")
+    st.caption(t("tr_gantt_caption", lang))
+
+
+PARCEL_COLS = ["name", "status", "status_date", "status_on_date", "plan_target", "target",
+               "plan_deadline", "schedule_label", "version", "updated_by", "updated_at", "estimated"]
+PROJECT_COLS = ["name", "category", "status", "status_date", "status_on_date", "plan_target",
+                "target", "plan_deadline", "schedule_label", "version", "updated_by", "estimated"]
+TABLE5_COLS = ["name", "category", "investment_wan", "start", "finish", "plan_state", "status",
+               "status_date", "version", "updated_by"]
+
+tab_parcels, tab_projects = st.tabs([t("tr_tab_parcels", lang), t("tr_tab_projects", lang)])
+with tab_parcels:
+    rows = table[table["grp"] == "parcel"]
+    st.markdown(f"**{_summary(rows)}**")
+    # The map's parcels layer is the store's (current status); the other layers as loaded.
+    map_layers = {**layers, "parcels": parcels.drop(columns=["version", "updated_by", "updated_at"])}
+    fmap = build_map(map_layers, manifest, lang=lang, basemap=st.session_state.get("basemap", "blank"),
+                     visible={"boundary", "parcels"})
+    state_key = "-".join(f"{i}{v}" for i, v in zip(parcels["id"], parcels["version"]))
+    st_folium(fmap, height=520, use_container_width=True, returned_objects=[],
+              key=f"tracker_map_{lang}_{abs(hash(state_key))}")
+    st.caption(t("tr_map_caption", lang))
+    shown = _filtered(rows, "tracker_parcels")
+    st.dataframe(tracker.labelled(shown, PARCEL_COLS, lang).fillna("—"), hide_index=True, width="stretch")
+    st.caption(t("tr_target_note", lang) + " " + t("tr_estimated_note", lang))
+    _gantt(rows, "parcel", tracker.PLAN_PERIOD)
+
+with tab_projects:
+    grp = st.radio(t("tr_filter_group", lang), ["fyp14", "table5"], horizontal=True,
+                   format_func=lambda g: t(f"tr_grp_{g}", lang), key="tracker_project_group")
+    rows = table[table["grp"] == grp]
+    if grp == "fyp14":
+        st.markdown(f"**{_summary(rows)}**")
+    shown = _filtered(rows, f"tracker_{grp}")
+    cols = PROJECT_COLS if grp == "fyp14" else TABLE5_COLS
+    st.dataframe(tracker.labelled(shown, cols, lang).fillna("—"), hide_index=True, width="stretch")
+    st.caption(t("tr_estimated_note", lang) if grp == "fyp14" else t("tr_target_note", lang))
+    _gantt(rows, "project", tracker.PLAN_PERIOD if grp == "fyp14" else tracker.TABLE5_PERIOD)
+
+# ------------------------------------------------------------------ one item: timeline and change
+st.divider()
+st.subheader(t("tr_timeline", lang))
+order = table.assign(_g=table["grp"].map({"parcel": 0, "fyp14": 1, "table5": 2})).sort_values(["_g", "id"])
+names = dict(zip(order["id"], order["name"]))
+item_id = st.selectbox(t("tr_choose_item", lang), list(names), key="tracker_item",
+                       format_func=lambda i: f"{names[i]} · {items.set_index('id').at[i, 'status']}")
+item = items.set_index("id").loc[item_id]
+quote = item.get("plan_quote") if isinstance(item.get("plan_quote"), str) else None
+if quote:
+    st.caption(f"{t('tr_plan_quote', lang)}：{quote}")
+# A plain table (a few rows per item): every entry is text on the page, easy to read and copy.
+st.table(tracker.timeline_table(history[history["item_id"] == item_id], lang).set_index(
+    t("tr_col_effective_date", lang)))
+
+# The version this session last showed for each item: a change is based on it, so a change
+# someone else saved meanwhile is detected (optimistic locking) instead of overwritten.
+seen = st.session_state.setdefault("tracker_seen_version", {})
+if editor is not None:
+    st.subheader(t("tr_change", lang))
+    st.caption(t("tr_current", lang).format(status=item["status"], version=int(item["version"]),
+                                            date=item["status_date"]))
+    wf = workflow.get_workflow(item["workflow"])
+    legal = wf.allowed_next(item["status"], item["paused_from"])
+    options = legal + [s for s in wf.statuses if s not in legal and s != item["status"]]
+    with st.form(f"tracker_change_{item_id}", clear_on_submit=True):
+        new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}",
+                                  format_func=lambda s: s if s in legal else s + t("tr_needs_correction", lang))
+        eff = st.date_input(t("tr_effective_date", lang), value=workflow.today_shanghai(),
+                            max_value=workflow.today_shanghai(), key=f"tracker_effective_{item_id}")
+        note = st.text_input(t("tr_note", lang), key=f"tracker_note_{item_id}", max_chars=workflow.MAX_NOTE_CHARS)
+        doc_no = st.text_input(t("tr_doc_no", lang), key=f"tracker_doc_no_{item_id}",
+                               max_chars=workflow.MAX_DOC_NO_CHARS)
+        reason = st.text_input(t("tr_correction_reason", lang), key=f"tracker_reason_{item_id}")
+        submitted = st.form_submit_button(t("tr_submit", lang), type="primary")
+    if submitted:
+        expected = seen.get(item_id, int(item["version"]))
+        try:
+            out = store.change_status(item_id, new_status, editor=editor, expected_version=expected,
+                                      effective_date=eff, note=note, doc_no=doc_no,
+                                      correction_reason=reason or None)
+            seen[item_id] = out["version"]
+            st.session_state["tracker_flash"] = t("tr_saved", lang).format(
+                name=names[item_id], status=out["status"], version=out["version"])
+            st.rerun()
+        except StaleVersionError as exc:
+            st.error(t("tr_stale", lang).format(name=names[item_id], who=exc.changed_by,
+                                                when=format_time(exc.changed_at),
+                                                current=exc.current_version, expected=exc.expected_version))
+        except (workflow.WorkflowError, auth.EditorRequiredError, TrackerError) as exc:
+            st.error(t("tr_rejected", lang) + " " + str(exc))
+flash = st.session_state.pop("tracker_flash", None)
+if flash:
+    st.success(flash)
+seen[item_id] = int(item["version"])
+
+# ------------------------------------------------------------------ exports
+st.divider()
+st.subheader(t("tr_exports", lang))
+parcel_rows = tracker.labelled(table[table["grp"] == "parcel"], ["id"] + PARCEL_COLS, lang)
+project_rows = tracker.labelled(table[table["grp"] != "parcel"],
+                                ["id", "grp"] + PROJECT_COLS + ["investment_wan", "start", "finish",
+                                                                "plan_state"], lang)
+hist_rows = history.merge(items[["id", "name"]], left_on="item_id", right_on="id").drop(columns="id")
+d1, d2, d3, d4 = st.columns(4)
+stamp = as_of.isoformat()
+d1.download_button(t("tr_dl_xlsx", lang), tracker.tables_xlsx({
+    t("tr_sheet_parcels", lang): parcel_rows, t("tr_sheet_projects", lang): project_rows,
+    t("tr_sheet_history", lang): hist_rows}), file_name=f"songnan_tracker_{stamp}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
+    key="tracker_dl_xlsx")
+d2.download_button(t("tr_dl_csv", lang), tracker.table_csv(
+    tracker.labelled(table, ["id", "grp"] + PROJECT_COLS, lang)),
+    file_name=f"songnan_tracker_{stamp}.csv", mime="text/csv", on_click="ignore", key="tracker_dl_csv")
+d3.download_button(t("tr_dl_geojson", lang), export_layer(parcels, "geojson", "parcels"),
+                   file_name="songnan_parcels_status.geojson", mime="application/geo+json",
+                   on_click="ignore", key="tracker_dl_geojson")
+d4.download_button(t("tr_dl_gpkg", lang), export_layer(parcels, "gpkg", "parcels"),
+                   file_name="songnan_parcels_status.gpkg", mime="application/geopackage+sqlite3",
+                   on_click="ignore", key="tracker_dl_gpkg")
