@@ -1,0 +1,134 @@
+"""End to end in Chromium: an import on the 数据管理 page from upload to a confirmed layer (and
+undo), and a station drawn over Gaode at its GCJ-02 position, over OSM at its WGS84 one.
+
+The app runs on its own copy of data/geo (SONGNAN_DATA_DIR), so the import writes there.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import DATA_DIR, MAP_IFRAME, open_app_page, serve_app
+from test_browser import map_frame, poll, wait_title
+
+from songnan_geo.chinacoords import wgs84_to_gcj02
+from songnan_geo.exporter import export_layer
+from songnan_geo.i18n import t
+from songnan_geo.io import load_layer
+from songnan_geo.mapping import basemap_title
+
+pytestmark = pytest.mark.browser
+
+STATION = "station_03"
+MARKER_JS = """(fid) => {
+    const maps = Object.values(window).filter(v => v instanceof L.Map);
+    let found = null;
+    maps.forEach(m => m.eachLayer(l => {
+        if (l.feature && l.feature.id === fid && l.getLatLng) { found = l.getLatLng(); }
+    }));
+    return found ? [found.lng, found.lat] : null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def data_copy(tmp_path_factory):
+    d = tmp_path_factory.mktemp("dm") / "geo"
+    shutil.copytree(DATA_DIR, d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def dm_server(data_copy):
+    """``streamlit run app.py`` with SONGNAN_DATA_DIR on the module's copy of data/geo."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SONGNAN_DATA_DIR", str(data_copy))
+        with serve_app("streamlit-server-data-manager.log") as base_url:
+            yield base_url
+
+
+@pytest.fixture
+def page(chromium, dm_server):
+    with open_app_page(chromium, dm_server) as ap:
+        yield ap
+
+
+def _assert_no_errors(ap, allowed_hosts=()):
+    bad = [(k, u) for k, u in ap.external_requests
+           if not any(h in u for h in allowed_hosts) or k != "image"]
+    assert not bad, f"external requests other than basemap tiles: {bad}"
+    errors = [e for e in ap.all_errors() if not any(h in e for h in allowed_hosts)
+              and "net::ERR_FAILED" not in e]
+    assert not errors, "browser errors:\n" + "\n".join(errors)
+
+
+def test_import_from_upload_to_confirmed_layer_and_undo(page, data_copy, tmp_path):
+    ap = page
+    districts = load_layer("districts", data_copy)
+    upload = tmp_path / "districts_update.geojson"
+    upload.write_bytes(export_layer(districts.iloc[:3], "geojson"))
+
+    ap.page.goto(ap.base_url + "/data")
+    wait_title(ap, "数据管理")
+    # the default target is the first layer, districts, replaced as a whole
+    ap.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    ap.page.get_by_text(t("dm_preview", "zh"), exact=True).wait_for(timeout=60_000)
+    frame = map_frame(ap)
+    poll(ap, lambda: frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+         >= 3 + 1, "the preview map to draw the 3 districts and the boundary")
+    assert json.loads((data_copy / "districts.geojson").read_text("utf-8"))["features"].__len__() \
+        == 5, "nothing is stored before the confirmation"
+
+    ap.page.get_by_role("button", name=t("dm_confirm", "zh")).click()
+    stored = t("dm_stored", "zh").format(n=3, layer="districts")
+    ap.page.get_by_text(stored).wait_for(timeout=60_000)
+    assert len(load_layer("districts", data_copy)) == 3
+    assert len(list((data_copy / ".backups").glob("*/districts.geojson"))) == 1
+    # The app reloaded the layers: the catalogue counts 3 districts now.
+    ap.page.goto(ap.base_url + "/catalogue")
+    wait_title(ap, t("catalogue", "zh"))
+    metric = ap.page.locator('[data-testid="stMetric"]').filter(has_text=t("features", "zh"))
+    poll(ap, lambda: metric.inner_text().split()[-1] == "3", "the catalogue to count 3 districts")
+
+    ap.page.goto(ap.base_url + "/data")
+    wait_title(ap, "数据管理")
+    ap.page.get_by_role("button", name=t("dm_undo", "zh")).click()
+    ap.page.get_by_text(t("dm_undone", "zh").format(layer="districts")).wait_for(timeout=60_000)
+    assert len(load_layer("districts", data_copy)) == 5
+    _assert_no_errors(ap)
+
+
+def _choose_basemap(ap, key: str) -> None:
+    box = ap.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
+        has_text=t("basemap", "zh"))
+    box.click()
+    ap.page.get_by_role("option", name=basemap_title(key, "zh")).click()
+
+
+def _marker(ap):
+    handle = ap.page.wait_for_selector(MAP_IFRAME, state="attached", timeout=60_000)
+    frame = handle.content_frame()
+    return frame.evaluate(MARKER_JS, STATION) if frame else None
+
+
+def test_station_over_gaode_at_gcj02_and_over_osm_at_wgs84_in_the_browser(page, data_copy):
+    ap = page
+    st = load_layer("metro_stations", data_copy).set_index("id").loc[STATION].geometry
+    glon, glat = (float(v) for v in wgs84_to_gcj02(st.x, st.y))
+    ap.page.goto(ap.base_url + "/")
+    wait_title(ap, "淞南镇产业布局规划工具")
+    map_frame(ap)
+
+    _choose_basemap(ap, "osm")
+    lon, lat = poll(ap, lambda: (p := _marker(ap)) and abs(p[0] - st.x) < 1e-9 and p,
+                    "the station at its WGS84 position over OSM")
+    assert (lon, lat) == pytest.approx((st.x, st.y), abs=1e-9)
+
+    _choose_basemap(ap, "gaode_vector")
+    lon, lat = poll(ap, lambda: (p := _marker(ap)) and abs(p[0] - glon) < 1e-9 and p,
+                    "the station at its GCJ-02 position over Gaode")
+    assert (lon, lat) == pytest.approx((glon, glat), abs=1e-9)
+    assert 400 < (lon - st.x) * 95_000 < 460, "about 430 m east of the WGS84 point"
+    tiles = [u for k, u in ap.external_requests if "autonavi.com/appmaptile" in u]
+    assert tiles, "Gaode tiles were asked for (and blocked: the test is offline)"
+    _assert_no_errors(ap, allowed_hosts=("autonavi.com", "tile.openstreetmap.org"))
