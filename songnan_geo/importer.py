@@ -7,7 +7,7 @@ and offer. It never raises on bad input and never writes anything (storing is
 
 Formats: GeoJSON; a zipped Shapefile (one or more ``.shp`` with their ``.shx``/``.dbf``,
 ``.prj`` for the CRS; a ``fields.csv`` written by :mod:`songnan_geo.exporter` restores
-long field names); GeoPackage; KML; CSV and XLSX with longitude/latitude columns (or a WKT
+long field names); GeoPackage; KML (or KMZ); CSV and XLSX with longitude/latitude columns (or a WKT
 column) that the planner picks. The coordinates may be WGS84, GCJ-02 (Gaode/Amap/Tencent),
 BD-09 (Baidu), CGCS2000 or any EPSG CRS (:func:`songnan_geo.chinacoords.parse_coord_system`).
 

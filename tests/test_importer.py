@@ -160,6 +160,15 @@ def test_kml_import():
     _assert_same_layer(st, res.layer, "kml")
 
 
+def test_kmz_import():
+    st = LAYERS["metro_stations"]
+    kml = Path(tempfile.mkdtemp()) / "doc.kml"
+    pyogrio.write_dataframe(st, kml, driver="KML")
+    res = import_layer(_zip({"doc.kml": kml.read_bytes()}), "stations.kmz", target("metro_stations"))
+    assert res.ok, res.report()
+    _assert_same_layer(st, res.layer, "kml")
+
+
 def test_gbk_csv_is_detected_and_read_correctly():
     st = LAYERS["metro_stations"]
     text = export_layer(st, "csv").decode("utf-8-sig")
