@@ -184,6 +184,23 @@ def _common_ddl(serial: str) -> list[str]:
     ]
 
 
+#: A view of the parcels with their current status, for GIS clients (QGIS opens it as a layer).
+_STATUS_VIEW_COLUMNS = ("i.id AS id, i.name AS name, i.name_en AS name_en, i.status AS status, "
+                        "i.status_date AS status_date, i.plan_target AS plan_target, "
+                        "i.plan_deadline AS plan_deadline, i.version AS version, "
+                        "i.updated_by AS updated_by, i.updated_at AS updated_at")
+_SQLITE_VIEW = [
+    f"""CREATE VIEW tracker_parcels_status AS SELECT p.fid AS fid, p.geom AS geom, {_STATUS_VIEW_COLUMNS}
+        FROM tracker_parcels p JOIN tracker_items i ON i.id = p.id""",
+    """INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y,
+        max_x, max_y, srs_id) SELECT 'tracker_parcels_status', 'features', 'tracker parcels status',
+        'parcels with their current status (songnan_geo tracker; read-only view)', min_x, min_y,
+        max_x, max_y, srs_id FROM gpkg_contents WHERE table_name = 'tracker_parcels'""",
+    """INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
+        SELECT 'tracker_parcels_status', column_name, geometry_type_name, srs_id, z, m
+        FROM gpkg_geometry_columns WHERE table_name = 'tracker_parcels'""",
+]
+
 _SQLITE_TRIGGERS = [
     """CREATE TRIGGER tracker_history_no_update BEFORE UPDATE ON tracker_history
        BEGIN SELECT RAISE(ABORT, 'tracker_history is append-only: a history row cannot be changed'); END""",
@@ -225,6 +242,8 @@ _POSTGRES_TRIGGERS = [
          id TEXT PRIMARY KEY REFERENCES tracker_items (id),
          geom geometry(MultiPolygon, 4326) NOT NULL)""",
     "CREATE INDEX tracker_parcels_geom ON tracker_parcels USING GIST (geom)",
+    f"""CREATE VIEW tracker_parcels_status AS SELECT p.geom AS geom, {_STATUS_VIEW_COLUMNS}
+        FROM tracker_parcels p JOIN tracker_items i ON i.id = p.id""",
 ]
 
 
@@ -565,8 +584,11 @@ class TrackerStore:
                      expected=expected_version))
             if res.rowcount != 1:  # cannot happen under the lock; never write blind
                 raise TrackerError(f"{item_id}: the item changed during the write; nothing saved.")
+            written = dict(conn.execute(text("SELECT * FROM tracker_items WHERE id = :id"),
+                                        {"id": item_id}).mappings().first())
             conn.commit_now()
-        return self.item(item_id)
+        written["attrs"] = json.loads(written["attrs"])
+        return written
 
     # ---------------------------------------------------------------- login failures (auth)
 
@@ -579,7 +601,10 @@ class TrackerStore:
         return [float(r[0]) for r in rows]
 
     def record_login_failure(self, username: str, when: float) -> None:
+        """Keep one failed login (and forget this user's failures older than a day)."""
         with self._write() as conn:
+            conn.execute(text("DELETE FROM tracker_login_failures WHERE username = :u "
+                              "AND failed_at < :old"), {"u": username, "old": when - 86400})
             conn.execute(text("INSERT INTO tracker_login_failures (username, failed_at) "
                               "VALUES (:u, :t)"), {"u": username, "t": when})
             conn.commit_now()
@@ -728,7 +753,8 @@ def _create_gpkg(path: Path, data_dir, projects_dir) -> None:
             finally:
                 raw.close()
             with _Tx(engine.connect().execution_options(songnan_write=True)) as conn:
-                for stmt in _common_ddl("INTEGER PRIMARY KEY AUTOINCREMENT") + _SQLITE_TRIGGERS:
+                for stmt in _common_ddl("INTEGER PRIMARY KEY AUTOINCREMENT") + _SQLITE_TRIGGERS + \
+                        _SQLITE_VIEW:
                     conn.execute(text(stmt))
                 for table, ident in (("tracker_items", "tracker items"),
                                      ("tracker_history", "tracker history")):

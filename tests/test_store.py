@@ -256,3 +256,22 @@ def test_two_stores_created_at_once_do_not_clash(tmp_path):
         {p.name for p in tmp_path.iterdir()} <= {"same.gpkg", "same.gpkg-wal", "same.gpkg-shm"}
     for s in stores:
         s.dispose()
+
+
+def test_gis_view_shows_the_current_status(store, editors):
+    """tracker_parcels_status: a layer QGIS/GDAL opens, always in step with the tracker."""
+    store.change_status("p_zhongcheng", "收储", editor=login(store, "alice"), expected_version=1)
+    if store.dialect == "sqlite":
+        path = store.engine.url.database
+        assert dict(pyogrio.list_layers(path))["tracker_parcels_status"] == "MultiPolygon"
+        view = pyogrio.read_dataframe(path, layer="tracker_parcels_status").set_index("id")
+        assert view.crs.to_epsg() == 4326
+    else:
+        with store.engine.connect() as c:
+            rows = c.execute(text("SELECT id, status, version, ST_GeometryType(geom), ST_SRID(geom) "
+                                  "FROM tracker_parcels_status")).all()
+        view = pd.DataFrame(rows, columns=["id", "status", "version", "gtype", "srid"]).set_index("id")
+        assert set(view["gtype"]) == {"ST_MultiPolygon"} and set(view["srid"]) == {4326}
+    assert len(view) == 12
+    assert view.loc["p_zhongcheng", "status"] == "收储" and view.loc["p_zhongcheng", "version"] == 2
+    assert view.loc["p_dongya", "status"] == "收储" and view.loc["p_dongya", "version"] == 1
