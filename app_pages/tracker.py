@@ -210,26 +210,26 @@ if flash:
 seen[item_id] = int(item["version"])
 
 # ------------------------------------------------------------------ exports
+@st.cache_data(show_spinner=False, max_entries=8)
+def _downloads(data_key: tuple, lang: str, _table, _history, _parcels) -> dict[str, bytes]:
+    """The export files; rebuilt only when the data (history is append-only, so its last
+    sequence number identifies the state), the date or the language change."""
+    files = tracker.export_tables(_table, _history, lang)
+    files["geojson"] = export_layer(_parcels, "geojson", "parcels")
+    files["gpkg"] = export_layer(_parcels, "gpkg", "parcels")
+    return files
+
+
 st.divider()
 st.subheader(t("tr_exports", lang))
-parcel_rows = tracker.labelled(table[table["grp"] == "parcel"], ["id"] + PARCEL_COLS, lang)
-project_rows = tracker.labelled(table[table["grp"] != "parcel"],
-                                ["id", "grp"] + PROJECT_COLS + ["investment_wan", "start", "finish",
-                                                                "plan_state"], lang)
-hist_rows = history.merge(items[["id", "name"]], left_on="item_id", right_on="id").drop(columns="id")
-d1, d2, d3, d4 = st.columns(4)
+files = _downloads((store.description, int(history["seq"].max()), as_of.isoformat()), lang,
+                   table, history, parcels)
 stamp = as_of.isoformat()
-d1.download_button(t("tr_dl_xlsx", lang), tracker.tables_xlsx({
-    t("tr_sheet_parcels", lang): parcel_rows, t("tr_sheet_projects", lang): project_rows,
-    t("tr_sheet_history", lang): hist_rows}), file_name=f"songnan_tracker_{stamp}.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
-    key="tracker_dl_xlsx")
-d2.download_button(t("tr_dl_csv", lang), tracker.table_csv(
-    tracker.labelled(table, ["id", "grp"] + PROJECT_COLS, lang)),
-    file_name=f"songnan_tracker_{stamp}.csv", mime="text/csv", on_click="ignore", key="tracker_dl_csv")
-d3.download_button(t("tr_dl_geojson", lang), export_layer(parcels, "geojson", "parcels"),
-                   file_name="songnan_parcels_status.geojson", mime="application/geo+json",
-                   on_click="ignore", key="tracker_dl_geojson")
-d4.download_button(t("tr_dl_gpkg", lang), export_layer(parcels, "gpkg", "parcels"),
-                   file_name="songnan_parcels_status.gpkg", mime="application/geopackage+sqlite3",
-                   on_click="ignore", key="tracker_dl_gpkg")
+downloads = [("xlsx", "tr_dl_xlsx", f"songnan_tracker_{stamp}.xlsx",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             ("csv", "tr_dl_csv", f"songnan_tracker_{stamp}.csv", "text/csv"),
+             ("geojson", "tr_dl_geojson", "songnan_parcels_status.geojson", "application/geo+json"),
+             ("gpkg", "tr_dl_gpkg", "songnan_parcels_status.gpkg", "application/geopackage+sqlite3")]
+for col, (fmt, label, name, mime) in zip(st.columns(4), downloads):
+    col.download_button(t(label, lang), files[fmt], file_name=name, mime=mime, on_click="ignore",
+                        key=f"tracker_dl_{fmt}")

@@ -106,7 +106,20 @@ def labelled(table: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame
 
 def timeline_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One item's history, newest first: date, from → to, who, note, document, correction."""
-    h = history.sort_values("version", ascending=False)
+    out = _history_rows(history.sort_values("version", ascending=False), lang)
+    return labelled(out, list(out.columns), lang)
+
+
+def history_table(history: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Every item's history (item by item, oldest first), with the item's id and name."""
+    h = history.sort_values(["item_id", "version"])
+    out = _history_rows(h, lang)
+    out.insert(0, "name", h["item_id"].map(names).tolist())
+    out.insert(0, "id", h["item_id"].tolist())
+    return labelled(out, list(out.columns), lang)
+
+
+def _history_rows(h: pd.DataFrame, lang: str) -> pd.DataFrame:
     arrow = [f"{f or '—'} → {t_}" for f, t_ in zip(h["from_status"], h["to_status"])]
     out = pd.DataFrame({
         "effective_date": h["effective_date"],
@@ -118,7 +131,7 @@ def timeline_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
         "version": h["version"],
         "recorded_at": h["recorded_at"].map(format_time),
     })
-    return labelled(out.reset_index(drop=True), list(out.columns), lang)
+    return out.reset_index(drop=True)
 
 
 def gantt_chart(segments: pd.DataFrame, items: pd.DataFrame, palette: dict[str, str], lang: str,
@@ -184,6 +197,26 @@ def gantt_chart(segments: pd.DataFrame, items: pd.DataFrame, palette: dict[str, 
 
 
 # --------------------------------------------------------------------------- exports
+
+def export_tables(table: pd.DataFrame, history: pd.DataFrame, lang: str) -> dict[str, bytes]:
+    """The page's table downloads: ``{"xlsx": …, "csv": …}``.
+
+    XLSX: sheets of parcels, projects (Table 5 and 十四五) and every change; CSV: the progress
+    table of every item. Columns are named in ``lang``.
+    """
+    cols = ["id", "grp", "name", "category", "status", "status_date", "status_on_date", "plan_target",
+            "target", "plan_deadline", "schedule_label", "version", "updated_by", "updated_at",
+            "investment_wan", "start", "finish", "plan_state", "estimated"]
+    cols = [c for c in cols if c in table.columns]
+    parcels = labelled(table[table["grp"] == "parcel"], [c for c in cols if c not in (
+        "investment_wan", "start", "finish", "plan_state")], lang)
+    projects = labelled(table[table["grp"] != "parcel"], cols, lang)
+    changes = history_table(history, dict(zip(table["id"], table["name"])), lang)
+    return {"xlsx": tables_xlsx({i18n.t("tr_sheet_parcels", lang): parcels,
+                                 i18n.t("tr_sheet_projects", lang): projects,
+                                 i18n.t("tr_sheet_history", lang): changes}),
+            "csv": table_csv(labelled(table, cols, lang))}
+
 
 def table_csv(table: pd.DataFrame) -> bytes:
     """CSV in UTF-8 with a byte-order mark, so Excel shows the Chinese text correctly."""

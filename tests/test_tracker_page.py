@@ -219,14 +219,21 @@ def test_store_that_cannot_be_opened_is_an_error_not_a_traceback(monkeypatch, ed
 
 def test_exports_carry_the_current_status(tmp_path, editors):
     s = open_store(tmp_path / "t.gpkg")
-    s.change_status("p_yuanyang", "出让准备", editor=login(s, "alice"), expected_version=1)
+    s.change_status("p_yuanyang", "出让准备", editor=login(s, "alice"), expected_version=1,
+                    note="导出测试")
     items, history, parcels = s.snapshot()
     table = tracker.items_table(items, history, dt.date(2024, 1, 1), "zh")
-    book = openpyxl.load_workbook(io.BytesIO(tracker.tables_xlsx({"地块": table, "变更记录": history})))
-    assert book.sheetnames == ["地块", "变更记录"]
-    assert book["地块"].max_row == len(table) + 1
-    csv = tracker.table_csv(table)
-    assert csv.startswith(b"\xef\xbb\xbf") and "远洋地块".encode() in csv
+    files = tracker.export_tables(table, history, "zh")
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    assert book.sheetnames == ["地块", "项目", "变更记录"]
+    assert [book[n].max_row - 1 for n in book.sheetnames] == [12, len(items) - 12, len(history)]
+    changes = pd.read_excel(io.BytesIO(files["xlsx"]), sheet_name="变更记录")
+    last = changes[changes[t("tr_col_note")] == "导出测试"].iloc[0]
+    assert last[t("tr_col_change")] == "收储 → 出让准备" and last[t("tr_col_username")] == "alice"
+    assert last[t("tr_col_name")] == "远洋地块"
+    csv = pd.read_csv(io.BytesIO(files["csv"]), encoding="utf-8-sig")
+    assert files["csv"].startswith(b"\xef\xbb\xbf") and len(csv) == len(items)
+    assert csv.set_index(t("tr_col_id")).loc["p_yuanyang", t("tr_col_status")] == "出让准备"
     gj = json.loads(export_layer(parcels, "geojson", "parcels"))
     status = {f["properties"]["id"]: f["properties"]["status"] for f in gj["features"]}
     assert status["p_yuanyang"] == "出让准备" and len(status) == 12
@@ -236,6 +243,12 @@ def test_exports_carry_the_current_status(tmp_path, editors):
     assert back.set_index("id").loc["p_yuanyang", "status"] == "出让准备"
     assert back.crs.to_epsg() == 4326
     s.dispose()
+
+
+def test_page_offers_the_four_downloads(store_path, editors):
+    at = _open()
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == [t(k) for k in ("tr_dl_xlsx", "tr_dl_csv", "tr_dl_geojson", "tr_dl_gpkg")]
 
 
 def test_gantt_chart_draws_each_status_period_within_the_plan_period(tmp_path, editors):
