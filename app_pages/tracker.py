@@ -96,7 +96,7 @@ def _filtered(rows, key: str):
     statuses = c1.multiselect(t("tr_filter_status", lang), sorted(set(rows["status"])),
                               key=f"{key}_status")
     states = c2.multiselect(t("tr_filter_schedule", lang), list(workflow.SCHEDULE_STATES),
-                            format_func=lambda s: tracker.schedule_label(s, lang), key=f"{key}_sched")
+                            format_func=lambda s: tracker.schedule_label(s, lang), key=f"{key}_sched_{lang}")
     text = c3.text_input(t("tr_filter_text", lang), key=f"{key}_text").strip()
     if statuses:
         rows = rows[rows["status"].isin(statuses)]
@@ -142,8 +142,13 @@ with tab_parcels:
     _gantt(rows, "parcel", tracker.PLAN_PERIOD)
 
 with tab_projects:
-    grp = st.radio(t("tr_filter_group", lang), ["fyp14", "table5"], horizontal=True,
-                   format_func=lambda g: t(f"tr_grp_{g}", lang), key="tracker_project_group")
+    # Widgets whose option labels follow the language have one key per language (as the
+    # sidebar's basemap selector); the choice itself is kept across the switch.
+    groups = ["fyp14", "table5"]
+    grp = st.radio(t("tr_filter_group", lang), groups, horizontal=True,
+                   index=groups.index(st.session_state.get("tracker_group", "fyp14")),
+                   format_func=lambda g: t(f"tr_grp_{g}", lang), key=f"tracker_project_group_{lang}")
+    st.session_state["tracker_group"] = grp
     rows = table[table["grp"] == grp]
     if grp == "fyp14":
         st.markdown(f"**{_summary(rows)}**")
@@ -158,12 +163,16 @@ st.divider()
 st.subheader(t("tr_timeline", lang))
 order = table.assign(_g=table["grp"].map({"parcel": 0, "fyp14": 1, "table5": 2})).sort_values(["_g", "id"])
 names = dict(zip(order["id"], order["name"]))
-item_id = st.selectbox(t("tr_choose_item", lang), list(names), key="tracker_item",
+ids = list(names)
+previous = st.session_state.get("tracker_item_id")
+item_id = st.selectbox(t("tr_choose_item", lang), ids, key=f"tracker_item_{lang}",
+                       index=ids.index(previous) if previous in ids else 0,
                        format_func=lambda i: f"{names[i]} · {items.set_index('id').at[i, 'status']}")
+st.session_state["tracker_item_id"] = item_id
 item = items.set_index("id").loc[item_id]
 quote = item.get("plan_quote") if isinstance(item.get("plan_quote"), str) else None
 if quote:
-    st.caption(f"{t('tr_plan_quote', lang)}：{quote}")
+    st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{quote}")
 # A plain table (a few rows per item): every entry is text on the page, easy to read and copy.
 st.table(tracker.timeline_table(history[history["item_id"] == item_id], lang).set_index(
     t("tr_col_effective_date", lang)))
@@ -179,7 +188,7 @@ if editor is not None:
     legal = wf.allowed_next(item["status"], item["paused_from"])
     options = legal + [s for s in wf.statuses if s not in legal and s != item["status"]]
     with st.form(f"tracker_change_{item_id}", clear_on_submit=True):
-        new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}",
+        new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}_{lang}",
                                   format_func=lambda s: s if s in legal else s + t("tr_needs_correction", lang))
         eff = st.date_input(t("tr_effective_date", lang), value=workflow.today_shanghai(),
                             max_value=workflow.today_shanghai(), key=f"tracker_effective_{item_id}")

@@ -105,7 +105,7 @@ def test_tables_list_every_parcel_and_project(store_path, editors):
                                                                "先行先试研究", "开发建设"}
     fyp14 = _frame(at, name_col, "微盟总部")
     assert len(fyp14) == 13 and "逸仙公园" in set(fyp14[name_col])
-    at.radio(key="tracker_project_group").set_value("table5")
+    at.radio(key="tracker_project_group_zh").set_value("table5")
     _run(at)
     t5 = _frame(at, name_col, "中成智谷二期")
     assert len(t5) == 22
@@ -131,10 +131,10 @@ def test_editor_logs_in_and_records_a_change(store_path, editors):
     at = _open()
     _login(at, "alice", PASSWORDS["alice"])
     assert t("tr_logged_in").format(user="alice") in [s.value for s in at.success]
-    at.selectbox(key="tracker_item").set_value("p_dongya")
+    at.selectbox(key="tracker_item_zh").set_value("p_dongya")
     _run(at)
-    assert [x for x in at.selectbox if x.key == "tracker_new_status_p_dongya"]
-    at.selectbox(key="tracker_new_status_p_dongya").set_value("出让准备")
+    assert [x for x in at.selectbox if x.key == "tracker_new_status_p_dongya_zh"]
+    at.selectbox(key="tracker_new_status_p_dongya_zh").set_value("出让准备")
     at.text_input(key="tracker_note_p_dongya").input("完成收储，启动出让前期")
     at.text_input(key="tracker_doc_no_p_dongya").input("淞府〔2024〕7号")
     _button(at, t("tr_submit")).click()
@@ -154,16 +154,16 @@ def test_editor_logs_in_and_records_a_change(store_path, editors):
 def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, editors):
     at = _open()
     _login(at, "bob", PASSWORDS["bob"])
-    at.selectbox(key="tracker_item").set_value("p_songshen_aquatic")
+    at.selectbox(key="tracker_item_zh").set_value("p_songshen_aquatic")
     _run(at)
-    at.selectbox(key="tracker_new_status_p_songshen_aquatic").set_value("在建")
+    at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     _button(at, t("tr_submit")).click()
     _run(at)
     errors = [e.value for e in at.error]
     assert any("研究/先行先试 → 在建" in e for e in errors), errors
     s = open_store(store_path)
     assert s.item("p_songshen_aquatic")["version"] == 1
-    at.selectbox(key="tracker_new_status_p_songshen_aquatic").set_value("在建")
+    at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     at.text_input(key="tracker_reason_p_songshen_aquatic").input("2022年已开工，此前漏记")
     _button(at, t("tr_submit")).click()
     _run(at)
@@ -175,11 +175,11 @@ def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, edi
 def test_stale_edit_is_refused_naming_who_changed_it(store_path, editors):
     at = _open()
     _login(at, "alice", PASSWORDS["alice"])
-    at.selectbox(key="tracker_item").set_value("p_hudong_auto")
+    at.selectbox(key="tracker_item_zh").set_value("p_hudong_auto")
     _run(at)                                   # alice sees version 1
     other = open_store(store_path)
     other.change_status("p_hudong_auto", "已出让", editor=login(other, "bob"), expected_version=1)
-    at.selectbox(key="tracker_new_status_p_hudong_auto").set_value("暂缓")
+    at.selectbox(key="tracker_new_status_p_hudong_auto_zh").set_value("暂缓")
     _button(at, t("tr_submit")).click()
     _run(at)
     errors = "\n".join(e.value for e in at.error)
@@ -275,3 +275,16 @@ def test_gantt_chart_draws_each_status_period_within_the_plan_period(tmp_path, e
     deadlines = spec["datasets"][spec["layer"][1]["data"]["name"]]
     assert {d["deadline"][:10] for d in deadlines} == {"2025-12-31"}
     s.dispose()
+
+
+def test_language_switch_keeps_the_chosen_item_and_list(store_path, editors):
+    at = _open()
+    at.selectbox(key="tracker_item_zh").set_value("p_dongya")
+    at.radio(key="tracker_project_group_zh").set_value("table5")
+    _run(at)
+    at.sidebar.radio(key="lang").set_value("en")
+    _run(at)
+    box = at.selectbox(key="tracker_item_en")
+    assert box.value == "p_dongya"
+    assert box.options[box.index].startswith("Dongya parcel (东亚地块)")
+    assert at.radio(key="tracker_project_group_en").value == "table5"
