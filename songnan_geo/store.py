@@ -713,8 +713,22 @@ def _insert_seed(conn, seed: Seed, dialect: str) -> None:
                          {"id": pid, "wkb": shapely.to_wkb(geom)})
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete temporary stores left by a creating process that died (its pid is gone)."""
+    for tmp in path.parent.glob(f".{path.stem}.*.tmp.gpkg*"):
+        try:
+            pid = int(tmp.name.split(".")[2])
+            os.kill(pid, 0)          # raises if no such process
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+        except (ValueError, IndexError, PermissionError, OSError):
+            continue
+
+
 def _open_gpkg(path: Path, data_dir, projects_dir) -> TrackerStore:
     where = f"GeoPackage {path}"
+    if path.parent.is_dir():
+        _remove_stale_temporaries(path)
     if not path.exists():
         _create_gpkg(path, data_dir, projects_dir)
     if not os.access(path, os.R_OK):

@@ -133,6 +133,8 @@ def test_process_killed_while_creating_the_store_leaves_no_half_store(tmp_path):
         assert len(open_store(path).items()) > 0
     s = open_store(path)   # either way, opening now gives a complete store
     assert len(s.items()) == len(s.items().drop_duplicates("id")) > 40
+    # and the dead process's temporary file is cleared away
+    assert not [p.name for p in path.parent.iterdir() if ".tmp.gpkg" in p.name]
     s.dispose()
 
 

@@ -22,7 +22,7 @@ from songnan_geo.i18n import t
 from songnan_geo.store import open_store
 
 from conftest import APP_PATH, app_page_paths
-from tracker_testlib import PASSWORDS, editors, login  # noqa: F401
+from tracker_testlib import PASSWORDS, editors, login, postgis_url  # noqa: F401
 
 PAGE = app_page_paths()["tracker"]
 
@@ -288,3 +288,21 @@ def test_language_switch_keeps_the_chosen_item_and_list(store_path, editors):
     assert box.value == "p_dongya"
     assert box.options[box.index].startswith("Dongya parcel (东亚地块)")
     assert at.radio(key="tracker_project_group_en").value == "table5"
+
+
+def test_page_on_a_postgis_store(monkeypatch, postgis_url, editors):
+    """SONGNAN_STORE_URL switches the page to PostGIS; a change is recorded there."""
+    monkeypatch.setenv("SONGNAN_STORE_URL", postgis_url)
+    at = _open()
+    assert "PostGIS" in _texts(at) and "***" in _texts(at)      # password hidden
+    _login(at, "carol", PASSWORDS["carol"])
+    at.selectbox(key="tracker_item_zh").set_value("f14_weimob")
+    _run(at)
+    at.selectbox(key="tracker_new_status_f14_weimob_zh").set_value("已完成")
+    at.text_input(key="tracker_doc_no_f14_weimob").input("竣工备案 2024-01")
+    _button(at, t("tr_submit")).click()
+    _run(at)
+    s = open_store(postgis_url)
+    it = s.item("f14_weimob")
+    assert (it["status"], it["version"], it["updated_by"]) == ("已完成", 2, "carol")
+    s.dispose()
