@@ -74,6 +74,19 @@ class StoreConfigError(TrackerError):
     """The store cannot be opened or created (the message says what to fix)."""
 
 
+class StoreBusyError(TrackerError):
+    """Another process held the store's lock for longer than :data:`LOCK_TIMEOUT_S`."""
+
+
+def _busy_or(exc: OperationalError) -> Exception:
+    """A lock timeout as :class:`StoreBusyError`; any other database error unchanged."""
+    text_ = str(exc.orig).lower()
+    if "locked" in text_ or "lock timeout" in text_ or "lock_timeout" in text_:
+        return StoreBusyError(f"the tracker store stayed locked by another writer for more than "
+                              f"{LOCK_TIMEOUT_S} s; nothing was saved. Try again in a moment.")
+    return exc
+
+
 class UnknownItemError(TrackerError, KeyError):
     """No parcel or project has this id."""
 
@@ -429,7 +442,10 @@ class TrackerStore:
         return _Tx(conn)
 
     def _write(self):
-        return _Tx(self.engine.connect().execution_options(songnan_write=True))
+        tx = _Tx(self.engine.connect().execution_options(songnan_write=True))
+        if self.dialect == "postgresql":
+            tx.on_begin = f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"
+        return tx
 
     # ---------------------------------------------------------------- reads
 
@@ -623,21 +639,38 @@ class TrackerStore:
 
 
 class _Tx:
-    """A connection in one transaction: rolled back unless :meth:`commit_now` was called."""
+    """A connection in one transaction: rolled back unless :meth:`commit_now` was called.
+
+    A database that stays locked longer than :data:`LOCK_TIMEOUT_S` (another writer holding
+    the lock) becomes a :class:`StoreBusyError` instead of a driver error.
+    """
 
     def __init__(self, conn):
         self.conn = conn
         self.tx = None
+        self.on_begin = None
 
     def __enter__(self):
-        self.tx = self.conn.begin()
+        try:
+            self.tx = self.conn.begin()
+            if self.on_begin:
+                self.conn.execute(text(self.on_begin))
+        except OperationalError as exc:
+            self.conn.close()
+            raise _busy_or(exc) from None
         return self
 
     def execute(self, *a, **kw):
-        return self.conn.execute(*a, **kw)
+        try:
+            return self.conn.execute(*a, **kw)
+        except OperationalError as exc:
+            raise _busy_or(exc) from None
 
     def commit_now(self):
-        self.tx.commit()
+        try:
+            self.tx.commit()
+        except OperationalError as exc:
+            raise _busy_or(exc) from None
 
     def __exit__(self, *exc):
         try:

@@ -155,3 +155,28 @@ def test_login_failures_are_shared_between_processes(store_url, editors):
     with pytest.raises(auth.LoginThrottled):   # this process sees the lockout too
         auth.authenticate("alice", "alice-pw-123", store=store)
     store.dispose()
+
+
+def test_a_write_blocked_too_long_is_refused_as_busy(store_url, editors, monkeypatch):
+    """Another writer holding the lock past the timeout: a clear 'busy' error, nothing written."""
+    import songnan_geo.store as store_mod
+
+    monkeypatch.setattr(store_mod, "LOCK_TIMEOUT_S", 1)
+    store = open_store(store_url)
+    ed = login(store, "alice")
+    holder = store.engine.connect()
+    tx = holder.begin()
+    if store.dialect == "sqlite":
+        holder.exec_driver_sql("SELECT 1")          # BEGIN (deferred) …
+        holder.exec_driver_sql("UPDATE tracker_meta SET value = value WHERE key = 'x'")  # … now writing
+    else:
+        holder.execute(text("SELECT 1 FROM tracker_items WHERE id = 'p_dongya' FOR UPDATE"))
+    t0 = time.monotonic()
+    with pytest.raises(store_mod.StoreBusyError, match="locked by another writer"):
+        store.change_status("p_dongya", "出让准备", editor=ed, expected_version=1)
+    assert time.monotonic() - t0 < 10
+    tx.rollback()
+    holder.close()
+    assert store.item("p_dongya")["version"] == 1
+    assert store.change_status("p_dongya", "出让准备", editor=ed, expected_version=1)["version"] == 2
+    store.dispose()
