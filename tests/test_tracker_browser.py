@@ -57,7 +57,10 @@ def choose(page, label: str, text: str) -> None:
     box = page.get_by_label(label, exact=False).first
     box.click()
     page.keyboard.type(text)
-    page.get_by_role("option", name=text, exact=False).first.click()
+    # Wait for the filtered list, then take its (focused) first entry with Enter: clicking the
+    # option itself can chase a list that is re-rendered while the app is busy.
+    page.get_by_role("option", name=text, exact=False).first.wait_for(timeout=60_000)
+    page.keyboard.press("Enter")
 
 
 def settle(page) -> None:
