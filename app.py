@@ -6,13 +6,13 @@ cached once per process.
 """
 from __future__ import annotations
 
-import os
 
 import streamlit as st
 
 from songnan_geo.assets import ensure_static_assets
 from songnan_geo.i18n import t
-from songnan_geo.io import DEFAULT_DATA_DIR, LayerValidationError, load_all_layers, read_manifest
+from songnan_geo import config
+from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.mapping import BASEMAPS, basemap_title
 from songnan_geo.summary import layer_summary, summary_labels
 
@@ -43,7 +43,7 @@ with st.sidebar:
         key=f"basemap_{lang}", format_func=lambda k: basemap_title(k, lang), help=t("basemap_hint", lang))
 
 try:
-    layers, manifest = load_layers(os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR)))
+    layers, manifest = load_layers(str(config.data_dir()))
 except LayerValidationError as exc:
     st.error(t("data_error", lang))
     st.code(str(exc), language=None)
@@ -70,9 +70,9 @@ with st.sidebar:
 pages = [
     st.Page("app_pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
     st.Page("app_pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
+    st.Page("app_pages/data_manager.py", title=t("data_manager", lang), url_path="data"),
     st.Page("app_pages/tracker.py", title=t("tracker", lang), url_path="tracker"),
     st.Page("app_pages/coverage.py", title=t("coverage", lang), url_path="coverage"),
-    st.Page("app_pages/data_manager.py", title=t("data_manager", lang), url_path="data"),
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),
 ]
 st.navigation(pages).run()

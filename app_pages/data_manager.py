@@ -16,13 +16,14 @@ from songnan_geo.importer import (
     import_layer,
     layer_target,
 )
-from songnan_geo.io import DEFAULT_DATA_DIR, layer_schema
-from songnan_geo.layerstore import LayerStore, StoreError
+from songnan_geo.io import layer_schema
+from songnan_geo import config
+from songnan_geo.layerstore import LayerStore, StoreError, make_editable_copy
 from songnan_geo.mapping import build_map
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
-data_dir = os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR))
+data_dir = str(config.data_dir())
 
 st.title(t("data_manager", lang))
 st.caption(t("dm_intro", lang))
@@ -64,6 +65,12 @@ with tab_import:
     if store_error:
         st.warning(t("dm_read_only", lang))
         st.code(store_error, language=None)
+        if config.is_repository_data(data_dir) and not os.environ.get(config.DATA_DIR_ENV):
+            if st.button(t("dm_make_copy", lang), key="dm_make_copy", type="primary"):
+                copy = make_editable_copy()
+                st.cache_resource.clear()   # the app now reads the copy
+                st.session_state["dm_flash"] = t("dm_copy_made", lang).format(path=copy)
+                st.rerun()
     kind = st.radio(t("dm_target", lang), ["update", "new"], horizontal=True, key="dm_target_kind",
                     format_func=lambda k: t(f"dm_target_{k}", lang))
     if kind == "update":

@@ -312,9 +312,14 @@ TEXT: dict[str, tuple[str, str]] = {
                  "on confirmation, undoable), or export any layer."),
     "dm_import": ("导入", "Import"),
     "dm_export": ("导出", "Export"),
-    "dm_read_only": ("当前数据目录不可写入，只能校验和预览。要保存导入结果，请复制 data/geo 并用 SONGNAN_DATA_DIR 指向该副本后重启：",
-                     "This data folder cannot be written; files can be checked and previewed only. To "
-                     "store imports, copy data/geo, point SONGNAN_DATA_DIR at the copy and restart:"),
+    "dm_make_copy": ("创建可编辑副本（复制内置数据到本机用户目录）",
+                     "Make an editable copy (copy the built-in data to the user folder)"),
+    "dm_copy_made": ("已创建可编辑副本：{path}。应用现在读取该副本，导入将保存到这里。",
+                     "Editable copy made: {path}. The app now reads it and imports are saved there."),
+    "dm_read_only": ("当前读取的是项目内置数据，不可写入，只能校验和预览。要保存导入结果，请创建可编辑副本（或用 SONGNAN_DATA_DIR 指向 data/geo 的副本）：",
+                     "The app reads the project's built-in data, which is never written: files can be checked "
+                     "and previewed only. To store imports, make an editable copy (or point SONGNAN_DATA_DIR "
+                     "at a copy of data/geo):"),
     "dm_target": ("导入到", "Import into"),
     "dm_target_update": ("已有图层", "An existing layer"),
     "dm_target_new": ("新建图层", "A new layer"),

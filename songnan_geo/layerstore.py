@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from songnan_geo.config import editable_data_dir, is_repository_data
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.io import (
     DEFAULT_DATA_DIR,
@@ -124,6 +126,32 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def make_editable_copy(source: str | Path = DEFAULT_DATA_DIR, dest: str | Path | None = None) -> Path:
+    """Copy the layers in ``source`` (default: the repository's ``data/geo``) to ``dest``.
+
+    ``dest`` defaults to :func:`songnan_geo.config.editable_data_dir`, which the app then reads
+    (unless ``SONGNAN_DATA_DIR`` says otherwise). The copy is made in a temporary sibling folder
+    and renamed into place, so a failure leaves nothing half-copied. An existing copy is kept.
+    """
+    source = Path(source)
+    dest = Path(dest) if dest is not None else editable_data_dir()
+    if (dest / "manifest.json").is_file():
+        return dest
+    if not (source / "manifest.json").is_file():
+        raise StoreError(f"source '{source}' has no manifest.json; point it at a data/geo folder.")
+    if dest.exists():
+        raise StoreError(f"dest '{dest}' exists but holds no manifest.json; move it away or pick "
+                         "another folder.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".copying-", dir=dest.parent))
+    try:
+        shutil.copytree(source, tmp / "data", ignore=shutil.ignore_patterns(BACKUP_DIR))
+        os.replace(tmp / "data", dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
 class LayerStore:
     """The layers of one data folder (a copy of ``data/geo``), with backups and undo.
 
@@ -140,11 +168,12 @@ class LayerStore:
         if not (self.data_dir / "manifest.json").is_file():
             raise StoreError(f"data_dir '{data_dir}' has no manifest.json. Point it at a copy of "
                              "the project's data/geo (cp -r data/geo ~/songnan-data).")
-        if self.data_dir == DEFAULT_DATA_DIR.resolve() and not allow_repository_data:
+        if is_repository_data(self.data_dir) and not allow_repository_data:
             raise StoreError(
                 f"data_dir '{data_dir}' is the repository's own data/geo, which only "
-                "tools/build_data.py and a reviewed commit change. Copy it (cp -r data/geo "
-                "~/songnan-data) and start the app with SONGNAN_DATA_DIR=~/songnan-data.")
+                "tools/build_data.py and a reviewed commit change. Make an editable copy "
+                f"(数据管理 → 创建可编辑副本, or make_editable_copy() → {editable_data_dir()}) "
+                "or point SONGNAN_DATA_DIR at a copy of data/geo.")
         self.backup_dir = self.data_dir / BACKUP_DIR
 
     # ------------------------------------------------------------------ reading

@@ -34,13 +34,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from songnan_geo.config import USER_DIR_ENV, user_dir  # noqa: F401  (USER_DIR_ENV: re-exported)
+
 #: Folder of the built-in tables (part of the repository).
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "data" / "standards"
 BUILTIN_FILE = STANDARDS_DIR / "life_circle_standards.csv"
 TARGETS_FILE = STANDARDS_DIR / "city_targets.csv"
 
-#: Environment variable naming the user-writable folder for the custom table.
-USER_DIR_ENV = "SONGNAN_USER_DIR"
+#: File name of the planner's custom table in the user folder (songnan_geo.config.user_dir).
 CUSTOM_FILE_NAME = "custom_standards.csv"
 #: Id of the planner's own standard.
 CUSTOM_STANDARD = "custom"
@@ -60,10 +61,6 @@ class StandardsError(ValueError):
         super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
 
 
-def user_dir() -> Path:
-    """The user-writable folder: ``$SONGNAN_USER_DIR``, else ``~/.songnan_geo``."""
-    env = os.environ.get(USER_DIR_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".songnan_geo"
 
 
 def _custom_dir(directory: str | Path | None = None) -> Path:

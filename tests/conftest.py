@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -23,6 +24,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+# Tests never read or write the real user folder (~/.songnan_geo: editable data copy, store,
+# editors, custom standards) nor a data folder set in the caller's shell: every process the
+# tests start, Streamlit servers included, inherits these.
+os.environ["SONGNAN_USER_DIR"] = tempfile.mkdtemp(prefix="songnan-test-user-")
+os.environ.pop("SONGNAN_DATA_DIR", None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_PATH = REPO_ROOT / "app.py"

@@ -93,6 +93,23 @@ def test_repository_data_is_read_only_with_the_fix_named(monkeypatch):
     assert at.button(key="dm_confirm").disabled
 
 
+def test_editable_copy_makes_the_page_writable(monkeypatch, tmp_path):
+    monkeypatch.delenv("SONGNAN_DATA_DIR", raising=False)
+    monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))
+    st.cache_resource.clear()
+    at = _page()
+    before = tree_hash(DATA_DIR)
+    at.button(key="dm_make_copy").click()
+    _run(at)
+    copy = tmp_path / "user" / "data"
+    assert (copy / "manifest.json").is_file()
+    assert not at.warning and t("dm_copy_made", "zh").format(path=copy) in [s.value for s in at.success]
+    at = _upload(at, "st.geojson", export_layer(load_layer("metro_stations"), "geojson"), "metro_stations")
+    assert not at.button(key="dm_confirm").disabled
+    assert tree_hash(DATA_DIR) == before          # the repository's data is never written
+    st.cache_resource.clear()
+
+
 def test_update_preview_confirm_and_undo(data_dir):
     stations = load_layer("metro_stations", data_dir)
     changed = stations.copy()

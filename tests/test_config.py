@@ -1,0 +1,50 @@
+"""Folder settings: the user folder, and which data folder the app reads."""
+import json
+
+import pytest
+
+from songnan_geo import config
+from songnan_geo.io import DEFAULT_DATA_DIR, load_all_layers
+from songnan_geo.layerstore import StoreError, make_editable_copy
+
+
+@pytest.fixture
+def user(tmp_path, monkeypatch):
+    monkeypatch.setenv(config.USER_DIR_ENV, str(tmp_path / "user"))
+    monkeypatch.delenv(config.DATA_DIR_ENV, raising=False)
+    return tmp_path / "user"
+
+
+def test_defaults_to_the_repository_data_until_a_copy_is_made(user):
+    assert config.data_dir() == DEFAULT_DATA_DIR
+    copy = make_editable_copy()
+    assert copy == user / "data" and config.data_dir() == copy
+    assert not config.is_repository_data(copy) and config.is_repository_data(DEFAULT_DATA_DIR)
+    assert set(load_all_layers(copy)) == set(load_all_layers(DEFAULT_DATA_DIR))
+
+
+def test_env_setting_wins(user, tmp_path, monkeypatch):
+    make_editable_copy()
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert config.data_dir() == tmp_path / "elsewhere"
+
+
+def test_copy_is_kept_not_overwritten(user):
+    copy = make_editable_copy()
+    manifest = copy / "manifest.json"
+    doc = json.loads(manifest.read_text("utf-8"))
+    doc["note"] = "edited by a planner"
+    manifest.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    assert make_editable_copy() == copy
+    assert json.loads(manifest.read_text("utf-8"))["note"] == "edited by a planner"
+
+
+def test_copy_refuses_a_foreign_folder_and_leaves_no_half_copy(user):
+    (user / "data").mkdir(parents=True)
+    (user / "data" / "something.txt").write_text("x")
+    with pytest.raises(StoreError, match="holds no manifest.json"):
+        make_editable_copy()
+    assert [p.name for p in user.iterdir()] == ["data"]
+    with pytest.raises(StoreError, match="no manifest.json"):
+        make_editable_copy(user / "nowhere", user / "other")
+    assert not (user / "other").exists()
