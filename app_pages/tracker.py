@@ -1,14 +1,12 @@
 """地块进度 — parcels and projects: status on a map, progress against the plan, history, editing."""
 import datetime as dt
-import os
 
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, tracker, workflow
+from songnan_geo import auth, config, tracker, workflow
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
-from songnan_geo.io import DEFAULT_DATA_DIR
 from songnan_geo.mapping import build_map
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time, \
     open_store, resolve_store_url
@@ -27,7 +25,7 @@ def _store(url: str, data_dir: str):
 
 
 try:
-    store = _store(resolve_store_url(), os.environ.get("SONGNAN_DATA_DIR", str(DEFAULT_DATA_DIR)))
+    store = _store(resolve_store_url(), str(config.data_dir()))
     items, history, parcels = store.snapshot()
 except (StoreConfigError, TrackerError) as exc:
     st.error(t("tr_store_error", lang))

@@ -5,8 +5,8 @@ Where editors are kept (first that is set wins):
 1. ``SONGNAN_EDITORS`` — environment variable holding JSON ``{"username": "<argon2 hash>", ...}``
    (for containers and secret managers);
 2. ``SONGNAN_EDITORS_FILE`` — path of a JSON secrets file;
-3. ``~/.songnan_geo/editors.json`` — the default secrets file (created mode 0600 by
-   ``python -m songnan_geo editor add USER``).
+3. ``editors.json`` in the user folder (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``) — the
+   default secrets file (created mode 0600 by ``python -m songnan_geo editor add USER``).
 
 A password is never stored: :func:`hash_password` makes an argon2id hash with a random salt
 (argon2-cffi's defaults: 64 MiB, 3 passes). :func:`authenticate` checks a password and returns
@@ -36,8 +36,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-#: Default secrets file (outside the repository, in the user's home).
-DEFAULT_EDITORS_FILE = Path.home() / ".songnan_geo" / "editors.json"
+from songnan_geo import config
+
+#: File name of the default secrets file in the user folder (see :func:`editors_file`).
+EDITORS_FILE_NAME = "editors.json"
 
 #: Failed logins for one username allowed within :data:`FAILURE_WINDOW_S` before lockouts start.
 FREE_FAILURES = 3
@@ -115,8 +117,10 @@ def editors_source() -> str:
 
 
 def editors_file() -> Path:
-    """The secrets file in use (``SONGNAN_EDITORS_FILE`` or the default)."""
-    return Path(os.environ.get("SONGNAN_EDITORS_FILE") or DEFAULT_EDITORS_FILE).expanduser()
+    """The secrets file in use: ``SONGNAN_EDITORS_FILE``, else ``editors.json`` in the user
+    folder (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``; see :mod:`songnan_geo.config`)."""
+    env = os.environ.get("SONGNAN_EDITORS_FILE")
+    return Path(env).expanduser() if env else config.user_dir() / EDITORS_FILE_NAME
 
 
 def load_editors() -> dict[str, str]:

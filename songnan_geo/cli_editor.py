@@ -7,9 +7,9 @@
     python -m songnan_geo editor list
     python -m songnan_geo editor remove USER
 
-Editors are kept in the secrets file ``SONGNAN_EDITORS_FILE`` (default
-``~/.songnan_geo/editors.json``, mode 0600, outside the repository); see
-:mod:`songnan_geo.auth`. Removing an editor keeps their name in the history.
+Editors are kept in the secrets file ``SONGNAN_EDITORS_FILE`` (default ``editors.json`` in the
+user folder ``SONGNAN_USER_DIR``, itself by default ``~/.songnan_geo``; mode 0600, outside the
+repository); see :mod:`songnan_geo.auth`. Removing an editor keeps their name in the history.
 """
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def register(sub) -> None:
     p = sub.add_parser("editor", help="add, list or remove editors of the parcel tracker",
                        description="Manage who may record status changes in the tracker (地块进度). "
                                    "Passwords are stored only as salted argon2id hashes in "
-                                   "SONGNAN_EDITORS_FILE (default ~/.songnan_geo/editors.json).")
+                                   "SONGNAN_EDITORS_FILE (default: editors.json in the user folder, "
+                                   "SONGNAN_USER_DIR or ~/.songnan_geo).")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="add an editor, or set a new password for one")
     add.add_argument("username")

@@ -4,8 +4,8 @@ This module is the package's only database access. Two backends behind one API
 (:class:`TrackerStore`), through SQLAlchemy Core:
 
 * **GeoPackage** (default, embedded): one SQLite file in the OGC GeoPackage format, so QGIS or
-  GDAL open it too. Path: ``SONGNAN_STORE_PATH``, else ``~/.songnan_geo/tracker.gpkg``
-  (outside the repository). Created and seeded on first use from ``data/geo/parcels.geojson``
+  GDAL open it too. Path: ``SONGNAN_STORE_PATH``, else ``tracker.gpkg`` in the user folder
+  (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``; outside the repository). Created and seeded on first use from ``data/geo/parcels.geojson``
   and ``data/projects/*.csv``: built in a temporary file and moved into place with one atomic
   link, so a crash or a second process starting at the same time never leaves a half-made store.
   WAL journal, ``synchronous=FULL``; writes take the write lock first (``BEGIN IMMEDIATE``).
@@ -44,12 +44,12 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from songnan_geo import auth, workflow
+from songnan_geo import auth, config, workflow
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.io import DEFAULT_DATA_DIR, load_layer
 
-#: Default embedded store (outside the repository).
-DEFAULT_STORE_PATH = Path.home() / ".songnan_geo" / "tracker.gpkg"
+#: File name of the default embedded store in the user folder (see :func:`default_store_path`).
+STORE_FILE_NAME = "tracker.gpkg"
 #: The plan's project tables (Table 5 and the 十四五 projects), with source lines.
 DEFAULT_PROJECTS_DIR = Path(__file__).resolve().parent.parent / "data" / "projects"
 SCHEMA_VERSION = "1"
@@ -129,14 +129,14 @@ def _now_iso() -> str:
 
 def resolve_store_url(url: str | os.PathLike | None = None) -> str:
     """The store in use: ``url`` if given, else ``SONGNAN_STORE_URL``, else
-    ``SONGNAN_STORE_PATH``, else :data:`DEFAULT_STORE_PATH`.
+    ``SONGNAN_STORE_PATH``, else :func:`default_store_path`.
 
     Returns a SQLAlchemy URL: ``postgresql+psycopg://…`` or ``sqlite:////abs/path.gpkg``.
     A plain path (or ``gpkg:`` / ``sqlite:`` URL) means a GeoPackage file.
     """
     raw = str(url) if url is not None else (os.environ.get("SONGNAN_STORE_URL")
                                             or os.environ.get("SONGNAN_STORE_PATH")
-                                            or str(DEFAULT_STORE_PATH))
+                                            or str(default_store_path()))
     raw = raw.strip()
     for prefix in ("postgresql://", "postgres://", "postgresql+psycopg://"):
         if raw.startswith(prefix):
@@ -151,6 +151,12 @@ def resolve_store_url(url: str | os.PathLike | None = None) -> str:
             break
     path = Path(raw).expanduser().resolve()
     return f"sqlite:///{path}"
+
+
+def default_store_path() -> Path:
+    """``tracker.gpkg`` in the user folder (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``;
+    see :mod:`songnan_geo.config`): outside the repository."""
+    return config.user_dir() / STORE_FILE_NAME
 
 
 def _redact(url: str) -> str:

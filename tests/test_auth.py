@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -36,8 +37,15 @@ def test_add_editor_writes_a_private_file_without_the_password(secrets_file):
     text = path.read_text(encoding="utf-8")
     assert "correct horse battery" not in text
     assert json.loads(text)["editors"]["wang"].startswith("$argon2id$")
-    assert str(auth.DEFAULT_EDITORS_FILE).startswith(os.path.expanduser("~"))
-    assert not str(auth.DEFAULT_EDITORS_FILE).startswith(str(REPO_ROOT))
+
+
+def test_default_secrets_file_is_in_the_user_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("SONGNAN_EDITORS_FILE", raising=False)
+    monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "u"))
+    assert auth.editors_file() == tmp_path / "u" / "editors.json"
+    monkeypatch.delenv("SONGNAN_USER_DIR")
+    assert auth.editors_file() == Path.home() / ".songnan_geo" / "editors.json"
+    assert not str(auth.editors_file()).startswith(str(REPO_ROOT))
 
 
 def test_new_credentials_report_every_problem(secrets_file):

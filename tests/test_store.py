@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyogrio
@@ -221,8 +222,11 @@ def test_store_location_comes_from_the_environment(monkeypatch, tmp_path):
     assert resolve_store_url() == "postgresql+psycopg://u:p@localhost/db"
     monkeypatch.delenv("SONGNAN_STORE_URL")
     monkeypatch.delenv("SONGNAN_STORE_PATH")
+    monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))   # the one folder setting
+    assert resolve_store_url() == f"sqlite:///{tmp_path / 'user' / 'tracker.gpkg'}"
+    monkeypatch.delenv("SONGNAN_USER_DIR")
     default = resolve_store_url()
-    assert default.endswith("/.songnan_geo/tracker.gpkg")
+    assert default == f"sqlite:///{Path.home() / '.songnan_geo' / 'tracker.gpkg'}"
     assert str(REPO_ROOT) not in default          # never inside the repository
 
 
