@@ -14,7 +14,7 @@ from songnan_geo.access2sfca import two_step_fca
 from songnan_geo.chinacoords import convert_lonlat
 from songnan_geo.coverage import (coverage_by_area, coverage_summary, population_grid,
                                   service_areas, uncovered_parts)
-from songnan_geo.coverage_map import build_coverage_map
+from songnan_geo.coverage_map import build_coverage_base_map, coverage_overlays
 from songnan_geo.crs import STORAGE_CRS, TOWN_CRS
 from songnan_geo.i18n import field_label, t
 from songnan_geo.mapping import basemap_datum
@@ -137,13 +137,18 @@ st.caption(t("cov_timing", lang).format(s=elapsed))
 best = st.session_state.get("cov_best")
 best_gdf = (gpd.GeoDataFrame({"name": best["names"]}, geometry=gpd.points_from_xy(best["lon"], best["lat"]),
                              crs=STORAGE_CRS) if best else None)
-fmap = build_coverage_map({n: layers[n] for n in ("boundary", "roads") if n in layers}, manifest,
-                          residential=result, service_areas=areas,
-                          uncovered=gaps,
-                          facilities=existing, candidates=cand_gdf, best_sites=best_gdf,
-                          lang=lang, basemap=basemap)
+service_types = list(dict.fromkeys(chosen_types + [cand_type]))
+# The base map (context layers, legend) is the same on every rerun, so st_folium keeps the
+# drawn map, and the planner's zoom and pan, and only swaps the analysis overlays.
+base_map, layer_control = build_coverage_base_map(
+    {n: layers[n] for n in ("boundary", "roads") if n in layers}, manifest,
+    service_types=service_types, lang=lang, basemap=basemap)
+overlays = coverage_overlays(residential=result, service_areas=areas, uncovered=gaps,
+                             facilities=existing, candidates=cand_gdf, best_sites=best_gdf,
+                             service_types=service_types, lang=lang, basemap=basemap)
 # returned_objects=["last_clicked"]: a click reruns the page; panning and zooming do not.
-st_folium(fmap, height=600, use_container_width=True, returned_objects=["last_clicked"], key=map_key)
+st_folium(base_map, height=600, use_container_width=True, returned_objects=["last_clicked"],
+          feature_group_to_add=overlays, layer_control=layer_control, key=map_key)
 
 st.markdown(f"**{t('cov_candidates', lang)}**")
 if cands:

@@ -1,18 +1,22 @@
 """Folium map of a coverage analysis, on top of the town's base map.
 
-:func:`build_coverage_map` takes :func:`songnan_geo.mapping.build_map` for the context
-layers (boundary, roads …; offline Leaflet, basemap, GCJ-02 shift for Gaode tiles) and
-adds, each as a feature group in the layer control:
+:func:`build_coverage_base_map` takes :func:`songnan_geo.mapping.build_map` for the context
+layers (boundary, roads …; offline Leaflet, basemap, GCJ-02 shift for Gaode tiles) and a
+static legend; :func:`coverage_overlays` makes the analysis layers, each a feature group
+for the layer control:
 
 * the service areas (one colour per facility type),
 * the 居委 residential areas shaded by covered share (tooltip: name, estimated
   population, covered population and share),
 * the uncovered parts of the residential areas, in red,
 * the existing facilities, the planner's candidate sites and the best sites found by
-  the siting model, as circle markers,
+  the siting model, as circle markers.
 
-and a static legend. Every text is HTML-escaped (``mapping._esc``). Inputs may be in
-any CRS with a CRS set; they are drawn in EPSG:4326 (or shifted to GCJ-02 for Gaode).
+The base map does not change with the analysis, so a Streamlit page can keep it (and
+the planner's zoom and pan) while the overlays change: ``st_folium(base,
+feature_group_to_add=overlays, layer_control=control)``. Every text is HTML-escaped
+(``mapping._esc``). Inputs may be in any CRS with a CRS set; they are drawn in EPSG:4326
+(or shifted to GCJ-02 for Gaode).
 Never imports streamlit.
 """
 from __future__ import annotations
@@ -104,19 +108,71 @@ def _swatch(colour: str, round_: bool = False) -> str:
             f'background:{_esc(colour)};border:1px solid #333"></span>')
 
 
-def build_coverage_map(context: dict[str, gpd.GeoDataFrame], manifest: dict, *,
-                       residential: gpd.GeoDataFrame, service_areas: gpd.GeoDataFrame,
-                       uncovered: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-                       candidates: gpd.GeoDataFrame | None = None,
-                       best_sites: gpd.GeoDataFrame | None = None,
-                       lang: str = "zh", basemap: str = "blank",
-                       type_titles: dict[str, str] | None = None) -> folium.Map:
-    """The coverage map.
+def _service_colours(service_types) -> dict[str, str]:
+    return {g: SERVICE_COLOURS[i % len(SERVICE_COLOURS)] for i, g in enumerate(service_types)}
+
+
+def build_coverage_base_map(context: dict[str, gpd.GeoDataFrame], manifest: dict, *,
+                            service_types: list[str], lang: str = "zh", basemap: str = "blank",
+                            type_titles: dict[str, str] | None = None
+                            ) -> tuple[folium.Map, folium.LayerControl]:
+    """The part of the coverage map that does not change with the analysis.
+
+    The context layers drawn by :func:`build_map` and the legend (its service-area rows
+    from ``service_types``, in that order, coloured as :func:`coverage_overlays` draws
+    them). Built from the same inputs, its script is the same on every call, so
+    ``streamlit_folium.st_folium`` keeps the rendered map (and the planner's zoom and
+    pan) and only swaps the overlays passed as ``feature_group_to_add``.
 
     Parameters
     ----------
     context : dict of layer name → GeoDataFrame
         Manifest layers drawn underneath by :func:`build_map` (e.g. boundary, roads).
+    service_types : list of str
+        Service-area groups the legend lists (facility types).
+    type_titles : dict, optional
+        Display title of each service-area group.
+
+    Returns
+    -------
+    (folium.Map, folium.LayerControl)
+        The map, and its layer control taken off it: pass it to ``st_folium`` as
+        ``layer_control`` so it also lists the overlays, or add it back last.
+    """
+    t = lambda k: i18n.t(k, lang)  # noqa: E731
+    m = build_map(context, manifest, lang=lang, basemap=basemap)
+    titles = type_titles or {}
+    rows = [(_swatch(share_colour(0.0)), t("cov_legend_share0")),
+            (_swatch(share_colour(1.0)), t("cov_legend_share1")),
+            (_swatch(UNCOVERED_COLOUR), t("cov_layer_uncovered")),
+            (_swatch(FACILITY_COLOUR, True), t("cov_layer_facilities")),
+            (_swatch(CANDIDATE_COLOUR, True), t("cov_layer_candidates")),
+            (_swatch(BEST_COLOUR, True), t("cov_layer_best"))]
+    rows += [(_swatch(c), f"{titles.get(g, g)}") for g, c in _service_colours(service_types).items()]
+    html = (f'<div class="sn-legend-title">{_esc(t("cov_legend"))}</div>'
+            + "".join(f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
+                      for sw, label in rows)
+            + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div>')
+    _StaticLegend(html).add_to(m)
+    control = None
+    for key, child in list(m._children.items()):
+        if isinstance(child, folium.LayerControl):
+            control = m._children.pop(key)
+            control._parent = None
+    return m, control
+
+
+def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDataFrame,
+                      uncovered: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+                      candidates: gpd.GeoDataFrame | None = None,
+                      best_sites: gpd.GeoDataFrame | None = None,
+                      service_types: list[str] | None = None,
+                      lang: str = "zh", basemap: str = "blank",
+                      type_titles: dict[str, str] | None = None) -> list[folium.FeatureGroup]:
+    """The analysis layers of the coverage map, as feature groups not yet on a map.
+
+    Parameters
+    ----------
     residential : GeoDataFrame
         A :func:`songnan_geo.coverage.coverage_by_area` result with ``name``,
         ``population``, ``covered_pop`` and ``covered_share``.
@@ -126,24 +182,30 @@ def build_coverage_map(context: dict[str, gpd.GeoDataFrame], manifest: dict, *,
         Residential parts outside every service area.
     facilities, candidates, best_sites : GeoDataFrame
         Points (polygons are drawn at their representative point) with ``name``.
+    service_types : list of str, optional
+        The legend's service-area groups (see :func:`build_coverage_base_map`), which fix
+        the colours; groups not in it follow them. Default: the groups of ``service_areas``.
     type_titles : dict, optional
         Display title of each service-area group.
 
     Returns
     -------
-    folium.Map
+    list of folium.FeatureGroup
+        Service areas, residential areas by covered share, uncovered parts, facilities,
+        candidate sites, best sites (bottom first). Pass them to ``st_folium`` as
+        ``feature_group_to_add``, or add them to a map.
     """
     t = lambda k: i18n.t(k, lang)  # noqa: E731
-    m = build_map(context, manifest, lang=lang, basemap=basemap)
     titles = type_titles or {}
+    groups = []
 
     sa = _display(service_areas, basemap, "service_areas")
     g_sa = folium.FeatureGroup(name=_esc(t("cov_layer_service")), show=True)
-    colours = {g: SERVICE_COLOURS[i % len(SERVICE_COLOURS)] for i, g in enumerate(sa["group"])}
+    colours = _service_colours(dict.fromkeys([*(service_types or []), *sa["group"]]))
     _geojson(sa, [_esc(f"{titles.get(g, g)} · {r:g} m") for g, r in zip(sa["group"], sa["radius_m"])],
              [{"color": colours[g], "weight": 1, "fillColor": colours[g], "fillOpacity": 0.12,
                "opacity": 0.7} for g in sa["group"]], g_sa)
-    g_sa.add_to(m)
+    groups.append(g_sa)
 
     res = _display(residential, basemap, "residential")
     g_res = folium.FeatureGroup(name=_esc(t("cov_layer_residential")), show=True)
@@ -153,14 +215,14 @@ def build_coverage_map(context: dict[str, gpd.GeoDataFrame], manifest: dict, *,
                                   res["covered_share"])]
     _geojson(res, tips, [{"color": "#555555", "weight": 1, "fillColor": share_colour(s),
                           "fillOpacity": 0.45} for s in res["covered_share"]], g_res)
-    g_res.add_to(m)
+    groups.append(g_res)
 
     unc = _display(uncovered, basemap, "uncovered")
     g_unc = folium.FeatureGroup(name=_esc(t("cov_layer_uncovered")), show=True)
     _geojson(unc, [_esc(f"{n} — {t('cov_uncovered')}") for n in unc["name"]],
              [{"color": UNCOVERED_COLOUR, "weight": 2, "dashArray": "4 3",
                "fillColor": UNCOVERED_COLOUR, "fillOpacity": 0.35}] * len(unc), g_unc)
-    g_unc.add_to(m)
+    groups.append(g_unc)
 
     for key, gdf, colour, radius in (("cov_layer_facilities", facilities, FACILITY_COLOUR, 5),
                                      ("cov_layer_candidates", candidates, CANDIDATE_COLOUR, 7),
@@ -172,26 +234,7 @@ def build_coverage_map(context: dict[str, gpd.GeoDataFrame], manifest: dict, *,
             pts = _display(pts, basemap, key)
             names = pts["name"] if "name" in pts.columns else [t(key)] * len(pts)
             _geojson(pts, [_esc(n) for n in names],
-                     [{"color": "#000000", "weight": 1.5, "fillColor": colour, "fillOpacity": 0.95,
-                       "radius": radius}] * len(pts), group, radius=radius)
-        group.add_to(m)
-
-    rows = [(_swatch(share_colour(0.0)), t("cov_legend_share0")),
-            (_swatch(share_colour(1.0)), t("cov_legend_share1")),
-            (_swatch(UNCOVERED_COLOUR), t("cov_layer_uncovered")),
-            (_swatch(FACILITY_COLOUR, True), t("cov_layer_facilities")),
-            (_swatch(CANDIDATE_COLOUR, True), t("cov_layer_candidates")),
-            (_swatch(BEST_COLOUR, True), t("cov_layer_best"))]
-    rows += [(_swatch(c), f"{titles.get(g, g)}") for g, c in colours.items()]
-    html = (f'<div class="sn-legend-title">{_esc(t("cov_legend"))}</div>'
-            + "".join(f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
-                      for sw, label in rows)
-            + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div>')
-    _StaticLegend(html).add_to(m)
-    # build_map's layer control lists the groups that exist when its script runs: move it
-    # after the groups added here so they are in it too.
-    for key, child in list(m._children.items()):
-        if isinstance(child, folium.LayerControl):
-            del m._children[key]
-            m.add_child(child, name=key)
-    return m
+                     [{"color": "#000000", "weight": 1.5, "fill": True, "fillColor": colour,
+                       "fillOpacity": 0.95, "radius": radius}] * len(pts), group, radius=radius)
+        groups.append(group)
+    return groups

@@ -1,11 +1,13 @@
 """End to end in Debian's Chromium: on the 生活圈覆盖 page a click on the map adds a
-candidate site and the covered share changes; the map draws offline."""
+candidate site and the covered share changes, while the map keeps the planner's zoom and
+pan; the map draws offline."""
 from __future__ import annotations
 
 import pytest
 
 from songnan_geo import standards as sd
 from songnan_geo.coverage import service_areas, uncovered_parts
+from songnan_geo.coverage_map import CANDIDATE_COLOUR
 from songnan_geo.io import load_layer
 
 from conftest import LEAFLET_PATHS
@@ -30,7 +32,17 @@ def uncovered_spot():
     return gaps.sort_values("area_m2").geometry.iloc[-1].representative_point()
 
 
-def test_click_on_map_adds_a_site_and_the_share_changes(app_page):
+MAP_JS = "Object.keys(window).find(n => n.startsWith('map_') && window[n] instanceof L.Map)"
+CANDIDATE_PATHS = f'path[fill="{CANDIDATE_COLOUR}"][fill-opacity="0.95"]'  # not a service area
+
+
+def leaflet(frame, body: str, arg=None):
+    """Evaluate ``body`` with ``map`` bound to the Leaflet map folium created in the frame."""
+    return frame.evaluate(f"(arg) => {{ const k = {MAP_JS}; if (!k) return null;"
+                          f" const map = window[k]; {body} }}", arg)
+
+
+def test_click_on_map_adds_a_site_and_the_share_changes_keeping_the_view(app_page):
     ap = app_page
     open_app(ap, "/coverage", "生活圈覆盖")
     poll(ap, lambda: share_text(ap).endswith("%"), "the covered-share metric")
@@ -38,28 +50,66 @@ def test_click_on_map_adds_a_site_and_the_share_changes(app_page):
     frame = map_frame(ap)
     poll(ap, lambda: frame.evaluate(f"document.querySelectorAll({LEAFLET_PATHS!r}).length") > 24,
          "service areas, residential areas and facilities drawn")
+    assert frame.locator(CANDIDATE_PATHS).count() == 0
+    zoom0 = poll(ap, lambda: leaflet(frame, "return map.getZoom();"), "the Leaflet map object")
+    # The planner zooms in twice with the map's + button ...
+    for n in (1, 2):
+        frame.locator(".leaflet-control-zoom-in").click()
+        # (Leaflet ignores a zoom while it animates the last one: wait for the end of it.)
+        poll(ap, lambda: leaflet(frame, "return map.getZoom() === arg && "
+                                        "!document.querySelector('.leaflet-zoom-anim');", zoom0 + n),
+             f"zoom {zoom0 + n}")
+    zoom = zoom0 + 2
     spot = uncovered_spot()
-    # The pixel of the spot, from the Leaflet map object folium created in the frame.
-    xy = poll(ap, lambda: frame.evaluate(
-        """([lat, lng]) => {
-            const k = Object.keys(window).find(n => n.startsWith('map_') && window[n] instanceof L.Map);
-            if (!k) return null;
-            const p = window[k].latLngToContainerPoint([lat, lng]);
-            return [p.x, p.y];
-        }""", [spot.y, spot.x]), "the Leaflet map object")
     left, top, width, height = frame.evaluate(
         "(() => { const r = document.querySelector('.leaflet-container').getBoundingClientRect();"
         " return [r.left, r.top, r.width, r.height]; })()")
-    assert 0 < xy[0] < width and 0 < xy[1] < height, (xy, width, height)
     iframe = frame.frame_element()
     iframe.scroll_into_view_if_needed()
     box = iframe.bounding_box()
-    # A real mouse click at that pixel (page coordinates: iframe + container + point).
-    ap.page.mouse.click(box["x"] + left + xy[0], box["y"] + top + xy[1])
+    ox, oy = box["x"] + left, box["y"] + top  # page coordinates of the map's corner
+
+    def pixel():  # the spot's pixel in the map, from the Leaflet map object
+        return leaflet(frame, "const p = map.latLngToContainerPoint(arg); return [p.x, p.y];",
+                       [spot.y, spot.x])
+
+    # ... and drags the gap to the middle of the map (real mouse drags, a screen at most each).
+    def near_middle():
+        p = pixel()
+        return p if abs(p[0] - width / 2) < 40 and abs(p[1] - height / 2) < 40 else None
+
+    for _ in range(6):
+        if near_middle():
+            break
+        x, y = pixel()
+        dx = max(-width / 3, min(width / 3, width / 2 - x))
+        dy = max(-height / 3, min(height / 3, height / 2 - y))
+        ap.page.mouse.move(ox + width / 2, oy + height / 2)
+        ap.page.mouse.down()
+        ap.page.mouse.move(ox + width / 2 + dx, oy + height / 2 + dy, steps=12)
+        ap.page.mouse.up()
+        ap.page.wait_for_timeout(300)
+    x, y = poll(ap, near_middle, "the map dragged to the gap")
+    ap.page.wait_for_timeout(500)  # no rerun from the drag (only clicks are returned)
+    assert share_text(ap) == before
+    centre = leaflet(frame, "const c = map.getCenter(); return [c.lat, c.lng];")
+    # A real mouse click on the gap.
+    ap.page.mouse.click(ox + x, oy + y)
     after = poll(ap, lambda: (lambda s: s if s != before else None)(share_text(ap)),
                  "the covered share to change after the click", timeout_ms=WAIT_MS)
     assert float(after.rstrip("%")) > float(before.rstrip("%"))
     assert ap.page.locator('[data-testid="stMetricDelta"]').filter(has_text="较现状").count() == 1
-    # The candidate is listed and drawn (a new frame is rendered after the rerun).
     ap.page.get_by_text("候选点 1").first.wait_for(state="attached", timeout=WAIT_MS)
+    # The candidate is drawn on the map the planner was looking at: same zoom, same centre.
+    frame = map_frame(ap)
+    poll(ap, lambda: frame.locator(CANDIDATE_PATHS).count() == 1, "the candidate marker drawn",
+         timeout_ms=WAIT_MS)
+    assert leaflet(frame, "return map.getZoom();") == zoom
+    assert leaflet(frame, "const c = map.getCenter(); return [c.lat, c.lng];") == \
+        pytest.approx(centre, abs=1e-6)
+    # The marker sits where the planner clicked (within a few pixels).
+    mx, my = frame.evaluate(f"(() => {{ const r = document.querySelector({CANDIDATE_PATHS!r})"
+                            ".getBoundingClientRect(); return [r.left + r.width / 2,"
+                            " r.top + r.height / 2]; })()")
+    assert abs(mx - left - x) < 4 and abs(my - top - y) < 4, ((mx, my), (left + x, top + y))
     assert_clean(ap)
