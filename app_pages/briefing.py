@@ -1,13 +1,15 @@
 """招商简报 — an investment briefing (map + facts) for a parcel, carrier park or zone, as HTML and PDF."""
 import datetime as dt
-import os
+import json
 
 import streamlit as st
 
-from songnan_geo.briefing import SITE_LAYERS, list_sites
+from songnan_geo import config
+from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.i18n import t
+from songnan_geo.store import TrackerError, open_store, resolve_store_url
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -16,12 +18,28 @@ st.title(t("briefing", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
 
 
+@st.cache_resource(show_spinner=False)
+def _store(url: str, data_dir: str):
+    """The parcel tracker's store (one per URL and process)."""
+    return open_store(url, data_dir=data_dir)
+
+
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)  # ttl: a basemap may come back
-def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, _layers, _manifest):
-    """The site's briefing (facts, map, HTML and PDF); one per site, language, basemap, day and
-    data. An online basemap is drawn under the map when reachable (a few seconds at most)."""
+def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, status_key: str,
+              _layers, _manifest, _status):
+    """The site's briefing (facts, map, HTML and PDF); one per site, language, basemap, day,
+    data and tracked status. An online basemap is drawn under the map when reachable."""
     return make_briefing(_layers, _manifest, site_id, lang=lang, basemap=basemap,
-                         as_of=dt.date.fromisoformat(day))
+                         as_of=dt.date.fromisoformat(day), status=_status)
+
+
+# Parcel status comes from the tracker's store (地块进度) when it opens, else from the layer.
+data_dir = str(config.data_dir())
+try:
+    status = status_by_parcel(_store(resolve_store_url(), data_dir).parcels())
+    status_note = t("bf_status_from_store", lang)
+except TrackerError as exc:
+    status, status_note = None, t("bf_status_from_layer", lang) + f" ({exc})"
 
 
 c1, c2 = st.columns([1, 2])
@@ -35,8 +53,8 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
 try:
     with st.spinner(t("briefing", lang) + " …"):
         out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
-                        dt.date.today().isoformat(),
-                        os.environ.get("SONGNAN_DATA_DIR", ""), layers, manifest)
+                        dt.date.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
+                        layers, manifest, status)
 except CJKFontMissingError as exc:
     st.error(t("bf_font_missing", lang))
     st.code(str(exc), language=None)
@@ -51,6 +69,7 @@ m1.metric(t("bf_area_ha", lang), "—" if facts.area_ha is None else
 m2.metric(t("bf_nearest_station", lang), near.name if near else "—")
 m3.metric(t("bf_straight", lang), format_m(near.straight_m, lang, near.estimated) if near else "—")
 m4.metric(t("bf_status", lang), facts.status or "—")
+st.caption(status_note)
 
 d1, d2, _ = st.columns([1, 1, 3])
 for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download_pdf")):

@@ -414,6 +414,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_zone_none": ("不在“一心三线”范围内", "outside the centre and the three belts"),
     "bf_plan_words": ("规划定位（原文）", "Role (plan text)"),
     "bf_industries": ("重点产业（原文）", "Target industries (plan text)"),
+    "bf_status_from_store": ("地块现状取自地块进度数据库（最新记录）。", "Parcel status from the tracker's store (latest record)."),
+    "bf_status_from_layer": ("地块进度数据库不可用，现状取自图层数据（规划编制时状态）", "The tracker's store is unavailable; status from the layer (as of the plan)"),
     "bf_status": ("现状", "Current status"),
     "bf_status_fmt": ("{status}（截至 {as_of}）", "{status} (as of {as_of})"),
     "bf_status_source": ("状态依据", "Status source"),

@@ -90,3 +90,36 @@ def test_missing_font_is_a_clear_error(at, monkeypatch):
     assert "fonts-wqy-microhei" in at.code[0].value
     assert not at.get("download_button")
     st.cache_data.clear()
+
+
+def test_briefing_shows_the_status_recorded_in_the_tracker(monkeypatch, tmp_path):
+    """A status recorded on 地块进度 is the status the briefing prints (store, not the layer)."""
+    import json as _json
+
+    from argon2 import PasswordHasher
+
+    from songnan_geo import auth
+    from songnan_geo.store import open_store
+
+    path = tmp_path / "editors.json"
+    path.write_text(_json.dumps({"editors": {"alice": PasswordHasher(time_cost=1, memory_cost=8192,
+                                                                     parallelism=1).hash("pw-alice-1")}}))
+    path.chmod(0o600)
+    monkeypatch.setenv("SONGNAN_EDITORS_FILE", str(path))
+    monkeypatch.setenv("SONGNAN_STORE_PATH", str(tmp_path / "tracker.gpkg"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    store = open_store()
+    first = LAYERS["parcels"].iloc[0]
+    item = store.item(first["id"])
+    assert item["status"] == first["status"] == "出让准备"
+    store.change_status(first["id"], "已出让", editor=auth.authenticate("alice", "pw-alice-1", store=store),
+                        expected_version=item["version"], note="test")
+    store.dispose()
+    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
+    app.switch_page(PAGE)
+    _run(app)
+    assert _metrics(app)["现状"] == "已出让"
+    assert t("bf_status_from_store", "zh") in [c.value for c in app.caption]
+    st.cache_resource.clear()
+    st.cache_data.clear()
