@@ -68,7 +68,7 @@ with st.sidebar:
     st.caption(t("estimated_banner", lang))
 
 pages = [
-    st.Page("app_pages/overview.py", title=t("overview", lang), default=True, url_path="overview"),
+    st.Page("app_pages/overview.py", title=t("overview", lang), default=True),
     st.Page("app_pages/catalogue.py", title=t("catalogue", lang), url_path="catalogue"),
     st.Page("app_pages/data_manager.py", title=t("data_manager", lang), url_path="data"),
     st.Page("app_pages/tracker.py", title=t("tracker", lang), url_path="tracker"),
