@@ -24,13 +24,11 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import MacroElement
-from folium.template import Template
 
 from songnan_geo import i18n
 from songnan_geo.chinacoords import convert_gdf
 from songnan_geo.crs import to_storage_crs
-from songnan_geo.mapping import _esc, basemap_datum, build_map
+from songnan_geo.mapping import MapControl, _esc, basemap_datum, build_map
 
 #: Colours of service areas, cycled by facility type.
 SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3",
@@ -78,28 +76,6 @@ def _geojson(gdf: gpd.GeoDataFrame, tooltips: list[str], styles: list[dict], gro
                         control=False)
     folium.GeoJsonTooltip(fields=[_TOOLTIP], labels=False, localize=False, sticky=True).add_to(gj)
     gj.add_to(group)
-
-
-class _StaticLegend(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var legend = L.control({position: "bottomleft"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "sn-legend sn-coverage-legend");
-                div.innerHTML = {{ this.html|tojson }};
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, html: str):
-        super().__init__()
-        self._name = "CoverageLegend"
-        self.html = html
 
 
 def _swatch(colour: str, round_: bool = False) -> str:
@@ -153,7 +129,7 @@ def build_coverage_base_map(context: dict[str, gpd.GeoDataFrame], manifest: dict
             + "".join(f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
                       for sw, label in rows)
             + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div>')
-    _StaticLegend(html).add_to(m)
+    MapControl(html, position="bottomleft", css_class="sn-legend sn-coverage-legend", html=True).add_to(m)
     control = None
     for key, child in list(m._children.items()):
         if isinstance(child, folium.LayerControl):

@@ -377,6 +377,8 @@ class _PageStyle(MacroElement):
                 box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
                 max-height: 40vh; overflow-y: auto; max-width: 260px; }
             .sn-legend-title { font-weight: bold; margin-bottom: 3px; }
+            .sn-notice { background: #fff3cd; color: #5c4500; border: 1px solid #e0c36a;
+                border-radius: 4px; padding: 4px 8px; font-size: 12px; max-width: 280px; }
             .sn-legend-layer { margin-top: 4px; }
             .sn-legend-layer-title { font-weight: 600; }
             .sn-legend-item { display: flex; align-items: center; gap: 5px; margin-left: 4px; }
@@ -657,29 +659,43 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
     return m
 
 
-class _Notice(MacroElement):
-    """A short escaped message in a map corner (e.g. why a basemap draws no tiles)."""
+class MapControl(MacroElement):
+    """A fixed box in a map corner: a Leaflet control holding text or pre-escaped HTML.
+
+    Parameters
+    ----------
+    content : str
+        Plain text (shown with ``textContent``, never parsed), or, with ``html=True``, markup
+        whose data the caller has already escaped (assigned to ``innerHTML``).
+    position : str
+        Leaflet corner: 'topleft', 'topright', 'bottomleft' or 'bottomright'.
+    css_class : str
+        Class of the box (``sn-notice`` and ``sn-legend`` are styled by this module).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var notice = L.control({position: "topright"});
-            notice.onAdd = function () {
-                var div = L.DomUtil.create("div", "sn-notice");
-                div.style.cssText = "background:#fff3cd;color:#5c4500;border:1px solid #e0c36a;"
-                    + "border-radius:4px;padding:4px 8px;font-size:12px;max-width:280px";
-                div.textContent = {{ this.text|tojson }};
+            var box = L.control({position: {{ this.position|tojson }}});
+            box.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+                {% if this.html %}div.innerHTML{% else %}div.textContent{% endif %} = {{ this.content|tojson }};
+                L.DomEvent.disableClickPropagation(div);
                 return div;
             };
-            notice.addTo({{ this._parent.get_name() }});
+            box.addTo({{ this._parent.get_name() }});
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, text: str):
+    def __init__(self, content: str, position: str = "topright", css_class: str = "sn-notice",
+                 html: bool = False):
         super().__init__()
-        self._name = "Notice"
-        self.text = text
+        if position not in ("topleft", "topright", "bottomleft", "bottomright"):
+            raise ValueError(f"position '{position}' is not a Leaflet corner; use topleft, topright, "
+                             "bottomleft or bottomright.")
+        self._name = "MapControl"
+        self.content, self.position, self.css_class, self.html = content, position, css_class, html
 
 
 def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:
@@ -691,7 +707,7 @@ def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:
     if base.get("key"):
         key = basemap_key(basemap)
         if key is None:
-            _Notice(i18n.t("basemap_no_key", lang)).add_to(m)
+            MapControl(i18n.t("basemap_no_key", lang)).add_to(m)
             return
     for i, url in enumerate(u for u in (base["tiles"], base.get("labels")) if u):
         # Leaflet shows an attribution once however many layers carry it.

@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import secrets
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
