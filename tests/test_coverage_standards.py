@@ -3,7 +3,6 @@ against a hand computation."""
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, box

@@ -7,7 +7,6 @@ append-only and items undeletable enforced by the database's own triggers.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
