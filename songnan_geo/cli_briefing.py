@@ -17,7 +17,8 @@ from tqdm import tqdm
 from songnan_geo.briefing import SITE_LAYERS, list_sites, unknown_site_message
 from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
 from songnan_geo.briefing_render import FORMATS, make_briefing, write_briefing
-from songnan_geo.io import DEFAULT_DATA_DIR, LayerValidationError, load_all_layers, read_manifest
+from songnan_geo import config
+from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.mapping import BASEMAPS
 
 
@@ -35,7 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--kind", choices=list(SITE_LAYERS),
                    help="with --site all: only sites of this kind")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
-    p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR),
+    p.add_argument("--data-dir", default=str(config.data_dir()),
                    help="folder with manifest.json and the layers (default: the project's data/geo)")
     p.add_argument("--contact", default=None,
                    help="contact line printed on every briefing (default: $SONGNAN_BRIEFING_CONTACT "

@@ -9,8 +9,8 @@
         [--data-dir DIR] [--dry-run]
     python -m songnan_geo import --undo [--data-dir DIR]
 
-The data folder is ``--data-dir``, else ``SONGNAN_DATA_DIR`` (the copy of ``data/geo`` the
-app reads). The file is checked first (:func:`songnan_geo.importer.import_layer`); every
+The data folder is ``--data-dir``, else the one the app reads (``SONGNAN_DATA_DIR``, else the
+editable copy in the user folder; see :mod:`songnan_geo.config`). The file is checked first (:func:`songnan_geo.importer.import_layer`); every
 problem is printed and nothing is stored (exit 1). When the features look shifted by
 GCJ-02/BD-09 the command stops and says so: re-run with ``--crs gcj02`` (or ``bd09``) to
 convert, or ``--keep-datum`` to store them as they are. Storing is atomic with a backup;
@@ -23,6 +23,7 @@ import sys
 
 from songnan_geo.importer import ImportOptions, import_layer, layer_target
 from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
+from songnan_geo import config
 from songnan_geo.layerstore import LayerStore, StoreError
 
 
@@ -55,7 +56,7 @@ def register(sub) -> None:
     p.add_argument("--auto-ids", action="store_true", help="generate missing ids")
     p.add_argument("--keep-datum", action="store_true",
                    help="store even if the features look shifted by GCJ-02/BD-09")
-    p.add_argument("--data-dir", help="data folder (default: $SONGNAN_DATA_DIR)")
+    p.add_argument("--data-dir", help="data folder (default: the one the app reads, see songnan_geo.config)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     p.add_argument("--undo", action="store_true", help="revert the latest import")
     p.set_defaults(func=run)
@@ -67,10 +68,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def run(args) -> int:
-    data_dir = args.data_dir or os.environ.get("SONGNAN_DATA_DIR")
-    if not data_dir:
-        return _fail("no data folder: give --data-dir DIR or set SONGNAN_DATA_DIR to the copy of "
-                     "data/geo the app uses.")
+    # the folder the app reads; the repository's own data/geo is refused by LayerStore, naming the fix
+    data_dir = args.data_dir or str(config.data_dir())
     try:
         store = LayerStore(data_dir)
     except StoreError as exc:

@@ -48,3 +48,20 @@ def test_copy_refuses_a_foreign_folder_and_leaves_no_half_copy(user):
     with pytest.raises(StoreError, match="no manifest.json"):
         make_editable_copy(user / "nowhere", user / "other")
     assert not (user / "other").exists()
+
+
+def test_import_command_writes_to_the_editable_copy_by_default(user, tmp_path, capsys):
+    """`python -m songnan_geo import` with no --data-dir uses the folder the app reads."""
+    from songnan_geo.cli import main
+    from songnan_geo.exporter import export_layer
+    from songnan_geo.io import load_layer
+
+    src = tmp_path / "stations.geojson"
+    src.write_bytes(export_layer(load_layer("metro_stations"), "geojson"))
+    before = sorted(p.name for p in DEFAULT_DATA_DIR.iterdir())
+    assert main(["import", str(src), "--layer", "metro_stations"]) == 2   # repository data: refused
+    assert "repository's own data/geo" in capsys.readouterr().err
+    copy = make_editable_copy()
+    assert main(["import", str(src), "--layer", "metro_stations"]) == 0
+    assert (copy / ".backups").is_dir()
+    assert sorted(p.name for p in DEFAULT_DATA_DIR.iterdir()) == before
