@@ -74,5 +74,6 @@ pages = [
     st.Page("app_pages/tracker.py", title=t("tracker", lang), url_path="tracker"),
     st.Page("app_pages/coverage.py", title=t("coverage", lang), url_path="coverage"),
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),
+    st.Page("app_pages/indicators.py", title=t("indicators", lang), url_path="indicators"),
 ]
 st.navigation(pages).run()

@@ -1,0 +1,117 @@
+"""规划指标 — the 18 Table 6 indicators: status as of a date, paths, editors' yearly values, export."""
+import datetime as dt
+
+import streamlit as st
+
+from songnan_geo import config, indicator_report, indicators, workflow
+from songnan_geo.briefing_map import CJKFontMissingError
+from songnan_geo.i18n import t
+from songnan_geo.indicator_store import IndicatorStore, read_baseline_tables
+from songnan_geo.store import (
+    StaleVersionError,
+    StoreConfigError,
+    TrackerError,
+    format_time,
+    open_store,
+    resolve_store_url,
+)
+
+lang = st.session_state.get("lang", "zh")
+st.title(t("indicators", lang))
+st.caption(t("ind_intro", lang))
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str, data_dir: str) -> IndicatorStore:
+    """The indicator values in the tracker's store (one engine per URL and process)."""
+    return IndicatorStore(open_store(url, data_dir=data_dir))
+
+
+try:
+    store = _store(resolve_store_url(), str(config.data_dir()))
+except (StoreConfigError, TrackerError) as exc:
+    st.error(t("tr_store_error", lang))
+    st.code(str(exc), language=None)
+    st.stop()
+
+inds = list(store.indicators.values())
+as_of = st.date_input(t("ind_as_of", lang), value=workflow.today_shanghai(),
+                      min_value=dt.date(2021, 1, 1), max_value=dt.date(2030, 12, 31), key="ind_as_of")
+actuals, refs = store.values()   # latest entries; years after as_of are ignored by the rule
+table = indicators.evaluation_table(inds, actuals, refs, as_of=as_of)
+st.info(t("ind_summary", lang).format(date=as_of.isoformat(), **indicator_report.status_counts(table)))
+st.dataframe(indicator_report.labelled(table, lang), hide_index=True, width="stretch",
+             key="ind_table")
+st.caption(t("ind_rule", lang))
+st.caption(t("ind_attr_missing", lang))
+
+# ------------------------------------------------------------------ path chart
+st.subheader(t("ind_chart", lang))
+by_id = {i.id: i for i in inds}
+pick = st.selectbox(t("ind_pick", lang), list(by_id), key="ind_pick",
+                    format_func=lambda i: f"{by_id[i].seq}. {by_id[i].name}（{by_id[i].target_text}）")
+ind = by_id[pick]
+frame = indicators.path_frame(ind, actuals.get(pick, {}), refs.get(pick, {}))
+if frame.empty:
+    st.caption(t("ind_status_no_data", lang))
+else:
+    st.altair_chart(indicator_report.path_chart(frame, f"{ind.name}（{ind.unit}）", lang),
+                    width="stretch")
+
+# ------------------------------------------------------------------ entry (editors)
+st.subheader(t("ind_entry", lang))
+editor = st.session_state.get("tracker_editor")   # the tracker page's login, shared
+if editor is None:
+    st.info(t("ind_login_hint", lang))
+    st.page_link("app_pages/tracker.py", label=t("tracker", lang))
+else:
+    st.caption(t("tr_logged_in", lang).format(user=editor.username))
+    kinds = ["actual", "reference"] if ind.target.worded else ["actual"]
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox(t("ind_kind", lang), kinds, key=f"ind_kind_{lang}",
+                        format_func=lambda k: t(f"ind_kind_{k}", lang))
+    year = c2.selectbox(t("ind_year", lang), list(range(indicators.PLAN_START_YEAR + 1,
+                                                         indicators.PLAN_END_YEAR + 1)),
+                        key="ind_year")
+    version = store.version(pick, year, kind)
+    with st.form(f"ind_entry_{pick}", clear_on_submit=True):
+        value = st.text_input(t("ind_value", lang), key="ind_value_text")
+        source = st.text_input(t("ind_source", lang), key="ind_value_source")
+        note = st.text_input(t("ind_note", lang), key="ind_value_note")
+        if st.form_submit_button(t("ind_save", lang), type="primary"):
+            try:
+                row = store.record(pick, year, value, kind=kind, editor=editor,
+                                   expected_version=version, source=source, note=note)
+                st.session_state["ind_flash"] = t("ind_saved", lang).format(version=row["version"])
+                st.rerun()
+            except indicators.IndicatorError as exc:
+                st.error(str(exc))
+            except StaleVersionError as exc:
+                st.error(str(exc))
+if "ind_flash" in st.session_state:
+    st.success(st.session_state.pop("ind_flash"))
+
+history = store.history()
+with st.expander(t("ind_history", lang)):
+    shown = history.assign(recorded_at=[format_time(x) for x in history["recorded_at"]])
+    st.dataframe(shown, hide_index=True, width="stretch", key="ind_history_table")
+
+# ------------------------------------------------------------------ mid-term export
+st.subheader(t("ind_export", lang))
+c1, c2 = st.columns(2)
+c1.download_button(t("ind_download_xlsx", lang),
+                   indicator_report.evaluation_xlsx(table, history, lang),
+                   file_name=f"indicators_{as_of.isoformat()}.xlsx", key="ind_dl_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+try:
+    c2.download_button(t("ind_download_pdf", lang),
+                       indicator_report.evaluation_pdf(table, as_of, lang),
+                       file_name=f"indicators_{as_of.isoformat()}.pdf", mime="application/pdf",
+                       key="ind_dl_pdf")
+except CJKFontMissingError as exc:
+    c2.error(t("bf_font_missing", lang))
+    c2.code(str(exc), language=None)
+
+with st.expander(t("ind_baseline_tables", lang)):
+    st.dataframe(read_baseline_tables().drop(columns=["source", "estimated"]), hide_index=True,
+                 width="stretch", key="ind_baseline_table")
