@@ -1,7 +1,8 @@
 """The plan indicators on disk and in the store.
 
 :func:`read_plan_indicators` reads the project's copy of Table 6 (``data/indicators/table6.csv``)
-and the 13th-FYP baselines of Tables 1–4 (``data/indicators/baseline_13th.csv``); both are
+the 13th-FYP baselines of Tables 1–4 (``data/indicators/baseline_13th.csv``) and 2020 figures
+quoted from the plan's text (``data/indicators/baseline_text.csv``); all are
 checked word for word against the plan copy by tests/test_indicator_data.py.
 
 :class:`IndicatorStore` keeps the yearly actual and reference values editors enter, in the
@@ -39,9 +40,10 @@ def read_baseline_tables(folder: str | Path = DEFAULT_INDICATORS_DIR) -> pd.Data
 
 
 def read_plan_indicators(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[Indicator]:
-    """The 18 Table 6 indicators, with 2020 baselines from Tables 1–4 where the plan gives one."""
-    table6 = pd.read_csv(Path(folder) / "table6.csv", dtype=str, keep_default_na=False)
-    return indicators_from_frames(table6, read_baseline_tables(folder))
+    """The 18 Table 6 indicators, with 2020 baselines where the plan gives one (Tables 1–4 or text)."""
+    read = lambda name: pd.read_csv(Path(folder) / name, dtype=str, keep_default_na=False)  # noqa: E731
+    return indicators_from_frames(read("table6.csv"), read_baseline_tables(folder),
+                                  read("baseline_text.csv"))
 
 
 # --------------------------------------------------------------------------- the store

@@ -28,8 +28,9 @@ Status as of a date (:func:`assess`) — the rule
     * the target met (by the comparison above) → ``on_track``;
     * not met and final → ``missed``;
     * not met, not final: ``level`` and ``cumulative`` measures follow a **linear path** —
-      from the 2020 baseline (Tables 1–4 where the same indicator has a numeric result;
-      0 for ``cumulative``; otherwise the first entered year's value) to the 2025 target.
+      from the 2020 baseline (Tables 1–4 or the plan's text where the same indicator has a
+      numeric figure; 0 for ``cumulative``; otherwise the first entered year's value) to the
+      2025 target.
       On or beyond the path's value for ``y`` → ``on_track``, behind it → ``at_risk``.
       ``annual`` and ``mean_growth`` have no path: not met → ``at_risk``.
     * a target of several components (``6/20``) takes the worst component's status.
@@ -144,7 +145,7 @@ class Indicator:
     attribute: str                  # 预期性 / 约束性, "" when the plan copy shows none (待核)
     measure: str
     better: str
-    baseline: float | None = None   # 2020 value from Tables 1–4, if the same measure
+    baseline: float | None = None   # 2020 value (Tables 1–4 or the plan text), same measure
     baseline_source: str = ""
     note: str = ""
     target: Target = field(init=False)
@@ -155,18 +156,25 @@ class Indicator:
         object.__setattr__(self, "target", parse_target(self.target_text, self.better))
 
 
-def indicators_from_frames(table6: pd.DataFrame, baseline: pd.DataFrame) -> list[Indicator]:
-    """Indicators from table6.csv and baseline_13th.csv as read (all columns text)."""
-    base = {r.table6_seq: r for r in baseline.itertuples() if r.table6_seq and r.baseline_value}
+def indicators_from_frames(table6: pd.DataFrame, baseline: pd.DataFrame,
+                           baseline_text: pd.DataFrame | None = None) -> list[Indicator]:
+    """Indicators from table6.csv, baseline_13th.csv (Tables 1–4) and baseline_text.csv
+    (2020 figures quoted from the plan's text) as read (all columns text)."""
+    base = {r.table6_seq: (float(r.baseline_value), f"表{r.table} 第{r.seq}项 {r.name}")
+            for r in baseline.itertuples() if r.table6_seq and r.baseline_value}
+    if baseline_text is not None:
+        for r in baseline_text.itertuples():
+            if r.table6_seq in base:
+                raise IndicatorError(f"indicator {r.table6_seq}: two 2020 baselines "
+                                     "(Tables 1–4 and the plan text); keep one")
+            base[r.table6_seq] = (float(r.baseline_value), r.plan_quote)
     out = []
     for r in table6.itertuples():
-        b = base.get(r.seq)
+        value, source = base.get(r.seq, (None, ""))
         out.append(Indicator(
             id=r.id, seq=int(r.seq), category=r.category, name=r.name, unit=r.unit,
             target_text=r.target_2025, attribute=r.attribute, measure=r.measure, better=r.better,
-            baseline=float(b.baseline_value) if b is not None else None,
-            baseline_source=f"表{b.table} 第{b.seq}项 {b.name}" if b is not None else "",
-            note=r.note))
+            baseline=value, baseline_source=source, note=r.note))
     return out
 
 

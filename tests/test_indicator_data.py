@@ -21,6 +21,7 @@ PLAN = read_plan_text()
 LINES = PLAN.split("\n")
 T6 = pd.read_csv(IND / "table6.csv", dtype=str, keep_default_na=False)
 BASE = pd.read_csv(IND / "baseline_13th.csv", dtype=str, keep_default_na=False)
+TEXT_BASE = pd.read_csv(IND / "baseline_text.csv", dtype=str, keep_default_na=False)
 
 
 def _plan_cells(plan_lines: str) -> list[str]:
@@ -94,3 +95,11 @@ def test_baseline_tables_have_all_their_rows_and_link_table6():
     for r in with_value.itertuples():   # a numeric baseline is the plan's result figure
         assert r.table6_seq and normalise(r.result).rstrip("%") == r.baseline_value
     assert quote_in_plan("1 64.4：因统计制度发生改变，该项指标不再进行统计，数据截止至 2019 年末。", PLAN)
+
+
+@pytest.mark.parametrize("row", TEXT_BASE.to_dict("records"), ids=lambda r: r["id"])
+def test_text_baseline_is_quoted_on_its_plan_line(row):
+    assert quote_in_plan(row["plan_quote"], LINES[int(row["plan_line"]) - 1])
+    assert normalise(f"累计达到{row['baseline_value']}家") in normalise(row["plan_quote"])
+    assert row["table6_seq"] in set(T6["seq"]) and row["table6_seq"] not in set(BASE["table6_seq"])
+    assert row["estimated"] == "false"

@@ -63,7 +63,8 @@ def test_every_plan_target_parses_and_the_table_has_18():
     by_seq = {i.seq: i for i in inds}
     assert by_seq[6].target.values == (6.0, 20.0)
     assert (by_seq[5].baseline, by_seq[17].baseline, by_seq[18].baseline) == (87.0, 95.0, 96.0)
-    assert by_seq[9].attribute == "" and by_seq[8].baseline is None
+    assert by_seq[8].baseline == 63.0 and "累计达到 63 家" in by_seq[8].baseline_source
+    assert by_seq[9].attribute == "" and by_seq[9].baseline is None
 
 
 def test_level_follows_the_linear_path_from_the_baseline():
@@ -82,7 +83,7 @@ def test_level_follows_the_linear_path_from_the_baseline():
 
 
 def test_level_without_baseline_starts_from_the_first_entered_year():
-    i = ind("120")                         # 高新技术企业数: no baseline in Tables 1–4
+    i = ind("120")                         # no 2020 figure in the plan (as for 公园绿地人均面积)
     acts = {2021: (70.0,), 2023: (95.0,)}  # path 70 (2021) → 120 (2025): 12.5 a year → 95 in 2023
     assert assess(i, acts, as_of=D(2023, 12, 1)).status == "on_track"
     assert assess(i, {2021: (70.0,), 2023: (94.0,)}, as_of=D(2023, 12, 1)).status == "at_risk"
@@ -170,3 +171,20 @@ def test_path_frame_series():
     assert m[m["year"] == 2022]["value"].tolist() == [2.0, 6.0]
     w = path_frame(ind("稳步增长", measure="annual"), {2021: (90.0,)}, {2021: 89.0})
     assert set(w["series"]) == {"actual", "reference"} and isinstance(w, pd.DataFrame)
+
+
+def test_high_tech_enterprises_follow_the_path_from_the_plans_63():
+    inds = {i.seq: i for i in read_plan_indicators()}
+    hi = inds[8]                                  # 63 (2020, plan text) → 120 (2025): 11.4 a year
+    a = assess(hi, {2022: (85.8,)}, as_of=D(2022, 12, 31))
+    assert a.expected == pytest.approx((85.8,)) and a.status == "on_track"
+    assert assess(hi, {2022: (85.0,)}, as_of=D(2022, 12, 31)).status == "at_risk"
+
+
+def test_two_baselines_for_one_indicator_are_refused():
+    from songnan_geo.indicator_store import DEFAULT_INDICATORS_DIR
+    from songnan_geo.indicators import indicators_from_frames
+    read = lambda n: pd.read_csv(DEFAULT_INDICATORS_DIR / n, dtype=str, keep_default_na=False)  # noqa: E731
+    text_base = read("baseline_text.csv").assign(table6_seq="17")
+    with pytest.raises(IndicatorError, match="indicator 17: two 2020 baselines"):
+        indicators_from_frames(read("table6.csv"), read("baseline_13th.csv"), text_base)
