@@ -85,3 +85,46 @@ def test_history_is_append_only_in_the_database(ind_store, store):
     assert ind_store.history()["value"].tolist() == ["88"]
     IndicatorStore(store)   # opening again keeps the tables and their rows
     assert len(ind_store.history()) == 1
+
+
+def value_race_worker(url: str, user: str, barrier, results) -> None:
+    """Read the version of i05/2022 (none yet), wait for the other process, then both enter
+    a value at once. Reports (user, "ok"|"stale"|"error", message)."""
+    from songnan_geo.store import open_store
+
+    tracker = open_store(url)
+    store = IndicatorStore(tracker)
+    try:
+        version = store.version("i05", 2022)
+        barrier.wait(timeout=60)
+        try:
+            store.record("i05", 2022, "88" if user == "alice" else "89", editor=login(tracker, user),
+                         expected_version=version, today=TODAY)
+            results.put((user, "ok", ""))
+        except StaleVersionError as exc:
+            results.put((user, "stale", str(exc)))
+        except Exception as exc:  # reported to the test, which fails on it
+            results.put((user, "error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        tracker.dispose()
+
+
+def test_two_processes_enter_the_same_value_at_once(ind_store, store_url):
+    """Both saw no value and submit together: exactly one is kept, the other is told who won."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=value_race_worker, name=u, args=(store_url, u, barrier, results))
+             for u in ("alice", "bob")]
+    for p in procs:
+        p.start()
+    out = sorted((kind, user, msg) for user, kind, msg in (results.get(timeout=120) for _ in procs))
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert [k for k, _, _ in out] == ["ok", "stale"], out
+    winner, loser_msg = out[0][1], out[1][2]
+    assert f"changed by {winner}" in loser_msg and "was not saved" in loser_msg
+    h = ind_store.history("i05")
+    assert h["username"].tolist() == [winner] and h["version"].tolist() == [1]
