@@ -294,3 +294,24 @@ def cold_app_page(chromium, cold_streamlit_server):
     """A page on a server that has served nobody yet (as after a restart)."""
     with open_app_page(chromium, cold_streamlit_server) as ap:
         yield ap
+
+
+# --------------------------------------------------------------------------- AppTest helpers
+
+def run_app(at):
+    """Run an AppTest and fail with the app's own error text if it raised."""
+    at.run()
+    assert not at.exception, "the page raised:\n" + "\n".join(str(e.value) for e in at.exception)
+    return at
+
+
+def open_page(page: str, lang: str = "zh"):
+    """A fresh AppTest of app.py, switched to ``lang`` and then to ``page`` (a path in app_pages/)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = run_app(AppTest.from_file(str(APP_PATH), default_timeout=120))
+    if lang == "en":
+        at.sidebar.radio(key="lang").set_value("en")
+        run_app(at)
+    at.switch_page(page)
+    return run_app(at)

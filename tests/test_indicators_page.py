@@ -16,7 +16,7 @@ from songnan_geo.indicator_store import IndicatorStore, read_plan_indicators
 from songnan_geo.indicators import evaluation_table
 from songnan_geo.store import open_store
 
-from conftest import APP_PATH, app_page_paths
+from conftest import APP_PATH, app_page_paths, open_page, run_app
 from tracker_testlib import PASSWORDS, editors, login  # noqa: F401
 
 PAGE = app_page_paths()["indicators"]
@@ -32,19 +32,11 @@ def store_path(monkeypatch, tmp_path):
 
 
 def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, "the page raised:\n" + "\n".join(str(e.value) for e in at.exception)
-    return at
+    return run_app(at)
 
 
 def _open(lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(APP_PATH), default_timeout=120)
-    _run(at)
-    if lang == "en":
-        at.sidebar.radio(key="lang").set_value("en")
-        _run(at)
-    at.switch_page(PAGE)
-    return _run(at)
+    return open_page(PAGE, lang)
 
 
 def _frame(at: AppTest, column: str):

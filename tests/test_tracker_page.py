@@ -21,7 +21,7 @@ from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.store import open_store
 
-from conftest import APP_PATH, app_page_paths
+from conftest import app_page_paths, open_page, run_app
 from tracker_testlib import PASSWORDS, editors, login, postgis_url  # noqa: F401
 
 PAGE = app_page_paths()["tracker"]
@@ -42,19 +42,11 @@ def no_editors(monkeypatch, tmp_path):
 
 
 def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, "the page raised:\n" + "\n".join(str(e.value) for e in at.exception)
-    return at
+    return run_app(at)
 
 
 def _open(lang: str = "zh") -> AppTest:
-    at = AppTest.from_file(str(APP_PATH), default_timeout=120)
-    _run(at)
-    if lang == "en":
-        at.sidebar.radio(key="lang").set_value("en")
-        _run(at)
-    at.switch_page(PAGE)
-    return _run(at)
+    return open_page(PAGE, lang)
 
 
 def _button(at: AppTest, label: str):
