@@ -17,18 +17,10 @@ from songnan_geo.indicators import evaluation_table
 from songnan_geo.store import open_store
 
 from conftest import APP_PATH, app_page_paths, open_page, run_app
-from tracker_testlib import PASSWORDS, editors, login  # noqa: F401
+from tracker_testlib import PASSWORDS, editors, login, store_path  # noqa: F401
 
 PAGE = app_page_paths()["indicators"]
 TRACKER = app_page_paths()["tracker"]
-
-
-@pytest.fixture
-def store_path(monkeypatch, tmp_path):
-    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
-    path = tmp_path / "tracker.gpkg"
-    monkeypatch.setenv("SONGNAN_STORE_PATH", str(path))
-    return path
 
 
 def _run(at: AppTest) -> AppTest:

@@ -22,17 +22,9 @@ from songnan_geo.i18n import t
 from songnan_geo.store import open_store
 
 from conftest import app_page_paths, open_page, run_app
-from tracker_testlib import PASSWORDS, editors, login, postgis_url  # noqa: F401
+from tracker_testlib import PASSWORDS, editors, login, postgis_url, store_path  # noqa: F401
 
 PAGE = app_page_paths()["tracker"]
-
-
-@pytest.fixture
-def store_path(monkeypatch, tmp_path):
-    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
-    path = tmp_path / "tracker.gpkg"
-    monkeypatch.setenv("SONGNAN_STORE_PATH", str(path))
-    return path
 
 
 @pytest.fixture

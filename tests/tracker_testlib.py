@@ -99,6 +99,15 @@ def editors(monkeypatch, tmp_path):
 
 
 @pytest.fixture
+def store_path(monkeypatch, tmp_path):
+    """The app's store is a new GeoPackage file of this test (SONGNAN_STORE_PATH)."""
+    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
+    path = tmp_path / "tracker.gpkg"
+    monkeypatch.setenv("SONGNAN_STORE_PATH", str(path))
+    return path
+
+
+@pytest.fixture
 def store(store_url, editors):
     from songnan_geo.store import open_store
 
