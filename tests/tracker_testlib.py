@@ -214,3 +214,37 @@ def failing_login_worker(url: str, user: str, attempts: int, results) -> None:
             out.append("failed")
     results.put(out)
     store.dispose()
+
+
+def report_save(results, user: str, save) -> None:
+    """Run ``save()`` in a race worker; put (user, "ok"|"stale"|"error", message) on ``results``."""
+    from songnan_geo.store import StaleVersionError
+
+    try:
+        save()
+        results.put((user, "ok", ""))
+    except StaleVersionError as exc:
+        results.put((user, "stale", str(exc)))
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put((user, "error", f"{type(exc).__name__}: {exc}"))
+
+
+def two_process_save_race(worker, url: str, users=("alice", "bob")) -> tuple[str, str]:
+    """Run ``worker(url, user, barrier, results)`` for two editors in spawned processes that
+    save the same thing at once; check that exactly one save is kept and the other is told who
+    won. Returns (winner, the loser's message)."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(len(users)), ctx.Queue()
+    procs = [ctx.Process(target=worker, name=u, args=(url, u, barrier, results)) for u in users]
+    for p in procs:
+        p.start()
+    out = sorted((kind, user, msg) for user, kind, msg in (results.get(timeout=120) for _ in procs))
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    assert [k for k, _, _ in out] == ["ok", "stale"], out
+    winner, loser_msg = out[0][1], out[1][2]
+    assert f"changed by {winner}" in loser_msg and "was not saved" in loser_msg
+    return winner, loser_msg
