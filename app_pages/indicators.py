@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import config, indicator_report, indicators, workflow
+from songnan_geo import auth, config, indicator_report, indicators, workflow
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, read_baseline_tables
@@ -11,10 +11,10 @@ from songnan_geo.store import (
     StaleVersionError,
     StoreConfigError,
     TrackerError,
-    format_time,
     open_store,
     resolve_store_url,
 )
+from songnan_ui.login import editor_login
 
 lang = st.session_state.get("lang", "zh")
 st.title(t("indicators", lang))
@@ -60,19 +60,18 @@ else:
 
 # ------------------------------------------------------------------ entry (editors)
 st.subheader(t("ind_entry", lang))
-editor = st.session_state.get("tracker_editor")   # the tracker page's login, shared
-if editor is None:
-    st.info(t("ind_login_hint", lang))
-    st.page_link("app_pages/tracker.py", label=t("tracker", lang))
-else:
-    st.caption(t("tr_logged_in", lang).format(user=editor.username))
+editor = editor_login(store.tracker, lang, key="ind", readonly_note=t("ind_readonly_viewer", lang))
+if editor is not None:
     kinds = ["actual", "reference"] if ind.target.worded else ["actual"]
     c1, c2 = st.columns(2)
-    kind = c1.selectbox(t("ind_kind", lang), kinds, key=f"ind_kind_{lang}",
+    # One kind selector per indicator: a worded target offers the reference value too.
+    kind = c1.selectbox(t("ind_kind", lang), kinds, key=f"ind_kind_{pick}_{lang}",
                         format_func=lambda k: t(f"ind_kind_{k}", lang))
     year = c2.selectbox(t("ind_year", lang), list(range(indicators.PLAN_START_YEAR + 1,
                                                          indicators.PLAN_END_YEAR + 1)),
                         key="ind_year")
+    if kind == "reference":
+        st.caption(t("ind_reference_help", lang).format(target=ind.target_text))
     version = store.version(pick, year, kind)
     with st.form(f"ind_entry_{pick}", clear_on_submit=True):
         value = st.text_input(t("ind_value", lang), key="ind_value_text")
@@ -84,23 +83,21 @@ else:
                                    expected_version=version, source=source, note=note)
                 st.session_state["ind_flash"] = t("ind_saved", lang).format(version=row["version"])
                 st.rerun()
-            except indicators.IndicatorError as exc:
-                st.error(str(exc))
-            except StaleVersionError as exc:
+            except (indicators.IndicatorError, StaleVersionError, auth.EditorRequiredError) as exc:
                 st.error(str(exc))
 if "ind_flash" in st.session_state:
     st.success(st.session_state.pop("ind_flash"))
 
 history = store.history()
 with st.expander(t("ind_history", lang)):
-    shown = history.assign(recorded_at=[format_time(x) for x in history["recorded_at"]])
-    st.dataframe(shown, hide_index=True, width="stretch", key="ind_history_table")
+    st.dataframe(indicator_report.history_table(history, store.indicators, lang), hide_index=True,
+                 width="stretch", key="ind_history_table")
 
 # ------------------------------------------------------------------ mid-term export
 st.subheader(t("ind_export", lang))
 c1, c2 = st.columns(2)
 c1.download_button(t("ind_download_xlsx", lang),
-                   indicator_report.evaluation_xlsx(table, history, lang),
+                   indicator_report.evaluation_xlsx(table, history, store.indicators, lang),
                    file_name=f"indicators_{as_of.isoformat()}.xlsx", key="ind_dl_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 try:

@@ -10,6 +10,7 @@ from songnan_geo.i18n import t
 from songnan_geo.mapping import build_map
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time, \
     open_store, resolve_store_url
+from songnan_ui.login import editor_login
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -33,44 +34,9 @@ except (StoreConfigError, TrackerError) as exc:
     st.stop()
 
 # ------------------------------------------------------------------ login
-try:
-    editors_configured = bool(auth.load_editors())
-    editors_error = None
-except auth.EditorConfigError as exc:
-    editors_configured, editors_error = False, str(exc)
-
-editor = st.session_state.get("tracker_editor")
-if editor is not None and (not editors_configured or editor.username not in auth.load_editors()):
-    editor = st.session_state["tracker_editor"] = None   # removed meanwhile: back to read-only
-
 top_left, top_right = st.columns([3, 2])
 with top_right:
-    if editors_error:
-        st.error(t("tr_editors_error", lang))
-        st.code(editors_error, language=None)
-    elif not editors_configured:
-        st.info(t("tr_readonly_no_editors", lang))
-        st.code("python -m songnan_geo editor add USER", language="bash")
-    elif editor is None:
-        with st.expander(t("tr_login", lang), expanded=False):
-            with st.form("tracker_login", clear_on_submit=False):
-                user = st.text_input(t("tr_username", lang), key="tracker_user")
-                password = st.text_input(t("tr_password", lang), type="password", key="tracker_password")
-                if st.form_submit_button(t("tr_login_button", lang)):
-                    try:
-                        editor = auth.authenticate(user, password, store=store)
-                        st.session_state["tracker_editor"] = editor
-                        st.rerun()
-                    except auth.LoginThrottled as exc:
-                        st.warning(t("tr_login_throttled", lang).format(s=f"{exc.retry_after_s:.0f}"))
-                    except auth.LoginFailed:
-                        st.error(t("tr_login_failed", lang))
-        st.caption(t("tr_readonly_viewer", lang))
-    else:
-        st.success(t("tr_logged_in", lang).format(user=editor.username))
-        if st.button(t("tr_logout", lang), key="tracker_logout"):
-            st.session_state["tracker_editor"] = None
-            st.rerun()
+    editor = editor_login(store, lang, key="tracker")
 
 with top_left:
     as_of = st.date_input(t("tr_as_of", lang), value=workflow.today_shanghai(),

@@ -518,7 +518,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "ind_series_target": ("2025 年目标", "2025 target"),
     "ind_series_reference": ("参考值", "Reference"),
     "ind_entry": ("录入年度值", "Enter a yearly value"),
-    "ind_login_hint": ("录入数值需先在“地块进度”页面以编辑身份登录（同一登录）。", "To enter values, log in as an editor on the 地块进度 (tracker) page; the login is shared."),
+    "ind_readonly_viewer": ("只读：编辑登录后可录入年度实际值和参考值（全站同一登录）。", "Read-only: log in as an editor to enter yearly actual and reference values (one login for the whole app)."),
     "ind_kind": ("类别", "Kind"),
     "ind_kind_actual": ("实际值", "Actual value"),
     "ind_kind_reference": ("参考值（文字目标）", "Reference value (worded target)"),
@@ -536,6 +536,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "ind_sheet_eval": ("中期评估", "Evaluation"),
     "ind_sheet_history": ("录入记录", "Entries"),
     "ind_baseline_tables": ("“十三五”指标完成情况（表1–4，原文）", "13th-FYP indicators (Tables 1–4, plan text)"),
+    "ind_reference_help": ("文字目标“{target}”：参考值是该年的比较基准（如全区平均水平、区下达的目标数），状态按实际值与参考值比较。", "Worded target “{target}”: the reference value is that year's yardstick (e.g. the district average, the target the district set); the status compares the actual value with it."),
+    "ind_hcol_indicator": ("指标", "Indicator"),
+    "ind_hcol_year": ("年份", "Year"),
+    "ind_hcol_kind": ("类别", "Kind"),
+    "ind_hcol_value": ("数值", "Value"),
+    "ind_hcol_version": ("版本", "Version"),
+    "ind_hcol_recorded_at": ("录入时间", "Recorded"),
+    "ind_hcol_username": ("录入人", "Entered by"),
+    "ind_hcol_source": ("数据来源", "Source"),
+    "ind_hcol_note": ("备注", "Note"),
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from collections.abc import Mapping
 
 import altair as alt
 import pandas as pd
@@ -23,12 +24,16 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from songnan_geo.briefing_map import cjk_font_path
 from songnan_geo.briefing_render import _register_font
 from songnan_geo.i18n import t
-from songnan_geo.indicators import STATUSES
+from songnan_geo.indicators import STATUSES, Indicator
+from songnan_geo.store import format_time
 from songnan_geo.tracker import tables_xlsx
 
 EVALUATION_COLUMNS = ["seq", "category", "name", "unit", "target_2025", "attribute",
                       "baseline_2020", "year", "value", "reference_or_target", "expected",
                       "status", "reason"]
+#: Columns of :func:`history_table` (before labelling), in order.
+HISTORY_COLUMNS = ["indicator", "year", "kind", "value", "version", "recorded_at", "username",
+                   "source", "note"]
 STATUS_COLOURS = {"on_track": "#2e7d32", "at_risk": "#ef6c00", "missed": "#c62828",
                   "no_data": "#9e9e9e"}
 
@@ -50,10 +55,47 @@ def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.rename(columns={c: t(f"ind_col_{c}", lang) for c in EVALUATION_COLUMNS})
 
 
-def evaluation_xlsx(table: pd.DataFrame, history: pd.DataFrame, lang: str) -> bytes:
-    """XLSX: the evaluation (one row per indicator) and every entry of the value history."""
+def history_table(history: pd.DataFrame, indicators: Mapping[str, Indicator],
+                  lang: str) -> pd.DataFrame:
+    """The value history for people: labelled columns in ``lang``, oldest entry first.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        :meth:`songnan_geo.indicator_store.IndicatorStore.history` (columns seq, indicator_id,
+        year, kind, value, version, recorded_at, username, note, source).
+    indicators : mapping of str to Indicator
+        Indicator id → :class:`songnan_geo.indicators.Indicator` (for the names); an id not in
+        it is shown as is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`HISTORY_COLUMNS` under their ``ind_hcol_*`` labels: the indicator's
+        name instead of its id, the kind as 实际值 / 参考值, the time recorded in Shanghai time
+        (:func:`songnan_geo.store.format_time`) and the editor who entered it.
+    """
+    out = pd.DataFrame({
+        "indicator": [indicators[i].name if i in indicators else str(i)
+                      for i in history["indicator_id"]],
+        "year": [int(y) for y in history["year"]],
+        "kind": [t(f"ind_kind_{k}", lang) for k in history["kind"]],
+        "value": list(history["value"]),
+        "version": [int(v) for v in history["version"]],
+        "recorded_at": [format_time(x) for x in history["recorded_at"]],
+        "username": list(history["username"]),
+        "source": list(history["source"]),
+        "note": list(history["note"]),
+    }, columns=HISTORY_COLUMNS)
+    return out.rename(columns={c: t(f"ind_hcol_{c}", lang) for c in HISTORY_COLUMNS})
+
+
+def evaluation_xlsx(table: pd.DataFrame, history: pd.DataFrame,
+                    indicators: Mapping[str, Indicator], lang: str) -> bytes:
+    """XLSX: the evaluation (one row per indicator) and every entry of the value history
+    (:func:`history_table`; ``indicators`` maps id → Indicator for the names)."""
     return tables_xlsx({t("ind_sheet_eval", lang): labelled(table, lang),
-                        t("ind_sheet_history", lang): history})
+                        t("ind_sheet_history", lang): history_table(history, indicators, lang)})
 
 
 def evaluation_pdf(table: pd.DataFrame, as_of: dt.date, lang: str = "zh",

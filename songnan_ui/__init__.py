@@ -1,0 +1,1 @@
+"""Streamlit widgets shared by several pages; the only package besides app_pages that imports streamlit."""
