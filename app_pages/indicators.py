@@ -11,6 +11,7 @@ from songnan_geo.store import (
     StaleVersionError,
     StoreConfigError,
     TrackerError,
+    format_time,
     open_store,
     resolve_store_url,
 )
@@ -72,6 +73,10 @@ if editor is not None:
                         key="ind_year")
     if kind == "reference":
         st.caption(t("ind_reference_help", lang).format(target=ind.target_text))
+    # The version this session last showed for each (indicator, year, kind): an entry is based
+    # on it, so a value someone else saved meanwhile is detected instead of overwritten.
+    seen = st.session_state.setdefault("ind_seen_version", {})
+    slot = (pick, year, kind)
     version = store.version(pick, year, kind)
     with st.form(f"ind_entry_{pick}", clear_on_submit=True):
         value = st.text_input(t("ind_value", lang), key="ind_value_text")
@@ -80,11 +85,19 @@ if editor is not None:
         if st.form_submit_button(t("ind_save", lang), type="primary"):
             try:
                 row = store.record(pick, year, value, kind=kind, editor=editor,
-                                   expected_version=version, source=source, note=note)
+                                   expected_version=seen.get(slot, version), source=source,
+                                   note=note)
+                seen[slot] = row["version"]
                 st.session_state["ind_flash"] = t("ind_saved", lang).format(version=row["version"])
                 st.rerun()
-            except (indicators.IndicatorError, StaleVersionError, auth.EditorRequiredError) as exc:
+            except StaleVersionError as exc:
+                st.error(t("tr_stale", lang).format(
+                    name=f"{ind.name} {year} {t(f'ind_kind_{kind}', lang)}", who=exc.changed_by,
+                    when=format_time(exc.changed_at), current=exc.current_version,
+                    expected=exc.expected_version))
+            except (indicators.IndicatorError, auth.EditorRequiredError) as exc:
                 st.error(str(exc))
+    seen[slot] = version
 if "ind_flash" in st.session_state:
     st.success(st.session_state.pop("ind_flash"))
 

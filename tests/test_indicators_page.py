@@ -162,6 +162,25 @@ def test_numeric_indicator_value_and_path_chart(store_path, editors):
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["line", "point"]
 
 
+def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path, editors):
+    at = _open()
+    _login(at, "alice", PASSWORDS["alice"])
+    at.selectbox(key="ind_pick").set_value("i12")
+    _run(at)
+    at.selectbox(key="ind_year").set_value(2021)
+    _run(at)                                 # alice sees 2021's actual value: none (version 0)
+    s = open_store(store_path)
+    IndicatorStore(s).record("i12", 2021, "2700", editor=login(s, "bob"), expected_version=0)
+    _save(at, "2800")
+    stale = [e.value for e in at.error if e.value.startswith("未保存")]
+    assert stale and "bob" in stale[0] and "版本 1" in stale[0] and "城镇登记失业人数 2021" in stale[0]
+    assert IndicatorStore(s).history()["value"].tolist() == ["2700"]     # bob's value stands
+    _save(at, "2800")                        # after seeing the message, alice saves again
+    assert t("ind_saved").format(version=2) in [x.value for x in at.success]
+    assert IndicatorStore(s).history()["value"].tolist() == ["2700", "2800"]
+    s.dispose()
+
+
 def test_wrong_password_is_refused_and_nothing_can_be_stored(store_path, editors):
     at = _open()
     _login(at, "alice", "wrong password")
