@@ -75,5 +75,6 @@ pages = [
     st.Page("app_pages/coverage.py", title=t("coverage", lang), url_path="coverage"),
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),
     st.Page("app_pages/indicators.py", title=t("indicators", lang), url_path="indicators"),
+    st.Page("app_pages/carriers.py", title=t("carriers", lang), url_path="carriers"),
 ]
 st.navigation(pages).run()

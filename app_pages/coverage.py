@@ -11,13 +11,12 @@ from streamlit_folium import st_folium
 
 from songnan_geo import standards as sd
 from songnan_geo.access2sfca import two_step_fca
-from songnan_geo.chinacoords import convert_lonlat
 from songnan_geo.coverage import (coverage_by_area, coverage_summary, population_grid,
                                   service_areas, uncovered_parts)
 from songnan_geo.coverage_map import build_coverage_base_map, coverage_overlays
 from songnan_geo.crs import STORAGE_CRS, TOWN_CRS
 from songnan_geo.i18n import field_label, t
-from songnan_geo.mapping import basemap_datum
+from songnan_geo.mapping import clicked_lonlat
 from songnan_geo.network import WalkNetwork
 from songnan_geo.siting import CoverageSiting, SitingError, grid_candidates
 
@@ -73,9 +72,7 @@ map_key = f"cov_map_{lang}_{basemap}"
 click = (st.session_state.get(map_key) or {}).get("last_clicked")
 if click and click != st.session_state.get("cov_last_click"):
     st.session_state["cov_last_click"] = click
-    lon, lat = float(click["lng"]), float(click["lat"])
-    if basemap_datum(basemap) != "wgs84":  # the map is drawn in GCJ-02: back to WGS84
-        lon, lat = (float(v[0]) for v in convert_lonlat([lon], [lat], basemap_datum(basemap), "wgs84"))
+    lon, lat = clicked_lonlat(click, basemap)   # WGS84, also over a GCJ-02 basemap
     here = gpd.GeoSeries.from_xy([lon], [lat], crs=STORAGE_CRS).to_crs(TOWN_CRS).iloc[0]
     near = [i for i, c in enumerate(cands) if gpd.GeoSeries.from_xy(
         [c["lon"]], [c["lat"]], crs=STORAGE_CRS).to_crs(TOWN_CRS).iloc[0].distance(here) <= TOGGLE_M]

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from songnan_geo import auth
+from songnan_geo.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs, to_town_crs
 from songnan_geo.store import StaleVersionError, _now_iso
 
@@ -46,8 +47,6 @@ PARK_FIELDS = ("id", "name", "name_en", "lon", "lat", "address", "theme", "state
 
 #: States of a park: operating, under construction (or pushed forward as a key project), planned.
 STATES = ("运营", "在建", "规划")
-#: The figures that need a ``stats_year``.
-FIGURE_FIELDS = ("floor_area_m2", "enterprises", "tax_10k_yuan", "high_tech")
 #: Where a record came from in :meth:`CarrierStore.current`.
 ORIGINS = ("layer", "edited", "added")
 
@@ -61,14 +60,6 @@ _FLOAT_FIELDS = ("lon", "lat", "floor_area_m2", "tax_10k_yuan", "accuracy_m")
 #: Earliest stats_year and the range of opened_year.
 MIN_STATS_YEAR = 2015
 OPENED_YEAR_RANGE = (1990, 2035)
-
-
-class CarrierError(ValueError):
-    """A park record is not valid. ``problems`` lists ``(field, message)``; nothing was saved."""
-
-    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None):
-        super().__init__(message)
-        self.problems = list(problems or [])
 
 
 # --------------------------------------------------------------------------- validation

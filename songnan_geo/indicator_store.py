@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from songnan_geo import auth
+from songnan_geo.carriers import PlanFigure
 from songnan_geo.indicators import (
     PLAN_END_YEAR,
     PLAN_START_YEAR,
@@ -44,6 +45,16 @@ def read_plan_indicators(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[In
     read = lambda name: pd.read_csv(Path(folder) / name, dtype=str, keep_default_na=False)  # noqa: E731
     return indicators_from_frames(read("table6.csv"), read_baseline_tables(folder),
                                   read("baseline_text.csv"))
+
+
+def read_carrier_figures(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[PlanFigure]:
+    """The plan's 13th-FYP carrier figures (``carrier_figures.csv``: 载体空间, 入驻企业, 单位面积税收,
+    亿元楼, 高新技术企业), each with its quote and line in the plan copy."""
+    d = pd.read_csv(Path(folder) / "carrier_figures.csv", dtype=str, keep_default_na=False)
+    return [PlanFigure(id=r.id, period=r.period, year=int(r.year), label_zh=r.label_zh,
+                       label_en=r.label_en, value=float(r.value), unit=r.unit,
+                       register_field=r.register_field, plan_quote=r.plan_quote,
+                       plan_line=int(r.plan_line), note=r.note) for r in d.itertuples()]
 
 
 # --------------------------------------------------------------------------- the store

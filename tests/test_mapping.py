@@ -584,3 +584,33 @@ def test_popup_puts_planning_facts_before_provenance():
     html_text = popup_html(props, "重点地块", "zh")
     order = [html_text.index(f"<th>{label}</th>") for label in ("名称", "状态", "规划目标", "编号", "来源", "位置精度（米）")]
     assert order == sorted(order)
+
+
+def test_new_click_reports_each_click_once_on_the_background_or_on_a_feature():
+    from songnan_geo.mapping import new_click
+
+    click, seen = new_click(None, None)
+    assert click is None
+    # a click on a feature (the town boundary) comes as last_object_clicked
+    ret = {"last_clicked": None, "last_object_clicked": {"lat": 31.34, "lng": 121.49}}
+    click, seen = new_click(ret, seen)
+    assert click == {"lat": 31.34, "lng": 121.49}
+    assert new_click(ret, seen)[0] is None            # the same value on the next rerun: not new
+    ret = {**ret, "last_clicked": {"lat": 31.35, "lng": 121.48}}
+    click, seen = new_click(ret, seen)
+    assert click == {"lat": 31.35, "lng": 121.48}     # then a click on the background
+    assert new_click(ret, seen)[0] is None
+
+
+def test_clicked_lonlat_undoes_the_gaode_shift_and_pending_point_applies_it():
+    from songnan_geo.chinacoords import convert_lonlat
+    from songnan_geo.mapping import clicked_lonlat, pending_point
+
+    wgs = (121.49, 31.34)
+    gcj = [float(v[0]) for v in convert_lonlat([wgs[0]], [wgs[1]], "wgs84", "gcj02")]
+    assert clicked_lonlat({"lat": wgs[1], "lng": wgs[0]}, "blank") == wgs
+    back = clicked_lonlat({"lat": gcj[1], "lng": gcj[0]}, "gaode_vector")
+    assert abs(back[0] - wgs[0]) < 1e-7 and abs(back[1] - wgs[1]) < 1e-7
+    assert clicked_lonlat(None, "blank") is None and clicked_lonlat({"lat": 1}, "blank") is None
+    marker = next(iter(pending_point(*wgs, label="待保存", basemap="gaode_vector")._children.values()))
+    assert marker.location == pytest.approx([gcj[1], gcj[0]])

@@ -32,6 +32,8 @@ REQUIRED_COMMON = ["id", "name", "name_en", "source", "accuracy_m", "estimated"]
 TEXT = {"type": "string"}
 TEXT_OR_NULL = {"type": ["string", "null"]}
 NUM_OR_NULL = {"type": ["number", "null"], "minimum": 0}
+INT_OR_NULL = {"type": ["integer", "null"], "minimum": 0}
+YEAR_OR_NULL = {"type": ["integer", "null"], "minimum": 1990, "maximum": 2035}
 DATE_OR_NULL = {"type": ["string", "null"], "pattern": "^\\d{4}(-\\d{2}(-\\d{2})?)?$"}
 
 
@@ -113,7 +115,11 @@ LAYERS = {
         style={"color": "#6a3d9a", "radius": 7, "fill_opacity": 0.9},
         style_by="state", palette={"运营": "#6a3d9a", "在建": "#ff7f00", "规划": "#b2abd2"},
         fields={"address": TEXT_OR_NULL, "theme": TEXT_OR_NULL, "yiyuan_lou": {"type": "boolean"},
-                "state": {"enum": PARK_STATES}, "plan_quote": TEXT, "zone_id": TEXT_OR_NULL},
+                "state": {"enum": PARK_STATES}, "plan_quote": TEXT, "zone_id": TEXT_OR_NULL,
+                # optional park figures (null = unknown, never 0); the 产业载体 page's register
+                # keeps editors' values in the tracker store
+                "floor_area_m2": NUM_OR_NULL, "enterprises": INT_OR_NULL, "tax_10k_yuan": NUM_OR_NULL,
+                "high_tech": INT_OR_NULL, "stats_year": YEAR_OR_NULL, "opened_year": YEAR_OR_NULL},
         required=["address", "theme", "yiyuan_lou", "state", "plan_quote", "zone_id"]),
     "facilities": dict(
         title={"zh": "15分钟生活圈设施", "en": "15-minute life-circle facilities"},

@@ -1,0 +1,163 @@
+"""The 产业载体 page under AppTest (own GeoPackage store per test): per-zone table, plan figures,
+target progress, and an editor adding and editing parks through the page."""
+from __future__ import annotations
+
+
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+from streamlit.testing.v1 import AppTest
+
+from songnan_geo.carrier_store import CarrierStore
+from songnan_geo.chinacoords import convert_lonlat
+from songnan_geo.i18n import t
+from songnan_geo.io import load_layer
+from songnan_geo.store import open_store
+
+from conftest import app_page_paths, open_page, run_app
+from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
+
+PAGE = app_page_paths()["carriers"]
+# a point well inside the 一心 (public centre) outline of the zones layer
+_CENTRE = load_layer("zones").set_index("id").geometry["centre"]
+CENTRE_LONLAT = (round(_CENTRE.centroid.x, 6), round(_CENTRE.centroid.y, 6))
+
+
+def _frame(at: AppTest, column: str) -> pd.DataFrame:
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, f"no table with column {column!r}; tables: {[list(d.value.columns) for d in at.dataframe]}"
+    return found[0]
+
+
+def _zone_table(at: AppTest, lang: str = "zh") -> pd.DataFrame:
+    return _frame(at, t("cr_col_uncertain", lang)).set_index(t("cr_col_zone", lang))
+
+
+def _button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return found[0]
+
+
+def _login(at: AppTest, user: str = "alice", password: str | None = None) -> AppTest:
+    at.text_input(key="cr_user").input(user)
+    at.text_input(key="cr_password").input(PASSWORDS[user] if password is None else password)
+    _button(at, t("tr_login_button")).click()
+    return run_app(at)
+
+
+def _fill(at: AppTest, **values) -> AppTest:
+    for key, v in values.items():
+        w = at.number_input(key=f"cr_{key}") if key in ("lon", "lat") else None
+        if w is None:
+            kind = ("number_input" if key in ("floor_area_m2", "tax_10k_yuan", "enterprises", "high_tech",
+                                              "stats_year", "opened_year", "accuracy_m")
+                    else "selectbox" if key == "state" else "text_input")
+            w = getattr(at, kind)(key=f"cr_f_{key}")
+        w.set_value(v)
+    return at
+
+
+def _save(at: AppTest) -> AppTest:
+    _button(at, t("cr_save")).click()
+    return run_app(at)
+
+
+def _register(url: str):
+    return CarrierStore(open_store(url)).current(load_layer("carrier_parks")).set_index("id")
+
+
+def test_viewer_sees_counts_per_belt_figures_and_targets(store_path, editors):
+    at = open_page(PAGE)
+    zt = _zone_table(at)
+    assert zt[t("cr_col_parks")].to_dict() == {
+        "一心：公共中心（小五角场区域）": 0, "逸仙路沿线 科技产业发展带": 4, "长江（西）路沿线 科技企业总部集聚带": 4,
+        "江杨南路沿线 综合产业发展带": 0, "不在一心三线范围内": 5, "全镇": 13}
+    assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_yiyuan")] == 2
+    assert zt.loc["全镇", t("cr_col_area")] == "未知"       # the layer has no floor areas
+    plan = _frame(at, t("cr_col_plan_value")).set_index(t("cr_col_plan_value"))
+    assert {"44.47 万平方米", "61.09 万平方米", "7524 家", "1753.73 元/平方米", "2 个", "63 家"} == set(plan.index)
+    assert "载体空间从“十三五”初期的 44.47 万平方米扩展到 61.09 万平方米" in plan.loc["61.09 万平方米", t("cr_col_quote")]
+    prog = _frame(at, t("cr_col_share"))
+    assert set(prog[t("cr_col_target")]) == {"6 个（表6原文“6/20”）", "20 万平方米（表6原文“6/20”）",
+                                               "120 个（表6原文“120”）"}
+    # a viewer gets the login form, no edit form
+    assert at.text_input(key="cr_user") is not None
+    assert not [b for b in at.button if b.label == t("cr_save")]
+
+
+def test_english_page(store_path, editors):
+    at = open_page(PAGE, "en")
+    zt = _zone_table(at, "en")
+    assert zt.loc["Whole town", t("cr_col_parks", "en")] == 13
+    assert zt.loc["Whole town", t("cr_col_area", "en")] == "unknown"
+
+
+def test_editor_adds_a_park_by_gcj02_coordinates_and_the_centre_count_rises(store_path, editors):
+    assert _CENTRE.contains(Point(CENTRE_LONLAT))
+    at = _login(open_page(PAGE))
+    gcj = [float(v[0]) for v in convert_lonlat([CENTRE_LONLAT[0]], [CENTRE_LONLAT[1]], "wgs84", "gcj02")]
+    at.selectbox(key="cr_datum").set_value("gcj02")
+    _fill(at, lon=gcj[0], lat=gcj[1], name="淞南测试园", name_en="Songnan Test Park",
+          floor_area_m2=12000.0, enterprises=35, tax_10k_yuan=900.0, high_tech=3, stats_year=2024,
+          opened_year=2023, source="镇经发办 2024 年载体统计（测试）", accuracy_m=20.0,
+          change_note="新增")
+    at = _save(at)
+    assert not at.error, [e.value for e in at.error]
+    zt = _zone_table(at)
+    assert zt.loc["一心：公共中心（小五角场区域）", t("cr_col_parks")] == 1
+    assert zt.loc["一心：公共中心（小五角场区域）", t("cr_col_area")] == "1.20"
+    assert zt.loc["一心：公共中心（小五角场区域）", t("cr_col_tax_per_m2")] == "750.00"  # 900万 / 12,000 m²
+    assert zt.loc["全镇", t("cr_col_parks")] == 14
+    reg = _register(str(store_path))
+    new = reg[reg["name"] == "淞南测试园"].iloc[0]
+    # stored in WGS84: the GCJ-02 input was converted back (exact inverse, < 0.5 m)
+    assert abs(new["lon"] - CENTRE_LONLAT[0]) < 5e-6 and abs(new["lat"] - CENTRE_LONLAT[1]) < 5e-6
+    assert new["origin"] == "added" and new["version"] == 1 and new["updated_by"] == "alice"
+    hist = _frame(at, t("cr_col_change_note"))
+    assert hist[t("cr_col_username")].tolist() == ["alice"]
+    # the register's opening year counts towards the 新增服务载体 target
+    prog = _frame(at, t("cr_col_share"))
+    reg_rows = prog[prog[t("cr_col_source")] == t("cr_source_register")]
+    assert reg_rows.iloc[0][t("cr_col_value")] == "1"
+
+
+def test_editor_edits_an_existing_park_and_a_map_click_moves_it(store_path, editors):
+    at = _login(open_page(PAGE))
+    at.selectbox(key="cr_pick").set_value("c_huazi_benteng")
+    at = run_app(at)
+    assert at.text_input(key="cr_f_name").value == "华滋奔腾大厦"
+    # a click on the map (what st_folium returns) fills the position
+    at.session_state[f"cr_map_zh_{at.session_state['basemap']}"] = {
+        "last_clicked": {"lat": 31.3396, "lng": 121.4897}}
+    at = run_app(at)
+    assert at.number_input(key="cr_lon").value == pytest.approx(121.4897)
+    _fill(at, floor_area_m2=30000.0, stats_year=2024, change_note="核实面积")
+    at = _save(at)
+    assert not at.error, [e.value for e in at.error]
+    reg = _register(str(store_path))
+    assert reg.loc["c_huazi_benteng", "floor_area_m2"] == 30000.0
+    assert reg.loc["c_huazi_benteng", "lat"] == pytest.approx(31.3396)
+    assert reg.loc["c_huazi_benteng", "version"] == 1 and reg.loc["c_huazi_benteng", "origin"] == "edited"
+    zt = _zone_table(at)
+    assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_area")] == "3.00 （1/4 个载体有数）"
+
+
+def test_bad_input_names_each_problem_and_stores_nothing(store_path, editors):
+    at = _login(open_page(PAGE))
+    # outside the town (in Yangpu, ~3 km south), figures without their year, no name, no source
+    _fill(at, lon=121.52, lat=31.30, name="", enterprises=10, source="")
+    at = _save(at)
+    text = " ".join(e.value for e in at.error)
+    assert "Nothing was saved" in text, text
+    for word in ("name", "source", "stats_year", "outside"):
+        assert word in text, (word, text)
+    reg = _register(str(store_path))
+    assert len(reg) == 13 and (reg["version"] == 0).all()
+    assert CarrierStore(open_store(str(store_path))).history().empty
+
+
+def test_wrong_password_stays_read_only(store_path, editors):
+    at = _login(open_page(PAGE), "alice", "not-her-password")
+    assert [e.value for e in at.error] == [t("tr_login_failed")]
+    assert not [b for b in at.button if b.label == t("cr_save")]
