@@ -110,12 +110,13 @@ if editor is not None:
     by_id = register.set_index("id")
     pick = st.selectbox(t("cr_pick_park", lang), [NEW, *by_id.index], key="cr_pick",
                         format_func=lambda i: t("cr_new_park", lang) if i == NEW else by_id.loc[i, "name"])
-    # load the chosen park's values into the form once, when the choice (or its version) changes
-    loaded = (pick, None if pick == NEW else int(by_id.loc[pick, "version"]))
-    if st.session_state.get("cr_loaded") != loaded:
-        st.session_state["cr_loaded"] = loaded
+    # Load the chosen park into the form once, when the choice changes (or after a save or a
+    # refused stale save). The save is based on the version loaded here: if another editor saved
+    # the park meanwhile, it is refused naming them, never silently overwritten.
+    if st.session_state.get("cr_loaded") is None or st.session_state["cr_loaded"][0] != pick:
+        st.session_state["cr_loaded"] = (pick, 0 if pick == NEW else int(by_id.loc[pick, "version"]))
         rec = ({} if pick == NEW else by_id.loc[pick].to_dict())
-        for field in ("name", "name_en", "address", "theme", "source", "note"):
+        for field in ("name", "name_en", "address", "theme", "source", "note", "change_note"):
             st.session_state[f"cr_f_{field}"] = rec.get(field) or ""
         st.session_state["cr_f_state"] = rec.get("state") or STATES[0]
         st.session_state["cr_f_yiyuan_lou"] = bool(rec.get("yiyuan_lou", False))
@@ -172,7 +173,7 @@ if editor is not None:
                       "address": address, "theme": theme, "state": state, "yiyuan_lou": yiyuan,
                       **figures, "source": source, "accuracy_m": accuracy, "estimated": estimated,
                       "note": note}
-            expected = 0 if pick == NEW else int(by_id.loc[pick, "version"])
+            expected = st.session_state["cr_loaded"][1]
             try:
                 row = register_store.save(record, editor=editor, expected_version=expected,
                                           town=layers["boundary"], change_note=change_note)
@@ -181,7 +182,10 @@ if editor is not None:
                 st.session_state["cr_loaded"] = None
                 st.session_state.pop("cr_last_click", None)
                 st.rerun()
-            except (CarrierError, StaleVersionError) as exc:
+            except CarrierError as exc:
                 st.error(str(exc))
+            except StaleVersionError as exc:
+                st.error(str(exc))
+                st.session_state["cr_loaded"] = None   # the next run shows the other editor's values
 if "cr_flash" in st.session_state:
     st.success(st.session_state.pop("cr_flash"))

@@ -161,3 +161,33 @@ def test_wrong_password_stays_read_only(store_path, editors):
     at = _login(open_page(PAGE), "alice", "not-her-password")
     assert [e.value for e in at.error] == [t("tr_login_failed")]
     assert not [b for b in at.button if b.label == t("cr_save")]
+
+
+def test_a_park_saved_meanwhile_by_another_editor_is_not_overwritten(store_path, editors):
+    at = _login(open_page(PAGE))
+    at.selectbox(key="cr_pick").set_value("c_zhongcheng")
+    at = run_app(at)
+    # bob saves the same park from another session while alice's form is open
+    from songnan_geo import auth
+    from songnan_geo.carrier_store import layer_records
+    tracker = open_store(str(store_path))
+    bob = auth.authenticate("bob", PASSWORDS["bob"], store=tracker)
+    rec = next(r for r in layer_records(load_layer("carrier_parks")) if r["id"] == "c_zhongcheng")
+    CarrierStore(tracker).save({**rec, "enterprises": 300, "stats_year": 2024}, editor=bob,
+                               expected_version=0, town=load_layer("boundary"))
+    _fill(at, floor_area_m2=41000.0, stats_year=2024)
+    at = _save(at)
+    assert any("bob" in e.value and "not saved" in e.value for e in at.error), [e.value for e in at.error]
+    reg = _register(str(store_path))
+    assert reg.loc["c_zhongcheng", "version"] == 1 and reg.loc["c_zhongcheng", "enterprises"] == 300
+    assert pd.isna(reg.loc["c_zhongcheng", "floor_area_m2"])        # alice's change was refused
+    # the form now shows bob's version; alice's second save goes through on top of it
+    at = run_app(at)
+    assert at.number_input(key="cr_f_enterprises").value == 300
+    _fill(at, floor_area_m2=41000.0)
+    at = _save(at)
+    assert not at.error, [e.value for e in at.error]
+    reg = _register(str(store_path))
+    assert reg.loc["c_zhongcheng", "version"] == 2
+    assert reg.loc["c_zhongcheng", "enterprises"] == 300 and reg.loc["c_zhongcheng", "floor_area_m2"] == 41000.0
+    tracker.dispose()
