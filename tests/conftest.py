@@ -282,6 +282,19 @@ def open_app_page(browser, base_url: str):
         ctx.close()
 
 
+@contextmanager
+def app_page_with_screenshot(browser, base_url: str, name: str):
+    """``open_app_page``, and if the body fails, a full-page screenshot of where it stopped in
+    ``artifacts/<name>-fail.png`` before the error goes on."""
+    with open_app_page(browser, base_url) as ap:
+        try:
+            yield ap
+        except BaseException:
+            ARTIFACTS.mkdir(exist_ok=True)
+            ap.page.screenshot(path=str(ARTIFACTS / f"{name}-fail.png"), full_page=True)
+            raise
+
+
 @pytest.fixture
 def app_page(chromium, streamlit_server):
     """A page on the session's server (one Streamlit session per test)."""

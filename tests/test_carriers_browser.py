@@ -13,11 +13,10 @@ from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.io import load_layer
 from songnan_geo.store import open_store
 
-from conftest import ARTIFACTS, open_app_page
+from conftest import app_page_with_screenshot
 from test_browser import assert_clean, map_frame, poll, wait_title
 from test_coverage_browser import leaflet
-from test_tracker_browser import settle, tracker_server  # noqa: F401
-from tracker_testlib import PASSWORDS
+from test_tracker_browser import log_in, settle, tracker_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -42,13 +41,8 @@ def _centre_row(ap) -> list[str]:
 
 def test_carrier_map_draws_and_an_editor_places_a_park_by_clicking_the_map(chromium, tracker_server):
     base_url, store_path = tracker_server
-    with open_app_page(chromium, base_url) as ap:
-        try:
-            _place_a_park(ap, base_url)
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            ap.page.screenshot(path=str(ARTIFACTS / "carriers-fail.png"), full_page=True)
-            raise
+    with app_page_with_screenshot(chromium, base_url, "carriers") as ap:
+        _place_a_park(ap, base_url)
     s = open_store(store_path)
     reg = CarrierStore(s).current(load_layer("carrier_parks"))
     new = reg[reg["name"] == "浏览器测试园"]
@@ -69,12 +63,7 @@ def _place_a_park(ap, base_url):
     assert _centre_row(ap)[:2] == ["一心：公共中心（小五角场区域）", "0"]
 
     # Log in with the page's own form.
-    page.get_by_test_id("stExpander").get_by_text("编辑登录", exact=True).click()
-    page.get_by_label("用户名").fill("alice")
-    page.get_by_label("密码").fill(PASSWORDS["alice"])
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("已登录编辑：alice").wait_for(timeout=60_000)
-    settle(page)
+    log_in(page, "alice")
 
     # A real mouse click inside the public centre's outline.
     frame = map_frame(ap)

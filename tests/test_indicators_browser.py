@@ -12,10 +12,9 @@ import pytest
 from songnan_geo.indicator_store import IndicatorStore
 from songnan_geo.store import open_store
 
-from conftest import ARTIFACTS, open_app_page
+from conftest import app_page_with_screenshot
 from test_browser import assert_clean, poll, wait_title
-from test_tracker_browser import choose, settle, tracker_server  # noqa: F401
-from tracker_testlib import PASSWORDS
+from test_tracker_browser import choose, log_in, settle, tracker_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +22,8 @@ pytestmark = pytest.mark.browser
 def test_indicators_page_draws_its_table_and_chart_and_an_editor_saves_a_value(chromium,
                                                                                tracker_server):
     base_url, store_path = tracker_server
-    with open_app_page(chromium, base_url) as ap:
-        try:
-            _view_and_enter(ap, base_url)
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            ap.page.screenshot(path=str(ARTIFACTS / "indicators-fail.png"), full_page=True)
-            raise
+    with app_page_with_screenshot(chromium, base_url, "indicators") as ap:
+        _view_and_enter(ap, base_url)
     s = open_store(store_path)
     h = IndicatorStore(s).history()
     assert h[["indicator_id", "year", "kind", "value", "username"]].values.tolist() == [
@@ -57,12 +51,7 @@ def _view_and_enter(ap, base_url):
 
     # Log in with this page's own form (no visit to 地块进度).
     assert page.get_by_role("button", name="保存").count() == 0
-    page.get_by_test_id("stExpander").get_by_text("编辑登录", exact=True).click()
-    page.get_by_label("用户名").fill("alice")
-    page.get_by_label("密码").fill(PASSWORDS["alice"])
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("已登录编辑：alice").wait_for(timeout=60_000)
-    settle(page)
+    log_in(page, "alice")
 
     # Enter 2021's actual value of 第三产业占比 (the year offered first).
     page.get_by_label("数值", exact=False).fill("88.5")

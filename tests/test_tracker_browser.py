@@ -13,7 +13,7 @@ import pytest
 from songnan_geo.io import read_manifest
 from songnan_geo.store import open_store
 
-from conftest import ARTIFACTS, open_app_page, serve_app
+from conftest import ARTIFACTS, app_page_with_screenshot, open_app_page, serve_app
 from test_browser import assert_clean, map_frame, poll, wait_title
 from tracker_testlib import PASSWORDS, editor_hashes
 
@@ -69,15 +69,20 @@ def settle(page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
 
 
+def log_in(page, username: str) -> None:
+    """Log ``username`` in with the page's own 编辑登录 form and wait for the app to rerun."""
+    page.get_by_test_id("stExpander").get_by_text("编辑登录", exact=True).click()
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORDS[username])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(f"已登录编辑：{username}").wait_for(timeout=60_000)
+    settle(page)
+
+
 def test_editor_changes_a_status_and_sees_map_and_timeline_change(chromium, tracker_server):
     base_url, store_path = tracker_server
-    with open_app_page(chromium, base_url) as ap:
-        try:
-            _change_status_in_the_browser(ap, base_url)
-        except BaseException:
-            ARTIFACTS.mkdir(exist_ok=True)
-            ap.page.screenshot(path=str(ARTIFACTS / "tracker-fail.png"), full_page=True)
-            raise
+    with app_page_with_screenshot(chromium, base_url, "tracker") as ap:
+        _change_status_in_the_browser(ap, base_url)
 
     s = open_store(store_path)
     it = s.item("p_dongya")
@@ -96,12 +101,7 @@ def _change_status_in_the_browser(ap, base_url):
     assert before.get(sold_prep) == 2 and before.get(reserve) == 2, before
 
     # Log in.
-    page.get_by_test_id("stExpander").get_by_text("编辑登录", exact=True).click()
-    page.get_by_label("用户名").fill("alice")
-    page.get_by_label("密码").fill(PASSWORDS["alice"])
-    page.get_by_role("button", name="登录").click()
-    page.get_by_text("已登录编辑：alice").wait_for(timeout=60_000)
-    settle(page)
+    log_in(page, "alice")
 
     # Choose 东亚地块 (收储) and record 出让准备, the workflow's next step (the default choice).
     choose(page, "选择地块或项目", "东亚地块")
