@@ -12,7 +12,8 @@ from songnan_geo.indicator_store import IndicatorStore
 from songnan_geo.indicators import IndicatorError, evaluation_table
 from songnan_geo.store import StaleVersionError
 
-from tracker_testlib import editors, login, postgis_url, store, store_url  # noqa: F401
+from tracker_testlib import (  # noqa: F401
+    editors, login, postgis_url, report_save, store, store_url, two_process_save_race)
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -97,34 +98,15 @@ def value_race_worker(url: str, user: str, barrier, results) -> None:
     try:
         version = store.version("i05", 2022)
         barrier.wait(timeout=60)
-        try:
-            store.record("i05", 2022, "88" if user == "alice" else "89", editor=login(tracker, user),
-                         expected_version=version, today=TODAY)
-            results.put((user, "ok", ""))
-        except StaleVersionError as exc:
-            results.put((user, "stale", str(exc)))
-        except Exception as exc:  # reported to the test, which fails on it
-            results.put((user, "error", f"{type(exc).__name__}: {exc}"))
+        report_save(results, user, lambda: store.record(
+            "i05", 2022, "88" if user == "alice" else "89", editor=login(tracker, user),
+            expected_version=version, today=TODAY))
     finally:
         tracker.dispose()
 
 
 def test_two_processes_enter_the_same_value_at_once(ind_store, store_url):
     """Both saw no value and submit together: exactly one is kept, the other is told who won."""
-    import multiprocessing as mp
-
-    ctx = mp.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=value_race_worker, name=u, args=(store_url, u, barrier, results))
-             for u in ("alice", "bob")]
-    for p in procs:
-        p.start()
-    out = sorted((kind, user, msg) for user, kind, msg in (results.get(timeout=120) for _ in procs))
-    for p in procs:
-        p.join(120)
-        assert p.exitcode == 0
-    assert [k for k, _, _ in out] == ["ok", "stale"], out
-    winner, loser_msg = out[0][1], out[1][2]
-    assert f"changed by {winner}" in loser_msg and "was not saved" in loser_msg
+    winner, _ = two_process_save_race(value_race_worker, store_url)
     h = ind_store.history("i05")
     assert h["username"].tolist() == [winner] and h["version"].tolist() == [1]
