@@ -64,7 +64,7 @@ def comparison_table(comparison: pd.DataFrame, lang: str = "zh") -> pd.DataFrame
         digits = 2 if r["unit"] in ("万平方米", "元/平方米") else 0
         rows.append({
             t("cr_col_figure", lang): r["label_zh"] if lang == "zh" else r["label_en"],
-            t("cr_col_period", lang): r["period"],
+            t("cr_col_period", lang): r["period"] if lang == "zh" else r["period_en"],
             t("cr_col_plan_value", lang): f"{r['plan_value']:g} {r['unit']}",
             t("cr_col_register", lang): _known(r["register_value"], r["register_known"], r["parks"],
                                                lang, digits),

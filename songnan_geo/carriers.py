@@ -55,7 +55,8 @@ class PlanFigure:
     """One carrier figure quoted from the plan (``data/indicators/carrier_figures.csv``)."""
 
     id: str
-    period: str
+    period: str            # the plan's words (十三五初期, 十三五末)
+    period_en: str
     year: int
     label_zh: str
     label_en: str
@@ -190,7 +191,7 @@ def plan_comparison(figures: list[PlanFigure], town: pd.Series) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per figure: ``id``, ``period``, ``year``, ``label_zh``, ``label_en``,
+        One row per figure: ``id``, ``period``, ``period_en``, ``year``, ``label_zh``, ``label_en``,
         ``plan_value``, ``unit``, ``plan_quote``, ``plan_line``, ``register_value`` (in the
         figure's unit: floor area in 万m²; NaN when no park has the figure), ``register_known``
         (parks with the figure) and ``parks`` (parks in the register).
@@ -206,7 +207,7 @@ def plan_comparison(figures: list[PlanFigure], town: pd.Series) -> pd.DataFrame:
         else:
             raise CarrierError(f"figure {f.id}: register_field {f.register_field!r} is unknown; use "
                                f"one of {', '.join(FIGURE_FIELDS)}, tax_per_m2, yiyuan_lou")
-        rows.append({"id": f.id, "period": f.period, "year": f.year, "label_zh": f.label_zh,
+        rows.append({"id": f.id, "period": f.period, "period_en": f.period_en, "year": f.year, "label_zh": f.label_zh,
                      "label_en": f.label_en, "plan_value": f.value, "unit": f.unit,
                      "plan_quote": f.plan_quote, "plan_line": f.plan_line,
                      "register_value": value, "register_known": known, "parks": int(town["parks"])})

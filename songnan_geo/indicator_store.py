@@ -27,7 +27,7 @@ from songnan_geo.indicators import (
     indicators_from_frames,
     parse_value,
 )
-from songnan_geo.store import StaleVersionError, _now_iso
+from songnan_geo.store import StaleVersionError, _now_iso, latest_version
 
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
@@ -51,7 +51,7 @@ def read_carrier_figures(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[Pl
     """The plan's 13th-FYP carrier figures (``carrier_figures.csv``: 载体空间, 入驻企业, 单位面积税收,
     亿元楼, 高新技术企业), each with its quote and line in the plan copy."""
     d = pd.read_csv(Path(folder) / "carrier_figures.csv", dtype=str, keep_default_na=False)
-    return [PlanFigure(id=r.id, period=r.period, year=int(r.year), label_zh=r.label_zh,
+    return [PlanFigure(id=r.id, period=r.period, period_en=r.period_en, year=int(r.year), label_zh=r.label_zh,
                        label_en=r.label_en, value=float(r.value), unit=r.unit,
                        register_field=r.register_field, plan_quote=r.plan_quote,
                        plan_line=int(r.plan_line), note=r.note) for r in d.itertuples()]
@@ -106,13 +106,7 @@ class IndicatorStore:
     def __init__(self, tracker, indicators: list[Indicator] | None = None):
         self.tracker = tracker
         self.indicators = {i.id: i for i in (indicators or read_plan_indicators())}
-        with tracker._write() as conn:
-            if tracker.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
-                                  "'.songnan_indicators'))"))
-            for stmt in _POSTGRES_DDL if tracker.dialect == "postgresql" else _SQLITE_DDL:
-                conn.execute(text(stmt))
-            conn.commit_now()
+        tracker.ensure_tables("songnan_indicators", _SQLITE_DDL, _POSTGRES_DDL)
 
     # ---------------------------------------------------------------- reads
 
@@ -156,11 +150,8 @@ class IndicatorStore:
 
     @staticmethod
     def _version(conn, indicator_id, year, kind):
-        row = conn.execute(text(
-            "SELECT version, username, recorded_at FROM indicator_values WHERE indicator_id = :i "
-            "AND year = :y AND kind = :k ORDER BY version DESC LIMIT 1"),
-            {"i": indicator_id, "y": year, "k": kind}).first()
-        return (0, "", "") if row is None else (int(row[0]), row[1], row[2])
+        return latest_version(conn, "indicator_values",
+                              {"indicator_id": indicator_id, "year": year, "kind": kind})
 
     # ---------------------------------------------------------------- write
 
