@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from songnan_geo import auth
 from songnan_geo.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs, to_town_crs
-from songnan_geo.store import StaleVersionError, _now_iso
+from songnan_geo.store import StaleVersionError, _now_iso, latest_version
 
 #: Fields of a park record, in order, with their meaning and unit:
 #:
@@ -380,13 +380,7 @@ class CarrierStore:
 
     def __init__(self, tracker):
         self.tracker = tracker
-        with tracker._write() as conn:
-            if tracker.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
-                                  "'.songnan_carriers'))"))
-            for stmt in _POSTGRES_DDL if tracker.dialect == "postgresql" else _SQLITE_DDL:
-                conn.execute(text(stmt))
-            conn.commit_now()
+        tracker.ensure_tables("songnan_carriers", _SQLITE_DDL, _POSTGRES_DDL)
 
     # ---------------------------------------------------------------- reads
 
@@ -423,10 +417,7 @@ class CarrierStore:
 
     @staticmethod
     def _version(conn, park_id):
-        row = conn.execute(text(
-            "SELECT version, username, recorded_at FROM carrier_park_versions "
-            "WHERE park_id = :p ORDER BY version DESC LIMIT 1"), {"p": park_id}).first()
-        return (0, "", "") if row is None else (int(row[0]), row[1], row[2])
+        return latest_version(conn, "carrier_park_versions", {"park_id": park_id})
 
     def current(self, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The register now: the layer's parks, each replaced by its latest saved version,
@@ -443,7 +434,8 @@ class CarrierStore:
             EPSG:4326 points built from ``lon``/``lat`` (degrees), sorted by ``id``. Columns
             :data:`PARK_FIELDS`, ``version`` (0: as in the layer, never edited),
             ``updated_by``/``updated_at`` (None for version 0; UTC ISO 8601), ``origin``
-            (``"layer"``, ``"edited"`` or ``"added"``). Unknown values are ``None``.
+            (``"layer"``, ``"edited"`` or ``"added"``) and ``plan_quote`` (the layer's quote of
+            the plan naming the park; None for an added park). Unknown values are ``None``.
         """
         register = {r["id"]: {**r, "version": 0, "updated_by": None, "updated_at": None,
                               "origin": "layer"} for r in layer_records(layer)}
@@ -455,7 +447,11 @@ class CarrierStore:
                              "version": int(row["version"]), "updated_by": row["username"],
                              "updated_at": row["recorded_at"],
                              "origin": "edited" if pid in register else "added"}
-        columns = [*PARK_FIELDS, "version", "updated_by", "updated_at", "origin"]
+        quotes = (dict(zip(layer["id"], layer["plan_quote"])) if "plan_quote" in layer.columns
+                  else {})
+        for pid, rec in register.items():
+            rec["plan_quote"] = quotes.get(pid)
+        columns = [*PARK_FIELDS, "version", "updated_by", "updated_at", "origin", "plan_quote"]
         rows = [register[k] for k in sorted(register)]
         df = self._frame(rows, columns)
         return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]),

@@ -414,6 +414,33 @@ def _sqlite_engine(path: Path) -> Engine:
 
 # --------------------------------------------------------------------------- the store
 
+def latest_version(conn, table: str, where: dict) -> tuple[int, str, str]:
+    """The highest ``version`` of the rows of an append-only versions table that match
+    ``where`` (column → value, all equal), with who saved it and when.
+
+    Parameters
+    ----------
+    conn : connection of :meth:`TrackerStore._read` / :meth:`TrackerStore._write`
+    table : str
+        The table, a constant of the calling module (never user input).
+    where : dict
+        Column names (constants of the calling module) → values; the values are bound
+        parameters.
+
+    Returns
+    -------
+    (version, username, recorded_at)
+        ``recorded_at`` in UTC, ISO 8601; ``(0, "", "")`` when no row matches.
+    """
+    if not where or not all(n.isidentifier() for n in (table, *where)):
+        raise ValueError(f"latest_version needs a table name and at least one column name, "
+                         f"plain identifiers (got table {table!r}, columns {list(where)!r}).")
+    cond = " AND ".join(f"{c} = :{c}" for c in where)
+    row = conn.execute(text(f"SELECT version, username, recorded_at FROM {table} WHERE {cond} "
+                            "ORDER BY version DESC LIMIT 1"), where).first()
+    return (0, "", "") if row is None else (int(row[0]), row[1], row[2])
+
+
 class TrackerStore:
     """The tracker's store. Open with :func:`open_store` (creates and seeds a new one).
 
@@ -637,6 +664,22 @@ class TrackerStore:
             conn.commit_now()
 
     # ---------------------------------------------------------------- helpers
+
+    def ensure_tables(self, lock_name: str, sqlite_ddl: list[str],
+                      postgres_ddl: list[str]) -> None:
+        """Create another module's tables in this store (idempotent DDL, one transaction).
+
+        On PostGIS the transaction first takes the advisory lock of
+        ``<current schema>.<lock_name>``, so processes that open the store at once do not
+        create the same tables twice.
+        """
+        with self._write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
+                                  "CAST(:lock AS text)))"), {"lock": "." + lock_name})
+            for stmt in postgres_ddl if self.dialect == "postgresql" else sqlite_ddl:
+                conn.execute(text(stmt))
+            conn.commit_now()
 
     def _unknown(self, item_id: str, conn=None) -> UnknownItemError:
         return UnknownItemError(f"no parcel or project has id {item_id!r}; ids are listed by "

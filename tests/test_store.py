@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from songnan_geo import auth
 from songnan_geo.io import load_layer
 from songnan_geo.store import (SEED_USER, StaleVersionError, StoreConfigError, UnknownItemError,
-                               format_time, open_store, resolve_store_url)
+                               format_time, latest_version, open_store, resolve_store_url)
 from songnan_geo.workflow import IllegalTransitionError, WorkflowError
 
 from conftest import DATA_DIR, REPO_ROOT
@@ -81,6 +81,23 @@ def test_reopening_does_not_seed_again(store_url, editors):
     assert s2.item("p_dongya")["status"] == "出让准备"
     assert len(s2.items()) == 12 + 22 + len(FYP14)
     s2.dispose()
+
+
+def test_latest_version_reads_the_highest_version_with_who_and_when(store, editors):
+    with store._read() as conn:
+        assert latest_version(conn, "tracker_history", {"item_id": "p_dongya"})[:2] == (
+            1, SEED_USER)
+        assert latest_version(conn, "tracker_history", {"item_id": "no_such"}) == (0, "", "")
+    out = store.change_status("p_dongya", "出让准备", editor=login(store, "alice"),
+                              expected_version=1)
+    with store._read() as conn:
+        assert latest_version(conn, "tracker_history", {"item_id": "p_dongya", "version": 2}) \
+            == (2, "alice", out["updated_at"])
+        for table, where in (("tracker_history; DROP TABLE x", {"item_id": "p_dongya"}),
+                             ("tracker_history", {"item_id = item_id OR 1": 1}),
+                             ("tracker_history", {})):
+            with pytest.raises(ValueError, match="plain identifiers"):
+                latest_version(conn, table, where)
 
 
 # --------------------------------------------------------------------------- writes
