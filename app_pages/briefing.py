@@ -8,6 +8,7 @@ from songnan_geo import config
 from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
+from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.i18n import t
 from songnan_geo.store import TrackerError, open_store, resolve_store_url
 
@@ -20,26 +21,32 @@ st.info(t("estimated_banner", lang), icon="ℹ️")
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str, data_dir: str):
-    """The parcel tracker's store (one per URL and process)."""
-    return open_store(url, data_dir=data_dir)
+    """The tracker's store and the carrier register in it (one per URL and process)."""
+    tracker = open_store(url, data_dir=data_dir)
+    return tracker, CarrierStore(tracker)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)  # ttl: a basemap may come back
 def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, status_key: str,
-              _layers, _manifest, _status):
+              parks_key: str, _layers, _manifest, _status):
     """The site's briefing (facts, map, HTML and PDF); one per site, language, basemap, day,
     data and tracked status. An online basemap is drawn under the map when reachable."""
     return make_briefing(_layers, _manifest, site_id, lang=lang, basemap=basemap,
                          as_of=dt.date.fromisoformat(day), status=_status)
 
 
-# Parcel status comes from the tracker's store (地块进度) when it opens, else from the layer.
+# Parcel status comes from the tracker's store (地块进度) and the carrier parks from its register
+# (产业载体: editors' corrections and added parks) when the store opens, else from the layers.
 data_dir = str(config.data_dir())
 try:
-    status = status_by_parcel(_store(resolve_store_url(), data_dir).parcels())
+    tracker, register = _store(resolve_store_url(), data_dir)
+    status = status_by_parcel(tracker.parcels())
+    layers = {**layers, "carrier_parks": register.current(layers["carrier_parks"])}
     status_note = t("bf_status_from_store", lang)
 except TrackerError as exc:
     status, status_note = None, t("bf_status_from_layer", lang) + f" ({exc})"
+parks_key = ",".join(f"{i}:{v}" for i, v in zip(layers["carrier_parks"]["id"],
+                                                  layers["carrier_parks"].get("version", 0)))
 
 
 c1, c2 = st.columns([1, 2])
@@ -54,7 +61,7 @@ try:
     with st.spinner(t("briefing", lang) + " …"):
         out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
                         dt.date.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
-                        layers, manifest, status)
+                        parks_key, layers, manifest, status)
 except CJKFontMissingError as exc:
     st.error(t("bf_font_missing", lang))
     st.code(str(exc), language=None)

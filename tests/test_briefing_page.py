@@ -12,6 +12,7 @@ from songnan_geo.i18n import t
 from songnan_geo.io import load_all_layers
 
 from conftest import APP_PATH, DATA_DIR, app_page_paths
+from tracker_testlib import editors, store_path  # noqa: F401
 
 PAGE = app_page_paths().get("briefing")
 LAYERS = load_all_layers(DATA_DIR)
@@ -121,5 +122,38 @@ def test_briefing_shows_the_status_recorded_in_the_tracker(monkeypatch, tmp_path
     _run(app)
     assert _metrics(app)["现状"] == "已出让"
     assert t("bf_status_from_store", "zh") in [c.value for c in app.caption]
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_a_park_added_on_the_carrier_page_can_be_briefed_and_is_a_neighbour(store_path, editors):
+    """The briefing reads the carrier register (产业载体), not only the layer: an added park is a
+    site of its own and shows among a nearby parcel's parks within 1 km."""
+    from songnan_geo.carrier_store import CarrierStore
+    from songnan_geo.store import open_store
+
+    from tracker_testlib import login
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    tracker = open_store()
+    parcel = LAYERS["parcels"].iloc[0]
+    spot = parcel.geometry.representative_point()
+    CarrierStore(tracker).save(
+        {"id": "c_test_added", "name": "测试新载体", "name_en": "Test Park", "lon": spot.x, "lat": spot.y,
+         "address": None, "theme": "测试", "state": "运营", "yiyuan_lou": False, "floor_area_m2": None,
+         "enterprises": None, "tax_10k_yuan": None, "high_tech": None, "stats_year": None,
+         "opened_year": 2024, "source": "测试录入", "accuracy_m": 10.0, "estimated": False, "note": None},
+        editor=login(tracker, "alice"), expected_version=0, town=LAYERS["boundary"])
+    tracker.dispose()
+    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
+    app.switch_page(PAGE)
+    _run(app)
+    html = app.get("iframe")[0].proto.srcdoc if app.get("iframe") else ""
+    assert "测试新载体" in html, "the parcel's briefing lists the added park among its neighbours"
+    app.radio(key="briefing_kind").set_value("park")
+    _run(app)
+    box = app.selectbox(key="briefing_site_park")
+    assert "c_test_added" in box.options or "测试新载体" in box.options
     st.cache_resource.clear()
     st.cache_data.clear()
