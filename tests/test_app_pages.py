@@ -18,7 +18,8 @@ import songnan_geo.io as sio
 from songnan_geo.i18n import layer_title, t
 from songnan_geo.mapping import BASEMAPS as _BASEMAPS
 
-from conftest import APP_PATH, DATA_DIR, app_page_paths, feature_counts, read_manifest
+from conftest import (APP_PATH, DATA_DIR, app_page_paths, feature_counts, read_manifest,
+                      run_app)
 
 PAGES = app_page_paths()
 MANIFEST = read_manifest()
@@ -30,12 +31,6 @@ LAYERS = list(MANIFEST["layers"])
 def _page(stem: str) -> str:
     assert stem in PAGES, f"app.py registers no st.Page for '{stem}.py' (found: {PAGES})"
     return PAGES[stem]
-
-
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, "the app raised:\n" + "\n".join(str(e.value) for e in at.exception)
-    return at
 
 
 def _titles(at: AppTest) -> list[str]:
@@ -63,7 +58,7 @@ def _assert_sidebar_present(at: AppTest, lang: str) -> None:
 def at() -> AppTest:
     """A fresh app session, run once (lands on the default page, the overview)."""
     app = AppTest.from_file(str(APP_PATH), default_timeout=120)
-    return _run(app)
+    return run_app(app)
 
 
 # --------------------------------------------------------------------------- overview
@@ -98,7 +93,7 @@ def test_overview_parcels_table_lists_every_parcel(at):
 
 def test_language_switch_to_english(at):
     at.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     assert _titles(at) == ["Songnan Town Planning Tool"]
     assert [i.value for i in at.info] == [t("estimated_banner", "en")]
     assert "estimated" in at.info[0].value
@@ -115,9 +110,9 @@ def test_language_switch_to_english(at):
 
 def test_basemap_choice_survives_the_language_switch(at):
     at.selectbox(key="basemap_zh").set_value("osm")
-    _run(at)
+    run_app(at)
     at.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     assert at.session_state["basemap"] == "osm"
     assert at.selectbox(key="basemap_en").value == "osm"
 
@@ -128,7 +123,7 @@ def test_every_basemap_choice_renders(at):
     assert len(at.selectbox(key="basemap_zh").options) == len(BASEMAPS)
     for key in BASEMAPS:
         at.selectbox(key="basemap_zh").set_value(key)
-        _run(at)
+        run_app(at)
         _assert_sidebar_present(at, "zh")
         assert _titles(at) == [t("app_title", "zh")]
         assert at.session_state["basemap"] == key
@@ -138,7 +133,7 @@ def test_every_basemap_choice_renders(at):
 
 def test_catalogue_page(at):
     at.switch_page(_page("catalogue"))
-    _run(at)
+    run_app(at)
     assert _titles(at) == [t("catalogue", "zh")] == ["数据目录"]
     assert [i.value for i in at.info] == [t("estimated_banner", "zh")]
     assert "估计" in at.info[0].value
@@ -148,12 +143,12 @@ def test_catalogue_page(at):
 
 def test_catalogue_feature_count_of_every_layer(at):
     at.switch_page(_page("catalogue"))
-    _run(at)
+    run_app(at)
     box = at.selectbox(key="catalogue_layer")
     assert box.options == [layer_title(MANIFEST["layers"][n], "zh") for n in LAYERS]
     for name in LAYERS:
         at.selectbox(key="catalogue_layer").set_value(name)
-        _run(at)
+        run_app(at)
         metrics = {m.label: m.value for m in at.metric}
         assert metrics[t("features", "zh")] == str(COUNTS[name]), name
         assert metrics[t("estimated_count", "zh")] == str(_estimated_in_file(name)), name
@@ -163,22 +158,22 @@ def test_catalogue_feature_count_of_every_layer(at):
 
 def test_catalogue_in_english(at):
     at.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     at.switch_page(_page("catalogue"))
-    _run(at)
+    run_app(at)
     assert _titles(at) == ["Data catalogue"], (
         "the language chosen on the overview was lost on the catalogue page")
     _assert_sidebar_present(at, "en")
     at.selectbox(key="catalogue_layer").set_value("roads")
-    _run(at)
+    run_app(at)
     assert {m.label: m.value for m in at.metric}["Features"] == str(COUNTS["roads"])
 
 
 def test_catalogue_then_back_to_overview(at):
     at.switch_page(_page("catalogue"))
-    _run(at)
+    run_app(at)
     at.switch_page(_page("overview"))
-    _run(at)
+    run_app(at)
     assert _titles(at) == [t("app_title", "zh")]
     assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
     _assert_sidebar_present(at, "zh")
@@ -247,7 +242,7 @@ def app_on_broken_data(broken_data_dir, monkeypatch):
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda f: f.__name__[len("_break_"):])
 def test_invalid_data_file_shows_error_not_traceback(app_on_broken_data, breakage):
     expected = breakage(app_on_broken_data)
-    at = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
+    at = run_app(AppTest.from_file(str(APP_PATH), default_timeout=120))
     assert [e.value for e in at.error] == [t("data_error", "zh")]
     shown = "\n".join(c.value for c in at.code)
     for part in expected:
@@ -255,5 +250,5 @@ def test_invalid_data_file_shows_error_not_traceback(app_on_broken_data, breakag
     assert not at.title, "no page may render on invalid data"
     # The language switch still works on the error screen.
     at.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     assert [e.value for e in at.error] == [t("data_error", "en")]

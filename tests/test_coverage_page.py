@@ -3,7 +3,6 @@ candidate sites change the covered share, downloads, best sites, the custom stan
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from songnan_geo import standards as sd
 from songnan_geo.coverage import coverage_by_area, coverage_summary, uncovered_parts, service_areas
@@ -11,7 +10,7 @@ from songnan_geo.i18n import t
 from songnan_geo.io import load_layer
 from songnan_geo.network import WalkNetwork
 
-from conftest import APP_PATH, app_page_paths
+from conftest import app_page_paths, open_page, run_app
 
 PAGE = app_page_paths()["coverage"]
 LAYERS = {n: load_layer(n) for n in ("facilities", "residential", "roads", "boundary")}
@@ -24,12 +23,6 @@ def share(facilities, method="euclidean"):
                                              network=net), "population")["share"]
 
 
-def run(at):
-    at.run()
-    assert not at.exception, "\n".join(str(e.value) for e in at.exception)
-    return at
-
-
 def metrics(at):
     return {m.label: m for m in at.metric}
 
@@ -37,9 +30,7 @@ def metrics(at):
 @pytest.fixture
 def at(tmp_path, monkeypatch):
     monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
-    app = run(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    app.switch_page(PAGE)
-    return run(app)
+    return open_page(PAGE)
 
 
 def test_page_shows_coverage_of_all_types(at):
@@ -62,55 +53,55 @@ def test_page_shows_coverage_of_all_types(at):
 
 def test_network_method_and_single_type(at):
     at.radio(key="cov_method").set_value("network")
-    run(at)
+    run_app(at)
     assert metrics(at)[t("cov_share_metric")].value == f"{share(LAYERS['facilities'], 'network'):.1%}"
     assert any("接入距离中位数" in c.value for c in at.caption)
     at.selectbox(key="cov_type").set_value("初中")
-    run(at)
+    run_app(at)
     only = LAYERS["facilities"][LAYERS["facilities"]["type"] == "初中"]
     assert metrics(at)[t("cov_share_metric")].value == f"{share(only, 'network'):.1%}"
 
 
 def test_candidate_site_raises_the_covered_share(at):
     at.selectbox(key="cov_type").set_value("幼儿园")
-    run(at)
+    run_app(at)
     before = metrics(at)[t("cov_share_metric")].value
     kg = LAYERS["facilities"][LAYERS["facilities"]["type"] == "幼儿园"]
     gaps = uncovered_parts(LAYERS["residential"], service_areas(kg, GB)).to_crs(4326)
     spot = gaps.sort_values("area_m2").geometry.iloc[-1].representative_point()
     at.session_state["cov_candidates"] = [{"lon": spot.x, "lat": spot.y}]
-    run(at)
+    run_app(at)
     m = metrics(at)[t("cov_share_metric")]
     assert float(m.value.rstrip("%")) > float(before.rstrip("%"))
     assert "较现状" in m.delta
     lists = [d.value for d in at.main.dataframe if "经度" in d.value.columns or "lon" in d.value.columns]
     assert [len(x) for x in lists] == [1]  # the candidate list
     at.button(key="cov_clear").click()
-    run(at)
+    run_app(at)
     assert metrics(at)[t("cov_share_metric")].value == before
 
 
 def test_best_sites_mclp(at):
     at.selectbox(key="cov_type").set_value("幼儿园")
-    run(at)
+    run_app(at)
     at.number_input(key="cov_spacing").set_value(400)
     at.button(key="cov_solve").click()
-    run(at)
+    run_app(at)
     best = at.session_state["cov_best"]
     assert best["n"] == 3 and best["after"] > best["before"]
     assert any("结果：新增 3 处" in s.value for s in at.success)
     at.button(key="cov_best_add").click()
-    run(at)
+    run_app(at)
     assert len(at.session_state["cov_candidates"]) == 3
 
 
 def test_lscp_reports_uncoverable_cells(at):
     at.selectbox(key="cov_type").set_value("幼儿园")
-    run(at)
+    run_app(at)
     at.radio(key="cov_model").set_value("lscp")
     at.radio(key="cov_cand_src").set_value("parcels")
     at.button(key="cov_solve").click()
-    run(at)
+    run_app(at)
     best = at.session_state["cov_best"]
     assert best["uncoverable"] > 0  # 12 parcels at 300 m cannot reach every block
     assert any("没有任何候选点可覆盖" in w.value for w in at.warning)
@@ -118,15 +109,15 @@ def test_lscp_reports_uncoverable_cells(at):
 
 def test_custom_standard_saved_outside_the_repo(at, tmp_path):
     at.button(key="cov_custom_save").click()
-    run(at)
+    run_app(at)
     saved = tmp_path / "user" / "custom_standards.csv"
     assert saved.exists() and any(str(saved) in s.value for s in at.success)
-    run(at)
+    run_app(at)
     assert "自定义标准" in at.selectbox(key="cov_standard").options
 
 
 def test_english(at):
     at.radio(key="lang").set_value("en")
-    run(at)
+    run_app(at)
     assert [x.value for x in at.title] == ["Life-circle coverage"]
     assert t("cov_share_metric", "en") in metrics(at)

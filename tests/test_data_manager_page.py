@@ -10,8 +10,7 @@ import zipfile
 import geopandas as gpd
 import pytest
 import streamlit as st
-from conftest import APP_PATH, DATA_DIR, app_page_paths
-from streamlit.testing.v1 import AppTest
+from conftest import DATA_DIR, app_page_paths, open_page, run_app
 from test_importer import BAD, tree_hash
 
 from songnan_geo.chinacoords import convert_gdf
@@ -35,30 +34,15 @@ def data_dir(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, "the app raised:\n" + "\n".join(str(e.value) for e in at.exception)
-    return at
-
-
-def _page(lang="zh") -> AppTest:
-    at = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    if lang != "zh":
-        at.radio(key="lang").set_value(lang)
-        _run(at)
-    at.switch_page(PAGE)
-    return _run(at)
-
-
 def _upload(at, name, data, layer=None, **widgets):
     at.file_uploader(key=UPLOAD).set_value((name, data, "application/octet-stream"))
     if layer:
         at.selectbox(key="dm_layer").set_value(layer)
-    _run(at)
+    run_app(at)
     if widgets:  # the option widgets exist once a file is there
         for key, value in widgets.items():
             getattr(at, _kind(key))(key=key).set_value(value)
-        _run(at)
+        run_app(at)
     return at
 
 
@@ -72,19 +56,19 @@ def _kind(key):
 
 
 def test_page_renders_in_both_languages(data_dir):
-    at = _page()
+    at = open_page(PAGE)
     assert [x.value for x in at.title] == ["数据管理"]
     assert not at.warning, "a writable data folder shows no read-only warning"
     assert at.file_uploader(key=UPLOAD).label == t("dm_file", "zh")
     assert [b.label for b in at.get("download_button")] == [t("dm_download", "zh")]
-    at = _page("en")
+    at = open_page(PAGE, "en")
     assert [x.value for x in at.title] == ["Data manager"]
 
 
 def test_repository_data_is_read_only_with_the_fix_named(monkeypatch):
     monkeypatch.delenv("SONGNAN_DATA_DIR", raising=False)
     st.cache_resource.clear()
-    at = _page()
+    at = open_page(PAGE)
     assert [w.value for w in at.warning] == [t("dm_read_only", "zh")]
     assert "SONGNAN_DATA_DIR" in at.code[0].value
     # Checking and previewing still work; confirming is disabled.
@@ -97,10 +81,10 @@ def test_editable_copy_makes_the_page_writable(monkeypatch, tmp_path):
     monkeypatch.delenv("SONGNAN_DATA_DIR", raising=False)
     monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))
     st.cache_resource.clear()
-    at = _page()
+    at = open_page(PAGE)
     before = tree_hash(DATA_DIR)
     at.button(key="dm_make_copy").click()
-    _run(at)
+    run_app(at)
     copy = tmp_path / "user" / "data"
     assert (copy / "manifest.json").is_file()
     assert not at.warning and t("dm_copy_made", "zh").format(path=copy) in [s.value for s in at.success]
@@ -115,28 +99,28 @@ def test_update_preview_confirm_and_undo(data_dir):
     changed = stations.copy()
     changed.loc[0, "note"] = "页面导入测试"
     before = (data_dir / "metro_stations.geojson").read_bytes()
-    at = _upload(_page(), "stations.gpkg", export_layer(changed, "gpkg"), "metro_stations")
+    at = _upload(open_page(PAGE), "stations.gpkg", export_layer(changed, "gpkg"), "metro_stations")
     assert not at.error
     assert at.subheader[0].value == t("dm_preview", "zh")
     assert len(at.main.dataframe[-1].value) == len(stations)
     assert (data_dir / "metro_stations.geojson").read_bytes() == before, "nothing stored yet"
     at.button(key="dm_confirm").click()
-    _run(at)
+    run_app(at)
     assert [s.value for s in at.success] == [t("dm_stored", "zh").format(n=len(stations),
                                                                         layer="metro_stations")]
     assert load_layer("metro_stations", data_dir).loc[0, "note"] == "页面导入测试"
     assert at.file_uploader(key="dm_file_1").value is None, "the uploader is cleared after storing"
     at.button(key="dm_undo").click()
-    _run(at)
+    run_app(at)
     assert [s.value for s in at.success] == [t("dm_undone", "zh").format(layer="metro_stations")]
     assert (data_dir / "metro_stations.geojson").read_bytes() == before
 
 
 def test_sidebar_counts_follow_a_replace(data_dir):
     roads = load_layer("roads", data_dir)
-    at = _upload(_page(), "roads.geojson", export_layer(roads.iloc[:4], "geojson"), "roads")
+    at = _upload(open_page(PAGE), "roads.geojson", export_layer(roads.iloc[:4], "geojson"), "roads")
     at.button(key="dm_confirm").click()
-    _run(at)
+    run_app(at)
     df = at.sidebar.dataframe[0].value
     row = df[df[t("layers", "zh")] == read_manifest(data_dir)["layers"]["roads"]["title"]["zh"]]
     assert row[t("features", "zh")].tolist() == [4]
@@ -145,16 +129,16 @@ def test_sidebar_counts_follow_a_replace(data_dir):
 def test_gcj_offset_is_offered_and_blocks_until_decided(data_dir):
     stations = load_layer("metro_stations", data_dir)
     shifted = export_layer(convert_gdf(stations, "wgs84", "gcj02"), "geojson")
-    at = _upload(_page(), "amap.geojson", shifted, "metro_stations")
+    at = _upload(open_page(PAGE), "amap.geojson", shifted, "metro_stations")
     assert at.info[0].value.startswith(t("dm_offer_convert_datum", "zh"))
     assert "GCJ-02" in at.info[0].value
     assert at.button(key="dm_confirm").disabled, "an offset must be decided first"
     at.button(key="dm_offer_0_convert_datum").click()
-    _run(at)
+    run_app(at)
     assert at.selectbox(key="dm_crs").value == "gcj02" and not at.info
     assert not at.button(key="dm_confirm").disabled
     at.button(key="dm_confirm").click()
-    _run(at)
+    run_app(at)
     stored = load_layer("metro_stations", data_dir)
     assert max(a.distance(b) for a, b in zip(stored.geometry, stations.geometry)) < 1e-8
 
@@ -162,15 +146,15 @@ def test_gcj_offset_is_offered_and_blocks_until_decided(data_dir):
 def test_keep_as_is_is_possible_after_saying_so(data_dir):
     stations = load_layer("metro_stations", data_dir)
     shifted = export_layer(convert_gdf(stations, "wgs84", "gcj02"), "geojson")
-    at = _upload(_page(), "amap.geojson", shifted, "metro_stations", dm_keep_datum=True)
+    at = _upload(open_page(PAGE), "amap.geojson", shifted, "metro_stations", dm_keep_datum=True)
     assert not at.button(key="dm_confirm").disabled
 
 
 def test_csv_columns_picked_and_new_layer_created(data_dir):
     text = "名称,东经度,北纬度\n甲,121.49,31.35\n乙,121.495,31.355\n"
-    at = _page()
+    at = open_page(PAGE)
     at.radio(key="dm_target_kind").set_value("new")
-    _run(at)
+    run_app(at)
     at.text_input(key="dm_new_name").set_value("survey")
     at.text_input(key="dm_title_zh").set_value("踏勘点")
     at = _upload(at, "survey.csv", text.encode("gbk"))
@@ -181,7 +165,7 @@ def test_csv_columns_picked_and_new_layer_created(data_dir):
     assert any("GBK" in w.value for w in at.warning)
     assert not at.error, [e.value for e in at.error]
     at.button(key="dm_confirm").click()
-    _run(at)
+    run_app(at)
     assert read_manifest(data_dir)["layers"]["survey"]["title"]["zh"] == "踏勘点"
     assert load_layer("survey", data_dir)["name"].tolist() == ["甲", "乙"]
     assert len(at.sidebar.dataframe[0].value) == len(load_all_layers(data_dir))
@@ -199,7 +183,7 @@ def test_bad_file_on_the_page_shows_the_problem_and_stores_nothing(case, data_di
     name, fname, content, layer, opts, expected = case
     h = tree_hash(data_dir)
     widgets = {"dm_crs": opts["crs"]} if "crs" in opts else {}
-    at = _upload(_page(), fname, content, layer, **widgets)
+    at = _upload(open_page(PAGE), fname, content, layer, **widgets)
     assert at.error and at.error[0].value == t("dm_problems", "zh").format(
         n=len(at.main.dataframe[0].value))
     table = at.main.dataframe[0].value
@@ -213,10 +197,10 @@ def test_bad_file_on_the_page_shows_the_problem_and_stores_nothing(case, data_di
 
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))
 def test_export_every_format(data_dir, fmt):
-    at = _page()
+    at = open_page(PAGE)
     at.selectbox(key="dm_export_format").set_value(fmt)
     at.selectbox(key="dm_export_layer").set_value("facilities")
-    _run(at)
+    run_app(at)
     button = at.get("download_button")[0]
     assert button.proto.label == t("dm_download", "zh")
     # The bytes offered are the exporter's (the page is thin).

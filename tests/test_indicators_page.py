@@ -25,14 +25,6 @@ PAGE = app_page_paths()["indicators"]
 TRACKER = app_page_paths()["tracker"]
 
 
-def _run(at: AppTest) -> AppTest:
-    return run_app(at)
-
-
-def _open(lang: str = "zh") -> AppTest:
-    return open_page(PAGE, lang)
-
-
 def _frame(at: AppTest, column: str):
     found = [d.value for d in at.dataframe if column in d.value.columns]
     assert found, f"no table with column {column!r}"
@@ -54,7 +46,7 @@ def _login(at: AppTest, user: str, password: str, key: str = "ind") -> AppTest:
     at.text_input(key=f"{key}_user").input(user)
     at.text_input(key=f"{key}_password").input(password)
     _button(at, t("tr_login_button")).click()
-    return _run(at)
+    return run_app(at)
 
 
 def _save(at: AppTest, value: str, source: str = "", note: str = "") -> AppTest:
@@ -62,7 +54,7 @@ def _save(at: AppTest, value: str, source: str = "", note: str = "") -> AppTest:
     at.text_input(key="ind_value_source").input(source)
     at.text_input(key="ind_value_note").input(note)
     _button(at, t("ind_save")).click()
-    return _run(at)
+    return run_app(at)
 
 
 def _logged_in_as(at: AppTest) -> str | None:
@@ -75,7 +67,7 @@ def _logged_in_as(at: AppTest) -> str | None:
 
 
 def test_viewer_sees_all_18_without_data_and_the_login_form(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     assert [x.value for x in at.title] == [t("indicators")]
     table = _table(at)
     assert len(table) == 18
@@ -92,23 +84,23 @@ def test_viewer_sees_all_18_without_data_and_the_login_form(store_path, editors)
 def test_without_editors_the_page_says_how_to_add_one(store_path, monkeypatch, tmp_path):
     monkeypatch.delenv("SONGNAN_EDITORS", raising=False)
     monkeypatch.setenv("SONGNAN_EDITORS_FILE", str(tmp_path / "none" / "editors.json"))
-    at = _open()
+    at = open_page(PAGE)
     assert t("tr_readonly_no_editors") in [i.value for i in at.info]
     assert "python -m songnan_geo editor add USER" in [c.value for c in at.code]
     assert not [x for x in at.text_input if x.key in ("ind_user", "ind_value_text")]
 
 
 def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", PASSWORDS["alice"])
     assert _logged_in_as(at) == "alice"
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
     at.selectbox(key="ind_pick").set_value("i12")       # 控制在下达的目标数内 (worded, lower)
-    _run(at)
+    run_app(at)
     assert at.selectbox(key="ind_kind_i12_zh").options == [t("ind_kind_actual"),
                                                            t("ind_kind_reference")]
     at.selectbox(key="ind_year").set_value(2021)
-    _run(at)
+    run_app(at)
     _save(at, "2800", source="区人社局", note="年末数")
     assert t("ind_saved").format(version=1) in [s.value for s in at.success]
     row = _table(at).iloc[11]
@@ -116,7 +108,7 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
     assert row[t("ind_col_value")] == "2800" and row[t("ind_col_status")] == t("ind_status_no_data")
 
     at.selectbox(key="ind_kind_i12_zh").set_value("reference")
-    _run(at)
+    run_app(at)
     assert t("ind_reference_help").format(target="控制在下达的目标数内") in [c.value for c in at.caption]
     _save(at, "abc")
     assert any("'abc' is not understood" in e.value for e in at.error)
@@ -141,14 +133,14 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
 
 
 def test_numeric_indicator_value_and_path_chart(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "bob", PASSWORDS["bob"])
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
     at.selectbox(key="ind_pick").set_value("i17")
-    _run(at)
+    run_app(at)
     assert at.selectbox(key="ind_kind_i17_zh").options == [t("ind_kind_actual")]
     at.selectbox(key="ind_year").set_value(2021)
-    _run(at)
+    run_app(at)
     _save(at, "95.5", source="镇统计")
     assert t("ind_saved").format(version=1) in [s.value for s in at.success]
     row = _table(at).iloc[16]
@@ -163,12 +155,12 @@ def test_numeric_indicator_value_and_path_chart(store_path, editors):
 
 
 def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", PASSWORDS["alice"])
     at.selectbox(key="ind_pick").set_value("i12")
-    _run(at)
+    run_app(at)
     at.selectbox(key="ind_year").set_value(2021)
-    _run(at)                                 # alice sees 2021's actual value: none (version 0)
+    run_app(at)                                 # alice sees 2021's actual value: none (version 0)
     s = open_store(store_path)
     IndicatorStore(s).record("i12", 2021, "2700", editor=login(s, "bob"), expected_version=0)
     _save(at, "2800")
@@ -182,7 +174,7 @@ def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path
 
 
 def test_wrong_password_is_refused_and_nothing_can_be_stored(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", "wrong password")
     assert t("tr_login_failed") in [e.value for e in at.error]
     assert "tracker_editor" not in at.session_state or at.session_state["tracker_editor"] is None
@@ -195,47 +187,47 @@ def test_wrong_password_is_refused_and_nothing_can_be_stored(store_path, editors
 
 
 def test_one_login_for_both_pages_and_logout_on_either(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     at.switch_page(TRACKER)
-    _run(at)
+    run_app(at)
     _login(at, "carol", PASSWORDS["carol"], key="tracker")
     assert _logged_in_as(at) == "carol"
     at.switch_page(PAGE)
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) == "carol"                      # no second login
     assert [x for x in at.text_input if x.key == "ind_value_text"]
     _button(at, t("tr_logout")).click()                      # log out here ...
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) is None and [x for x in at.text_input if x.key == "ind_user"]
     at.switch_page(TRACKER)
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) is None                         # ... and the tracker is logged out
     assert [x for x in at.text_input if x.key == "tracker_user"]
     assert not [x for x in at.selectbox if x.key.startswith("tracker_new_status")]
 
     at.switch_page(PAGE)                                     # log in here, out on the tracker
-    _run(at)
+    run_app(at)
     _login(at, "alice", PASSWORDS["alice"])
     at.switch_page(TRACKER)
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) == "alice"
     _button(at, t("tr_logout")).click()
-    _run(at)
+    run_app(at)
     at.switch_page(PAGE)
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) is None
     assert not [x for x in at.text_input if x.key == "ind_value_text"]
 
 
 def test_an_editor_removed_meanwhile_is_logged_out(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", PASSWORDS["alice"])
     assert _logged_in_as(at) == "alice"
     path = Path(os.environ["SONGNAN_EDITORS_FILE"])
     users = json.loads(path.read_text(encoding="utf-8"))["editors"]
     del users["alice"]
     path.write_text(json.dumps({"editors": users}), encoding="utf-8")
-    _run(at)
+    run_app(at)
     assert _logged_in_as(at) is None
     assert not [x for x in at.text_input if x.key == "ind_value_text"]
     assert at.session_state["tracker_editor"] is None
@@ -266,7 +258,7 @@ def test_history_table_labels_columns_names_and_kinds():
 
 
 def test_english_page(store_path, editors):
-    at = _open("en")
+    at = open_page(PAGE, "en")
     assert [x.value for x in at.title] == ["Plan indicators"]
     assert set(_table(at)["Status"]) == {"No data"}
 

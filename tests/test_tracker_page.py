@@ -33,14 +33,6 @@ def no_editors(monkeypatch, tmp_path):
     monkeypatch.setenv("SONGNAN_EDITORS_FILE", str(tmp_path / "none" / "editors.json"))
 
 
-def _run(at: AppTest) -> AppTest:
-    return run_app(at)
-
-
-def _open(lang: str = "zh") -> AppTest:
-    return open_page(PAGE, lang)
-
-
 def _button(at: AppTest, label: str):
     found = [b for b in at.button if b.label == label]
     assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
@@ -51,7 +43,7 @@ def _login(at: AppTest, user: str, password: str) -> AppTest:
     at.text_input(key="tracker_user").input(user)
     at.text_input(key="tracker_password").input(password)
     _button(at, t("tr_login_button")).click()
-    return _run(at)
+    return run_app(at)
 
 
 def _texts(at: AppTest) -> str:
@@ -69,7 +61,7 @@ def _frame(at: AppTest, first_col_label: str, col_value: str) -> pd.DataFrame:
 
 
 def test_without_editors_the_page_is_read_only_and_says_how_to_add_one(store_path, no_editors):
-    at = _open()
+    at = open_page(PAGE)
     assert [x.value for x in at.title] == [t("tracker")]
     assert t("tr_readonly_no_editors") in [i.value for i in at.info]
     assert "python -m songnan_geo editor add USER" in [c.value for c in at.code]
@@ -79,9 +71,9 @@ def test_without_editors_the_page_is_read_only_and_says_how_to_add_one(store_pat
 
 
 def test_tables_list_every_parcel_and_project(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     at.date_input(key="tracker_as_of").set_value(dt.date(2024, 6, 30))
-    _run(at)
+    run_app(at)
     name_col = t("tr_col_name")
     parcels = _frame(at, name_col, "东亚地块")
     assert len(parcels) == 12
@@ -90,7 +82,7 @@ def test_tables_list_every_parcel_and_project(store_path, editors):
     fyp14 = _frame(at, name_col, "微盟总部")
     assert len(fyp14) == 13 and "逸仙公园" in set(fyp14[name_col])
     at.radio(key="tracker_project_group_zh").set_value("table5")
-    _run(at)
+    run_app(at)
     t5 = _frame(at, name_col, "中成智谷二期")
     assert len(t5) == 22
     row = t5.set_index(name_col).loc["中成智谷二期"]
@@ -102,7 +94,7 @@ def test_tables_list_every_parcel_and_project(store_path, editors):
 
 
 def test_viewer_sees_no_change_form_and_a_failed_login_is_refused(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     assert [x for x in at.text_input if x.key == "tracker_user"]
     assert not [x for x in at.selectbox if x.key.startswith("tracker_new_status")]
     _login(at, "alice", "wrong password")
@@ -112,17 +104,17 @@ def test_viewer_sees_no_change_form_and_a_failed_login_is_refused(store_path, ed
 
 
 def test_editor_logs_in_and_records_a_change(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", PASSWORDS["alice"])
     assert t("tr_logged_in").format(user="alice") in [s.value for s in at.success]
     at.selectbox(key="tracker_item_zh").set_value("p_dongya")
-    _run(at)
+    run_app(at)
     assert [x for x in at.selectbox if x.key == "tracker_new_status_p_dongya_zh"]
     at.selectbox(key="tracker_new_status_p_dongya_zh").set_value("出让准备")
     at.text_input(key="tracker_note_p_dongya").input("完成收储，启动出让前期")
     at.text_input(key="tracker_doc_no_p_dongya").input("淞府〔2024〕7号")
     _button(at, t("tr_submit")).click()
-    _run(at)
+    run_app(at)
     saved = [s.value for s in at.success if s.value.startswith("已保存")]
     assert saved and "出让准备" in saved[0] and "版本 2" in saved[0]
     s = open_store(store_path)
@@ -136,13 +128,13 @@ def test_editor_logs_in_and_records_a_change(store_path, editors):
 
 
 def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "bob", PASSWORDS["bob"])
     at.selectbox(key="tracker_item_zh").set_value("p_songshen_aquatic")
-    _run(at)
+    run_app(at)
     at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     _button(at, t("tr_submit")).click()
-    _run(at)
+    run_app(at)
     errors = [e.value for e in at.error]
     assert any("研究/先行先试 → 在建" in e for e in errors), errors
     s = open_store(store_path)
@@ -150,22 +142,22 @@ def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, edi
     at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     at.text_input(key="tracker_reason_p_songshen_aquatic").input("2022年已开工，此前漏记")
     _button(at, t("tr_submit")).click()
-    _run(at)
+    run_app(at)
     last = s.history("p_songshen_aquatic").iloc[-1]
     assert last.to_status == "在建" and last.is_correction and last.username == "bob"
     s.dispose()
 
 
 def test_stale_edit_is_refused_naming_who_changed_it(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     _login(at, "alice", PASSWORDS["alice"])
     at.selectbox(key="tracker_item_zh").set_value("p_hudong_auto")
-    _run(at)                                   # alice sees version 1
+    run_app(at)                                   # alice sees version 1
     other = open_store(store_path)
     other.change_status("p_hudong_auto", "已出让", editor=login(other, "bob"), expected_version=1)
     at.selectbox(key="tracker_new_status_p_hudong_auto_zh").set_value("暂缓")
     _button(at, t("tr_submit")).click()
-    _run(at)
+    run_app(at)
     errors = "\n".join(e.value for e in at.error)
     assert "bob" in errors and "未保存" in errors and "版本 1" in errors
     it = other.item("p_hudong_auto")
@@ -174,20 +166,20 @@ def test_stale_edit_is_refused_naming_who_changed_it(store_path, editors):
 
 
 def test_as_of_date_changes_the_progress(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     key = "tracker_as_of"
     expected = {dt.date(2023, 1, 1): "on_track", dt.date(2025, 9, 1): "due_soon",
                 dt.date(2026, 3, 1): "overdue"}
     for day, state in expected.items():
         at.date_input(key=key).set_value(day)
-        _run(at)
+        run_app(at)
         parcels = _frame(at, t("tr_col_name"), "东亚地块").set_index(t("tr_col_name"))
         assert parcels.loc["东亚地块", t("tr_col_schedule_label")] == t(f"tr_sched_{state}")
     assert "2026-03-01" in _texts(at)
 
 
 def test_page_in_english(store_path, editors):
-    at = _open("en")
+    at = open_page(PAGE, "en")
     assert [x.value for x in at.title] == [t("tracker", "en")]
     parcels = _frame(at, t("tr_col_name", "en"), "Dongya parcel (东亚地块)")
     assert t("tr_col_schedule_label", "en") in parcels.columns
@@ -195,7 +187,7 @@ def test_page_in_english(store_path, editors):
 
 def test_store_that_cannot_be_opened_is_an_error_not_a_traceback(monkeypatch, editors):
     monkeypatch.setenv("SONGNAN_STORE_URL", "postgresql://nobody:wrong@127.0.0.1:1/none")
-    at = _open()
+    at = open_page(PAGE)
     assert t("tr_store_error") in [e.value for e in at.error]
     assert "cannot connect" in "\n".join(c.value for c in at.code)
     assert "wrong" not in "\n".join(c.value for c in at.code)   # no password in the message
@@ -230,7 +222,7 @@ def test_exports_carry_the_current_status(tmp_path, editors):
 
 
 def test_page_offers_the_four_downloads(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     labels = [d.proto.label for d in at.get("download_button")]
     assert labels == [t(k) for k in ("tr_dl_xlsx", "tr_dl_csv", "tr_dl_geojson", "tr_dl_gpkg")]
 
@@ -262,12 +254,12 @@ def test_gantt_chart_draws_each_status_period_within_the_plan_period(tmp_path, e
 
 
 def test_language_switch_keeps_the_chosen_item_and_list(store_path, editors):
-    at = _open()
+    at = open_page(PAGE)
     at.selectbox(key="tracker_item_zh").set_value("p_dongya")
     at.radio(key="tracker_project_group_zh").set_value("table5")
-    _run(at)
+    run_app(at)
     at.sidebar.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     box = at.selectbox(key="tracker_item_en")
     assert box.value == "p_dongya"
     assert box.options[box.index].startswith("Dongya parcel (东亚地块)")
@@ -277,15 +269,15 @@ def test_language_switch_keeps_the_chosen_item_and_list(store_path, editors):
 def test_page_on_a_postgis_store(monkeypatch, postgis_url, editors):
     """SONGNAN_STORE_URL switches the page to PostGIS; a change is recorded there."""
     monkeypatch.setenv("SONGNAN_STORE_URL", postgis_url)
-    at = _open()
+    at = open_page(PAGE)
     assert "PostGIS" in _texts(at) and "***" in _texts(at)      # password hidden
     _login(at, "carol", PASSWORDS["carol"])
     at.selectbox(key="tracker_item_zh").set_value("f14_weimob")
-    _run(at)
+    run_app(at)
     at.selectbox(key="tracker_new_status_f14_weimob_zh").set_value("已完成")
     at.text_input(key="tracker_doc_no_f14_weimob").input("竣工备案 2024-01")
     _button(at, t("tr_submit")).click()
-    _run(at)
+    run_app(at)
     s = open_store(postgis_url)
     it = s.item("f14_weimob")
     assert (it["status"], it["version"], it["updated_by"]) == ("已完成", 2, "carol")
