@@ -29,7 +29,7 @@ import pandas as pd
 
 from songnan_geo.crs import require_same_crs, to_town_crs
 from songnan_geo.indicators import PLAN_END_YEAR, PLAN_START_YEAR, Indicator, assess
-from songnan_geo.zones import zone_membership
+from songnan_geo.zones import containing_zones, zone_membership
 
 #: Per-park figures that may be unknown (they need a ``stats_year``); summed per zone over the
 #: parks that have them.
@@ -121,7 +121,12 @@ def park_zones(parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame
     p = to_town_crs(parks, "parks").geometry
     z = to_town_crs(zones, "zones")
     edges = z.geometry.boundary.union_all()
-    out["zones_containing"] = [tuple(z.loc[z.geometry.contains(g), "id"]) for g in p]
+    fi, zi = containing_zones(p.to_numpy(), z)
+    zid = z["id"].to_numpy()
+    containing = [[] for _ in range(len(p))]
+    for f, zone in zip(fi, zi):
+        containing[f].append(zid[zone])
+    out["zones_containing"] = [tuple(c) for c in containing]
     out["edge_dist_m"] = p.distance(edges).to_numpy()
     acc = pd.to_numeric(parks["accuracy_m"], errors="coerce").fillna(np.inf)
     out["uncertain"] = (out["edge_dist_m"] < acc) | (out["zones_containing"].map(len) > 1)

@@ -8,7 +8,9 @@ zone get ``None``.
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from songnan_geo.crs import require_same_crs, to_town_crs
 
@@ -36,24 +38,45 @@ def zone_membership(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame,
         raise ValueError("zones has no 'id' column; pass the zones layer (load_layer('zones')).")
     if not 0 <= min_share <= 1:
         raise ValueError(f"min_share must be between 0 and 1, got {min_share}.")
-    f = to_town_crs(features, "features")
+    f = to_town_crs(features, "features").geometry.to_numpy()
     z = to_town_crs(zones, "zones")
-    out = pd.Series([None] * len(f), index=features.index, dtype=object)
-    for idx, geom in f.geometry.items():
-        if geom is None or geom.is_empty:
-            continue
-        if geom.geom_type == "Point":
-            hits = z[z.geometry.contains(geom)]
-            if len(hits):
-                # the smallest containing zone is the most specific (the centre inside a belt)
-                out[idx] = hits.loc[hits.geometry.area.idxmin(), "id"]
-            continue
-        shares = z.geometry.intersection(geom).area / geom.area if geom.area > 0 else \
-            z.geometry.intersection(geom).length / max(geom.length, 1e-9)
-        best = shares.idxmax() if len(shares) else None
-        if best is not None and shares[best] >= min_share:
-            out[idx] = z.loc[best, "id"]
-    return out
+    zgeom, zarea, zid = z.geometry.to_numpy(), z.geometry.area.to_numpy(), z["id"].to_numpy()
+    out = np.full(len(f), None, dtype=object)
+    valid = ~(shapely.is_missing(f) | shapely.is_empty(f))
+    points = valid & (shapely.get_type_id(f) == 0)
+    # points: the smallest containing zone is the most specific (the centre inside a belt)
+    fi, zi = containing_zones(f, z)
+    keep = points[fi]
+    fi, zi = fi[keep], zi[keep]
+    if len(fi):
+        order = np.lexsort((zarea[zi], fi))
+        fi, zi = fi[order], zi[order]
+        first = np.r_[True, fi[1:] != fi[:-1]]
+        out[fi[first]] = zid[zi[first]]
+    # lines and polygons: the zone with the largest share, the first zone among equals
+    others = np.flatnonzero(valid & ~points)
+    if len(others):
+        oi, zi = z.sindex.query(f[others], predicate="intersects")
+        fi = others[oi]
+        inter = shapely.intersection(f[fi], zgeom[zi])
+        area = shapely.area(f[fi])
+        share = np.where(area > 0, shapely.area(inter) / np.where(area > 0, area, 1.0),
+                         shapely.length(inter) / np.maximum(shapely.length(f[fi]), 1e-9))
+        order = np.lexsort((zi, -share, fi))
+        fi, zi, share = fi[order], zi[order], share[order]
+        first = np.r_[True, fi[1:] != fi[:-1]] if len(fi) else np.zeros(0, bool)
+        best = first & (share >= min_share)
+        out[fi[best]] = zid[zi[best]]
+    return pd.Series(out, index=features.index, dtype=object)
+
+
+def containing_zones(geoms: np.ndarray, zones_town: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (geometry position, zone position) where the zone contains the geometry; both
+    inputs in the town's metric CRS (``geoms`` a shapely array, ``zones_town`` a GeoDataFrame).
+    Sorted by geometry position, then zone position."""
+    fi, zi = zones_town.sindex.query(geoms, predicate="within")
+    order = np.lexsort((zi, fi))
+    return fi[order], zi[order]
 
 
 def in_centre(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.Series:
