@@ -230,3 +230,39 @@ def tables_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)
     return buf.getvalue()
+
+
+def with_tracked_state(layers: dict, parcels: pd.DataFrame | None = None,
+                       register=None) -> dict:
+    """The layers as they stand now: parcel status from the tracker, carrier parks from the register.
+
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        The data layers as loaded (EPSG:4326).
+    parcels : DataFrame, optional
+        The tracker's current parcels (:meth:`songnan_geo.store.TrackerStore.parcels`): their
+        ``status``, ``status_as_of`` and ``status_source`` replace the layer's for the same id;
+        the layer's geometry and other fields are kept. Parcels the tracker lacks keep the
+        layer's status.
+    register : GeoDataFrame, optional
+        The carrier register (:meth:`songnan_geo.carrier_store.CarrierStore.current`); it
+        replaces the ``carrier_parks`` layer.
+
+    Returns
+    -------
+    dict
+        A new dict; the GeoDataFrames passed in are not changed.
+    """
+    out = dict(layers)
+    if parcels is not None and "parcels" in layers:
+        now = parcels.set_index("id")
+        layer = layers["parcels"].copy()
+        for col in ("status", "status_as_of", "status_source"):
+            if col in now.columns and col in layer.columns:
+                tracked = layer["id"].map(now[col])
+                layer[col] = tracked.where(layer["id"].isin(now.index), layer[col])
+        out["parcels"] = layer
+    if register is not None:
+        out["carrier_parks"] = register
+    return out
