@@ -188,20 +188,23 @@ def test_language_switch_to_english(app_page):
     assert_clean(ap)
 
 
-def test_catalogue_opened_by_its_url(app_page):
-    ap = app_page
+def _open_catalogue_by_its_url(ap) -> None:
+    """Open /catalogue directly; the shared sidebar must be there too."""
     open_app(ap, "/catalogue", CATALOGUE["zh"])
     assert_shows(sidebar(ap).get_by_text("English", exact=True),
                  "the sidebar (language, basemap, summary) is missing on /catalogue")
+
+
+def test_catalogue_opened_by_its_url(app_page):
+    ap = app_page
+    _open_catalogue_by_its_url(ap)
     assert_clean(ap)
 
 
 def test_catalogue_url_is_first_request_after_server_start(cold_app_page):
     """A bookmarked /catalogue opened right after the server (re)started."""
     ap = cold_app_page
-    open_app(ap, "/catalogue", CATALOGUE["zh"])
-    assert_shows(sidebar(ap).get_by_text("English", exact=True),
-                 "the sidebar (language, basemap, summary) is missing on /catalogue")
+    _open_catalogue_by_its_url(ap)
     nav = ap.page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     # one link per page registered in app.py (other pages follow the first two)
     assert [n.strip() for n in nav][:2] == ["总览地图", "数据目录"], nav

@@ -14,7 +14,7 @@ from songnan_geo.io import load_layer
 from songnan_geo.store import open_store
 
 from conftest import app_page_with_screenshot
-from test_browser import assert_clean, map_frame, poll, wait_title
+from test_browser import assert_clean, map_frame, open_app, poll
 from test_coverage_browser import leaflet
 from test_tracker_browser import log_in, settle, tracker_server  # noqa: F401
 
@@ -42,7 +42,7 @@ def _centre_row(ap) -> list[str]:
 def test_carrier_map_draws_and_an_editor_places_a_park_by_clicking_the_map(chromium, tracker_server):
     base_url, store_path = tracker_server
     with app_page_with_screenshot(chromium, base_url, "carriers") as ap:
-        _place_a_park(ap, base_url)
+        _place_a_park(ap)
     s = open_store(store_path)
     reg = CarrierStore(s).current(load_layer("carrier_parks"))
     new = reg[reg["name"] == "浏览器测试园"]
@@ -52,10 +52,9 @@ def test_carrier_map_draws_and_an_editor_places_a_park_by_clicking_the_map(chrom
     s.dispose()
 
 
-def _place_a_park(ap, base_url):
+def _place_a_park(ap):
     page = ap.page
-    page.goto(base_url + "/carriers")
-    wait_title(ap, "产业载体")
+    open_app(ap, "/carriers", "产业载体")
     settle(page)
     frame = map_frame(ap)
     n_parks = len(load_layer("carrier_parks"))

@@ -13,7 +13,7 @@ from songnan_geo.indicator_store import IndicatorStore
 from songnan_geo.store import open_store
 
 from conftest import app_page_with_screenshot
-from test_browser import assert_clean, poll, wait_title
+from test_browser import assert_clean, open_app, poll
 from test_tracker_browser import choose, log_in, settle, tracker_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_indicators_page_draws_its_table_and_chart_and_an_editor_saves_a_value(c
                                                                                tracker_server):
     base_url, store_path = tracker_server
     with app_page_with_screenshot(chromium, base_url, "indicators") as ap:
-        _view_and_enter(ap, base_url)
+        _view_and_enter(ap)
     s = open_store(store_path)
     h = IndicatorStore(s).history()
     assert h[["indicator_id", "year", "kind", "value", "username"]].values.tolist() == [
@@ -31,10 +31,9 @@ def test_indicators_page_draws_its_table_and_chart_and_an_editor_saves_a_value(c
     s.dispose()
 
 
-def _view_and_enter(ap, base_url):
+def _view_and_enter(ap):
     page = ap.page
-    page.goto(base_url + "/indicators")
-    wait_title(ap, "规划指标")
+    open_app(ap, "/indicators", "规划指标")
     settle(page)
     page.get_by_text("暂无数据 18 项", exact=False).first.wait_for(timeout=60_000)
     grid = page.locator('[data-testid="stDataFrame"]').first

@@ -14,7 +14,7 @@ from songnan_geo.io import read_manifest
 from songnan_geo.store import open_store
 
 from conftest import ARTIFACTS, app_page_with_screenshot, open_app_page, serve_app
-from test_browser import assert_clean, map_frame, poll, wait_title
+from test_browser import assert_clean, map_frame, open_app, poll
 from tracker_testlib import PASSWORDS, editor_hashes
 
 pytestmark = pytest.mark.browser
@@ -82,7 +82,7 @@ def log_in(page, username: str) -> None:
 def test_editor_changes_a_status_and_sees_map_and_timeline_change(chromium, tracker_server):
     base_url, store_path = tracker_server
     with app_page_with_screenshot(chromium, base_url, "tracker") as ap:
-        _change_status_in_the_browser(ap, base_url)
+        _change_status_in_the_browser(ap)
 
     s = open_store(store_path)
     it = s.item("p_dongya")
@@ -90,10 +90,9 @@ def test_editor_changes_a_status_and_sees_map_and_timeline_change(chromium, trac
     s.dispose()
 
 
-def _change_status_in_the_browser(ap, base_url):
+def _change_status_in_the_browser(ap):
     page = ap.page
-    page.goto(base_url + "/tracker")
-    wait_title(ap, "地块进度")
+    open_app(ap, "/tracker", "地块进度")
     frame = map_frame(ap)
     before = poll(ap, lambda: (c := fill_counts(frame)) and sum(c.values()) >= 13 and c,
                   "the boundary and 12 parcels drawn")
@@ -133,8 +132,7 @@ def _change_status_in_the_browser(ap, base_url):
 def test_viewer_sees_no_change_form(chromium, tracker_server):
     base_url, _ = tracker_server
     with open_app_page(chromium, base_url) as ap:
-        ap.page.goto(base_url + "/tracker")
-        wait_title(ap, "地块进度")
+        open_app(ap, "/tracker", "地块进度")
         ap.page.get_by_text("只读：编辑登录后可记录状态变更。").wait_for(timeout=60_000)
         assert ap.page.get_by_role("button", name="保存变更").count() == 0
         assert_clean(ap)
