@@ -328,3 +328,29 @@ def open_page(page: str, lang: str = "zh"):
         run_app(at)
     at.switch_page(page)
     return run_app(at)
+
+
+def button(at, label: str):
+    """The AppTest button labelled ``label``; fails naming the buttons the page has."""
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return found[0]
+
+
+def frame_with_column(at, column: str):
+    """The first st.dataframe of the page (a pandas DataFrame) that has ``column``."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert found, (f"no table with column {column!r}; tables: "
+                   f"{[list(d.value.columns) for d in at.dataframe]}")
+    return found[0]
+
+
+def form_login(at, key: str, user: str, password: str):
+    """Log in with the editor login form of the page shown (widget keys ``{key}_user`` and
+    ``{key}_password``), then run the app."""
+    from songnan_geo.i18n import t
+
+    at.text_input(key=f"{key}_user").input(user)
+    at.text_input(key=f"{key}_password").input(password)
+    button(at, t("tr_login_button")).click()
+    return run_app(at)

@@ -14,7 +14,7 @@ from songnan_geo.i18n import t
 from songnan_geo.io import load_layer
 from songnan_geo.store import open_store
 
-from conftest import app_page_paths, open_page, run_app
+from conftest import app_page_paths, button, form_login, frame_with_column, open_page, run_app
 from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
 
 PAGE = app_page_paths()["carriers"]
@@ -23,27 +23,12 @@ _CENTRE = load_layer("zones").set_index("id").geometry["centre"]
 CENTRE_LONLAT = (round(_CENTRE.centroid.x, 6), round(_CENTRE.centroid.y, 6))
 
 
-def _frame(at: AppTest, column: str) -> pd.DataFrame:
-    found = [d.value for d in at.dataframe if column in d.value.columns]
-    assert found, f"no table with column {column!r}; tables: {[list(d.value.columns) for d in at.dataframe]}"
-    return found[0]
-
-
 def _zone_table(at: AppTest, lang: str = "zh") -> pd.DataFrame:
-    return _frame(at, t("cr_col_uncertain", lang)).set_index(t("cr_col_zone", lang))
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return found[0]
+    return frame_with_column(at, t("cr_col_uncertain", lang)).set_index(t("cr_col_zone", lang))
 
 
 def _login(at: AppTest, user: str = "alice", password: str | None = None) -> AppTest:
-    at.text_input(key="cr_user").input(user)
-    at.text_input(key="cr_password").input(PASSWORDS[user] if password is None else password)
-    _button(at, t("tr_login_button")).click()
-    return run_app(at)
+    return form_login(at, "cr", user, PASSWORDS[user] if password is None else password)
 
 
 def _fill(at: AppTest, **values) -> AppTest:
@@ -59,7 +44,7 @@ def _fill(at: AppTest, **values) -> AppTest:
 
 
 def _save(at: AppTest) -> AppTest:
-    _button(at, t("cr_save")).click()
+    button(at, t("cr_save")).click()
     return run_app(at)
 
 
@@ -75,10 +60,10 @@ def test_viewer_sees_counts_per_belt_figures_and_targets(store_path, editors):
         "江杨南路沿线 综合产业发展带": 0, "不在一心三线范围内": 5, "全镇": 13}
     assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_yiyuan")] == 2
     assert zt.loc["全镇", t("cr_col_area")] == "未知"       # the layer has no floor areas
-    plan = _frame(at, t("cr_col_plan_value")).set_index(t("cr_col_plan_value"))
+    plan = frame_with_column(at, t("cr_col_plan_value")).set_index(t("cr_col_plan_value"))
     assert {"44.47 万平方米", "61.09 万平方米", "7524 家", "1753.73 元/平方米", "2 个", "63 家"} == set(plan.index)
     assert "载体空间从“十三五”初期的 44.47 万平方米扩展到 61.09 万平方米" in plan.loc["61.09 万平方米", t("cr_col_quote")]
-    prog = _frame(at, t("cr_col_share"))
+    prog = frame_with_column(at, t("cr_col_share"))
     assert set(prog[t("cr_col_target")]) == {"6 个（表6原文“6/20”）", "20 万平方米（表6原文“6/20”）",
                                                "120 个（表6原文“120”）"}
     # a viewer gets the login form, no edit form
@@ -114,10 +99,10 @@ def test_editor_adds_a_park_by_gcj02_coordinates_and_the_centre_count_rises(stor
     # stored in WGS84: the GCJ-02 input was converted back (exact inverse, < 0.5 m)
     assert abs(new["lon"] - CENTRE_LONLAT[0]) < 5e-6 and abs(new["lat"] - CENTRE_LONLAT[1]) < 5e-6
     assert new["origin"] == "added" and new["version"] == 1 and new["updated_by"] == "alice"
-    hist = _frame(at, t("cr_col_change_note"))
+    hist = frame_with_column(at, t("cr_col_change_note"))
     assert hist[t("cr_col_username")].tolist() == ["alice"]
     # the register's opening year counts towards the 新增服务载体 target
-    prog = _frame(at, t("cr_col_share"))
+    prog = frame_with_column(at, t("cr_col_share"))
     reg_rows = prog[prog[t("cr_col_source")] == t("cr_source_register")]
     assert reg_rows.iloc[0][t("cr_col_value")] == "1"
 

@@ -18,42 +18,22 @@ from songnan_geo.indicator_store import IndicatorStore, read_plan_indicators
 from songnan_geo.indicators import evaluation_table
 from songnan_geo.store import open_store
 
-from conftest import app_page_paths, open_page, run_app
+from conftest import app_page_paths, button, form_login, frame_with_column, open_page, run_app
 from tracker_testlib import PASSWORDS, editors, login, store_path  # noqa: F401
 
 PAGE = app_page_paths()["indicators"]
 TRACKER = app_page_paths()["tracker"]
 
 
-def _frame(at: AppTest, column: str):
-    found = [d.value for d in at.dataframe if column in d.value.columns]
-    assert found, f"no table with column {column!r}"
-    return found[0]
-
-
 def _table(at: AppTest):
-    return _frame(at, t("ind_col_status", "en" if at.session_state["lang"] == "en" else "zh"))
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return found[0]
-
-
-def _login(at: AppTest, user: str, password: str, key: str = "ind") -> AppTest:
-    """Log in with the login form of the page shown (widget keys ``{key}_user`` ...)."""
-    at.text_input(key=f"{key}_user").input(user)
-    at.text_input(key=f"{key}_password").input(password)
-    _button(at, t("tr_login_button")).click()
-    return run_app(at)
+    return frame_with_column(at, t("ind_col_status", "en" if at.session_state["lang"] == "en" else "zh"))
 
 
 def _save(at: AppTest, value: str, source: str = "", note: str = "") -> AppTest:
     at.text_input(key="ind_value_text").input(value)
     at.text_input(key="ind_value_source").input(source)
     at.text_input(key="ind_value_note").input(note)
-    _button(at, t("ind_save")).click()
+    button(at, t("ind_save")).click()
     return run_app(at)
 
 
@@ -92,7 +72,7 @@ def test_without_editors_the_page_says_how_to_add_one(store_path, monkeypatch, t
 
 def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "ind", "alice", PASSWORDS["alice"])
     assert _logged_in_as(at) == "alice"
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
     at.selectbox(key="ind_pick").set_value("i12")       # 控制在下达的目标数内 (worded, lower)
@@ -118,7 +98,7 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
     assert row[t("ind_col_reference_or_target")] == "2900"
     assert row[t("ind_col_status")] == t("ind_status_on_track")      # 2800 ≤ 2900
 
-    history = _frame(at, t("ind_hcol_username"))
+    history = frame_with_column(at, t("ind_hcol_username"))
     assert list(history.columns) == [t(f"ind_hcol_{c}") for c in indicator_report.HISTORY_COLUMNS]
     assert history[t("ind_hcol_indicator")].tolist() == ["城镇登记失业人数"] * 2
     assert history[t("ind_hcol_kind")].tolist() == [t("ind_kind_actual"), t("ind_kind_reference")]
@@ -134,7 +114,7 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
 
 def test_numeric_indicator_value_and_path_chart(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "bob", PASSWORDS["bob"])
+    form_login(at, "ind", "bob", PASSWORDS["bob"])
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
     at.selectbox(key="ind_pick").set_value("i17")
     run_app(at)
@@ -156,7 +136,7 @@ def test_numeric_indicator_value_and_path_chart(store_path, editors):
 
 def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "ind", "alice", PASSWORDS["alice"])
     at.selectbox(key="ind_pick").set_value("i12")
     run_app(at)
     at.selectbox(key="ind_year").set_value(2021)
@@ -175,7 +155,7 @@ def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path
 
 def test_wrong_password_is_refused_and_nothing_can_be_stored(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", "wrong password")
+    form_login(at, "ind", "alice", "wrong password")
     assert t("tr_login_failed") in [e.value for e in at.error]
     assert "tracker_editor" not in at.session_state or at.session_state["tracker_editor"] is None
     assert _logged_in_as(at) is None
@@ -190,13 +170,13 @@ def test_one_login_for_both_pages_and_logout_on_either(store_path, editors):
     at = open_page(PAGE)
     at.switch_page(TRACKER)
     run_app(at)
-    _login(at, "carol", PASSWORDS["carol"], key="tracker")
+    form_login(at, "tracker", "carol", PASSWORDS["carol"])
     assert _logged_in_as(at) == "carol"
     at.switch_page(PAGE)
     run_app(at)
     assert _logged_in_as(at) == "carol"                      # no second login
     assert [x for x in at.text_input if x.key == "ind_value_text"]
-    _button(at, t("tr_logout")).click()                      # log out here ...
+    button(at, t("tr_logout")).click()                      # log out here ...
     run_app(at)
     assert _logged_in_as(at) is None and [x for x in at.text_input if x.key == "ind_user"]
     at.switch_page(TRACKER)
@@ -207,11 +187,11 @@ def test_one_login_for_both_pages_and_logout_on_either(store_path, editors):
 
     at.switch_page(PAGE)                                     # log in here, out on the tracker
     run_app(at)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "ind", "alice", PASSWORDS["alice"])
     at.switch_page(TRACKER)
     run_app(at)
     assert _logged_in_as(at) == "alice"
-    _button(at, t("tr_logout")).click()
+    button(at, t("tr_logout")).click()
     run_app(at)
     at.switch_page(PAGE)
     run_app(at)
@@ -221,7 +201,7 @@ def test_one_login_for_both_pages_and_logout_on_either(store_path, editors):
 
 def test_an_editor_removed_meanwhile_is_logged_out(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "ind", "alice", PASSWORDS["alice"])
     assert _logged_in_as(at) == "alice"
     path = Path(os.environ["SONGNAN_EDITORS_FILE"])
     users = json.loads(path.read_text(encoding="utf-8"))["editors"]

@@ -21,7 +21,7 @@ from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.store import open_store
 
-from conftest import app_page_paths, open_page, run_app
+from conftest import app_page_paths, button, form_login, open_page, run_app
 from tracker_testlib import PASSWORDS, editors, login, postgis_url, store_path  # noqa: F401
 
 PAGE = app_page_paths()["tracker"]
@@ -31,19 +31,6 @@ PAGE = app_page_paths()["tracker"]
 def no_editors(monkeypatch, tmp_path):
     monkeypatch.delenv("SONGNAN_EDITORS", raising=False)
     monkeypatch.setenv("SONGNAN_EDITORS_FILE", str(tmp_path / "none" / "editors.json"))
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return found[0]
-
-
-def _login(at: AppTest, user: str, password: str) -> AppTest:
-    at.text_input(key="tracker_user").input(user)
-    at.text_input(key="tracker_password").input(password)
-    _button(at, t("tr_login_button")).click()
-    return run_app(at)
 
 
 def _texts(at: AppTest) -> str:
@@ -97,7 +84,7 @@ def test_viewer_sees_no_change_form_and_a_failed_login_is_refused(store_path, ed
     at = open_page(PAGE)
     assert [x for x in at.text_input if x.key == "tracker_user"]
     assert not [x for x in at.selectbox if x.key.startswith("tracker_new_status")]
-    _login(at, "alice", "wrong password")
+    form_login(at, "tracker", "alice", "wrong password")
     assert t("tr_login_failed") in [e.value for e in at.error]
     assert "tracker_editor" not in at.session_state or at.session_state["tracker_editor"] is None
     assert not [x for x in at.selectbox if x.key.startswith("tracker_new_status")]
@@ -105,7 +92,7 @@ def test_viewer_sees_no_change_form_and_a_failed_login_is_refused(store_path, ed
 
 def test_editor_logs_in_and_records_a_change(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "tracker", "alice", PASSWORDS["alice"])
     assert t("tr_logged_in").format(user="alice") in [s.value for s in at.success]
     at.selectbox(key="tracker_item_zh").set_value("p_dongya")
     run_app(at)
@@ -113,7 +100,7 @@ def test_editor_logs_in_and_records_a_change(store_path, editors):
     at.selectbox(key="tracker_new_status_p_dongya_zh").set_value("出让准备")
     at.text_input(key="tracker_note_p_dongya").input("完成收储，启动出让前期")
     at.text_input(key="tracker_doc_no_p_dongya").input("淞府〔2024〕7号")
-    _button(at, t("tr_submit")).click()
+    button(at, t("tr_submit")).click()
     run_app(at)
     saved = [s.value for s in at.success if s.value.startswith("已保存")]
     assert saved and "出让准备" in saved[0] and "版本 2" in saved[0]
@@ -129,11 +116,11 @@ def test_editor_logs_in_and_records_a_change(store_path, editors):
 
 def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "bob", PASSWORDS["bob"])
+    form_login(at, "tracker", "bob", PASSWORDS["bob"])
     at.selectbox(key="tracker_item_zh").set_value("p_songshen_aquatic")
     run_app(at)
     at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
-    _button(at, t("tr_submit")).click()
+    button(at, t("tr_submit")).click()
     run_app(at)
     errors = [e.value for e in at.error]
     assert any("研究/先行先试 → 在建" in e for e in errors), errors
@@ -141,7 +128,7 @@ def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, edi
     assert s.item("p_songshen_aquatic")["version"] == 1
     at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     at.text_input(key="tracker_reason_p_songshen_aquatic").input("2022年已开工，此前漏记")
-    _button(at, t("tr_submit")).click()
+    button(at, t("tr_submit")).click()
     run_app(at)
     last = s.history("p_songshen_aquatic").iloc[-1]
     assert last.to_status == "在建" and last.is_correction and last.username == "bob"
@@ -150,13 +137,13 @@ def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, edi
 
 def test_stale_edit_is_refused_naming_who_changed_it(store_path, editors):
     at = open_page(PAGE)
-    _login(at, "alice", PASSWORDS["alice"])
+    form_login(at, "tracker", "alice", PASSWORDS["alice"])
     at.selectbox(key="tracker_item_zh").set_value("p_hudong_auto")
     run_app(at)                                   # alice sees version 1
     other = open_store(store_path)
     other.change_status("p_hudong_auto", "已出让", editor=login(other, "bob"), expected_version=1)
     at.selectbox(key="tracker_new_status_p_hudong_auto_zh").set_value("暂缓")
-    _button(at, t("tr_submit")).click()
+    button(at, t("tr_submit")).click()
     run_app(at)
     errors = "\n".join(e.value for e in at.error)
     assert "bob" in errors and "未保存" in errors and "版本 1" in errors
@@ -271,12 +258,12 @@ def test_page_on_a_postgis_store(monkeypatch, postgis_url, editors):
     monkeypatch.setenv("SONGNAN_STORE_URL", postgis_url)
     at = open_page(PAGE)
     assert "PostGIS" in _texts(at) and "***" in _texts(at)      # password hidden
-    _login(at, "carol", PASSWORDS["carol"])
+    form_login(at, "tracker", "carol", PASSWORDS["carol"])
     at.selectbox(key="tracker_item_zh").set_value("f14_weimob")
     run_app(at)
     at.selectbox(key="tracker_new_status_f14_weimob_zh").set_value("已完成")
     at.text_input(key="tracker_doc_no_f14_weimob").input("竣工备案 2024-01")
-    _button(at, t("tr_submit")).click()
+    button(at, t("tr_submit")).click()
     run_app(at)
     s = open_store(postgis_url)
     it = s.item("f14_weimob")
