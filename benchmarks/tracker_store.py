@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -31,7 +30,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests"))
 
 from songnan_geo.store import open_store  # noqa: E402
 from songnan_geo.workflow import PAUSED  # noqa: E402
-from tracker_testlib import _pg_engine, _schema_url, editor_hashes, login, retry_worker  # noqa: E402
+from tracker_testlib import editor_hashes, login, postgis_schema, retry_worker  # noqa: E402
 
 
 def _ms(seconds: float) -> str:
@@ -105,16 +104,8 @@ def main() -> None:
         if not base:
             print("PostGIS: skipped (set SONGNAN_TEST_POSTGIS_URL, e.g. from scripts/start_postgis.sh)")
             return
-        from sqlalchemy import text
-        schema = f"bench_{secrets.token_hex(4)}"
-        eng = _pg_engine(base)
-        with eng.connect() as c:
-            c.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            bench(_schema_url(base, schema), "PostGIS", args.writes, args.procs, args.per_proc)
-        finally:
-            with eng.connect() as c:
-                c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        with postgis_schema(base, "bench") as url:
+            bench(url, "PostGIS", args.writes, args.procs, args.per_proc)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import time
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -45,13 +46,13 @@ def _schema_url(base: str, schema: str) -> str:
     return f"{base}{sep}options={quote(f'-csearch_path={schema},public')}"
 
 
-@pytest.fixture
-def postgis_url():
-    """A PostGIS URL whose tables live in a schema of their own, dropped after the test."""
+@contextmanager
+def postgis_schema(base: str, prefix: str = "t"):
+    """A URL of the PostGIS database ``base`` whose tables live in a new schema of their own
+    (``<prefix>_<random hex>``), dropped with everything in it afterwards."""
     from sqlalchemy import text
 
-    base = postgis_base_url()
-    schema = f"t_{secrets.token_hex(6)}"
+    schema = f"{prefix}_{secrets.token_hex(6)}"
     eng = _pg_engine(base)
     with eng.connect() as c:
         c.execute(text(f"CREATE SCHEMA {schema}"))
@@ -61,6 +62,13 @@ def postgis_url():
         with eng.connect() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         eng.dispose()
+
+
+@pytest.fixture
+def postgis_url():
+    """A PostGIS URL whose tables live in a schema of their own, dropped after the test."""
+    with postgis_schema(postgis_base_url()) as url:
+        yield url
 
 
 @pytest.fixture(params=["gpkg", "postgis"])
