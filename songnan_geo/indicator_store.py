@@ -62,27 +62,26 @@ def read_carrier_figures(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[Pl
 #: Kinds of value an editor enters: the year's actual value, or a worded target's reference.
 VALUE_KINDS = ("actual", "reference")
 
-_SQLITE_DDL = [
-    """CREATE TABLE IF NOT EXISTS indicator_values (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+
+def _table_ddl(serial: str) -> str:
+    return f"""CREATE TABLE IF NOT EXISTS indicator_values (
+        seq {serial},
         indicator_id TEXT NOT NULL, year INTEGER NOT NULL,
         kind TEXT NOT NULL CHECK (kind IN ('actual', 'reference')),
         value TEXT NOT NULL, version INTEGER NOT NULL CHECK (version >= 1),
         recorded_at TEXT NOT NULL, username TEXT NOT NULL, note TEXT NOT NULL, source TEXT NOT NULL,
-        UNIQUE (indicator_id, year, kind, version))""",
+        UNIQUE (indicator_id, year, kind, version))"""
+
+
+_SQLITE_DDL = [
+    _table_ddl("INTEGER PRIMARY KEY AUTOINCREMENT"),
     """CREATE TRIGGER IF NOT EXISTS indicator_values_no_update BEFORE UPDATE ON indicator_values
        BEGIN SELECT RAISE(ABORT, 'indicator_values is append-only: a value row cannot be changed'); END""",
     """CREATE TRIGGER IF NOT EXISTS indicator_values_no_delete BEFORE DELETE ON indicator_values
        BEGIN SELECT RAISE(ABORT, 'indicator_values is append-only: a value row cannot be deleted'); END""",
 ]
 _POSTGRES_DDL = [
-    """CREATE TABLE IF NOT EXISTS indicator_values (
-        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        indicator_id TEXT NOT NULL, year INTEGER NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('actual', 'reference')),
-        value TEXT NOT NULL, version INTEGER NOT NULL CHECK (version >= 1),
-        recorded_at TEXT NOT NULL, username TEXT NOT NULL, note TEXT NOT NULL, source TEXT NOT NULL,
-        UNIQUE (indicator_id, year, kind, version))""",
+    _table_ddl("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     # tracker_refuse() is the tracker store's refusing trigger function
     """CREATE OR REPLACE TRIGGER indicator_values_append_only BEFORE UPDATE OR DELETE ON indicator_values
        FOR EACH ROW EXECUTE FUNCTION tracker_refuse('indicator_values is append-only: a value row cannot be changed or deleted')""",
