@@ -11,25 +11,17 @@ from songnan_geo.briefing_render import format_m
 from songnan_geo.i18n import t
 from songnan_geo.io import load_all_layers
 
-from conftest import APP_PATH, DATA_DIR, app_page_paths
+from conftest import DATA_DIR, app_page_paths, open_page, run_app
 from tracker_testlib import editors, store_path  # noqa: F401
 
 PAGE = app_page_paths().get("briefing")
 LAYERS = load_all_layers(DATA_DIR)
 
 
-def _run(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, "the app raised:\n" + "\n".join(str(e.value) for e in at.exception)
-    return at
-
-
 @pytest.fixture
 def at() -> AppTest:
     assert PAGE, "app.py registers no st.Page for app_pages/briefing.py"
-    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    app.switch_page(PAGE)
-    return _run(app)
+    return open_page(PAGE)
 
 
 def _metrics(at) -> dict[str, str]:
@@ -57,17 +49,17 @@ def test_page_shows_first_parcel_with_downloads(at):
 
 def test_every_kind_and_site_can_be_chosen(at):
     at.radio(key="briefing_kind").set_value("park")
-    _run(at)
+    run_app(at)
     box = at.selectbox(key="briefing_site_park")
     assert len(box.options) == len(LAYERS["carrier_parks"])
     box.set_value("c_weimob")
-    _run(at)
+    run_app(at)
     m = _metrics(at)
     assert m["面积（公顷）"] == "—" and m["现状"] == "在建"
     at.radio(key="briefing_kind").set_value("zone")
-    _run(at)
+    run_app(at)
     at.selectbox(key="briefing_site_zone").set_value("belt_jiangyang")
-    _run(at)
+    run_app(at)
     b = briefing_facts(LAYERS, "belt_jiangyang")
     assert _metrics(at)["面积（公顷）"] == f"{b.area_m2 / 1e4:,.2f}〔估〕"
     assert _downloads(at) == ["下载 HTML", "下载 PDF"]
@@ -75,7 +67,7 @@ def test_every_kind_and_site_can_be_chosen(at):
 
 def test_page_in_english(at):
     at.radio(key="lang").set_value("en")
-    _run(at)
+    run_app(at)
     assert [x.value for x in at.title] == ["Investment briefing"]
     assert set(_metrics(at)) == {"Area (ha)", "Nearest station", "Straight-line", "Current status"}
     assert _downloads(at) == ["Download HTML", "Download PDF"]
@@ -86,7 +78,7 @@ def test_missing_font_is_a_clear_error(at, monkeypatch):
     monkeypatch.setattr(briefing_map, "CJK_FONT_CANDIDATES", ())
     monkeypatch.delenv(briefing_map.CJK_FONT_ENV, raising=False)
     at.selectbox(key="briefing_site_parcel").set_value("p_ferroalloy")
-    _run(at)
+    run_app(at)
     assert [e.value for e in at.error] == [t("bf_font_missing", "zh")]
     assert "fonts-wqy-microhei" in at.code[0].value
     assert not at.get("download_button")
@@ -117,9 +109,7 @@ def test_briefing_shows_the_status_recorded_in_the_tracker(monkeypatch, tmp_path
     store.change_status(first["id"], "已出让", editor=auth.authenticate("alice", "pw-alice-1", store=store),
                         expected_version=item["version"], note="test")
     store.dispose()
-    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    app.switch_page(PAGE)
-    _run(app)
+    app = open_page(PAGE)
     assert _metrics(app)["现状"] == "已出让"
     assert t("bf_status_from_store", "zh") in [c.value for c in app.caption]
     st.cache_resource.clear()
@@ -146,13 +136,11 @@ def test_a_park_added_on_the_carrier_page_can_be_briefed_and_is_a_neighbour(stor
          "opened_year": 2024, "source": "测试录入", "accuracy_m": 10.0, "estimated": False, "note": None},
         editor=login(tracker, "alice"), expected_version=0, town=LAYERS["boundary"])
     tracker.dispose()
-    app = _run(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    app.switch_page(PAGE)
-    _run(app)
+    app = open_page(PAGE)
     html = app.get("iframe")[0].proto.srcdoc if app.get("iframe") else ""
     assert "测试新载体" in html, "the parcel's briefing lists the added park among its neighbours"
     app.radio(key="briefing_kind").set_value("park")
-    _run(app)
+    run_app(app)
     box = app.selectbox(key="briefing_site_park")
     assert "c_test_added" in box.options or "测试新载体" in box.options
     st.cache_resource.clear()
