@@ -9,14 +9,14 @@ from streamlit_folium import st_folium
 
 from songnan_geo.exporter import FORMATS as EXPORT_FORMATS
 from songnan_geo.exporter import export_layer
-from songnan_geo.i18n import layer_title, t
+from songnan_geo.i18n import field_label, layer_title, t
 from songnan_geo.importer import (
     MAX_FILE_BYTES,
     ImportOptions,
     import_layer,
     layer_target,
 )
-from songnan_geo.io import layer_schema
+from songnan_geo.io import LayerValidationError, layer_schema
 from songnan_geo import config
 from songnan_geo.layerstore import LayerStore, StoreError, make_editable_copy
 from songnan_geo.mapping import build_map
@@ -43,6 +43,17 @@ CRS_CHOICES = ["file", "wgs84", "gcj02", "bd09", "cgcs2000", "epsg"]
 
 def _title(name: str) -> str:
     return layer_title(manifest["layers"][name], lang)
+
+
+def _field_shown(field: str | None) -> str:
+    """A problem's field: in Chinese with its label first ('来源（source）'); the file's own
+    structure members (type, features, crs…) and unlabelled columns by their name."""
+    if not field:
+        return ""
+    label = field_label(field, lang)
+    if lang == "en" or label == field or field in ("type", "features", "properties", "crs"):
+        return field
+    return f"{label}（{field}）"
 
 
 def _reset_upload() -> None:
@@ -181,16 +192,16 @@ with tab_import:
             if result.problems:
                 st.error(t("dm_problems", lang).format(n=len(result.problems)))
                 st.dataframe(pd.DataFrame(
-                    [{"feature": p.feature or "", "field": p.field or "", "message": p.message}
-                     for p in result.problems]).rename(columns={
+                    [{"feature": p.feature_text(lang), "field": _field_shown(p.field),
+                      "message": p.text(lang)} for p in result.problems]).rename(columns={
                         "feature": t("dm_col_feature", lang), "field": t("dm_col_field", lang),
                         "message": t("dm_col_message", lang)}),
                     hide_index=True, width="stretch", key="dm_problem_table")
             for w in result.warnings:
-                st.warning(w)
+                st.warning(w.text(lang))
             datum_offer = None
             for i, offer in enumerate(result.offers):
-                st.info(t(f"dm_offer_{offer.kind}", lang) + "\n\n" + offer.message)
+                st.info(t(f"dm_offer_{offer.kind}", lang) + "\n\n" + offer.text(lang))
                 if offer.kind == "convert_datum":
                     datum_offer = offer
                 if offer.kind in ("convert_datum", "make_valid", "drop_extra") or \
@@ -229,7 +240,8 @@ with tab_import:
                                                titles=titles, note=f"import {upload.name}")
                     except Exception as exc:  # nothing stored; never a traceback
                         st.error(t("dm_store_failed", lang))
-                        st.code(str(exc), language=None)
+                        st.code(exc.text(lang) if isinstance(exc, LayerValidationError)
+                                else str(exc), language=None)
                     else:
                         st.session_state["dm_flash"] = t("dm_stored", lang).format(
                             n=op.features, layer=layer)

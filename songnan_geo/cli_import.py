@@ -6,7 +6,7 @@
         [--lon-col C --lat-col C | --wkt-col C] [--encoding utf-8|gb18030] [--sublayer S]
         [--mode replace|upsert] [--new --title-zh T --title-en T] [--make-valid] [--drop-extra]
         [--source TEXT --accuracy-m N --estimated yes|no] [--auto-ids] [--keep-datum]
-        [--data-dir DIR] [--dry-run]
+        [--data-dir DIR] [--dry-run] [--lang en|zh]
     python -m songnan_geo import --undo [--data-dir DIR]
 
 The data folder is ``--data-dir``, else the one the app reads (``SONGNAN_DATA_DIR``, else the
@@ -14,7 +14,8 @@ editable copy in the user folder; see :mod:`songnan_geo.config`). The file is ch
 problem is printed and nothing is stored (exit 1). When the features look shifted by
 GCJ-02/BD-09 the command stops and says so: re-run with ``--crs gcj02`` (or ``bd09``) to
 convert, or ``--keep-datum`` to store them as they are. Storing is atomic with a backup;
-``--undo`` reverts the latest import.
+``--undo`` reverts the latest import. The file's problems, notes and offers are printed in
+English, or in Chinese with ``--lang zh`` (:mod:`songnan_geo.import_messages`).
 """
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ def register(sub) -> None:
     p.add_argument("--data-dir", help="data folder (default: the one the app reads, see songnan_geo.config)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     p.add_argument("--undo", action="store_true", help="revert the latest import")
+    p.add_argument("--lang", choices=["en", "zh"], default="en",
+                   help="language of the file's problems, notes and offers (default: en)")
     p.set_defaults(func=run)
 
 
@@ -86,7 +89,8 @@ def run(args) -> int:
     try:
         layers, manifest = load_all_layers(data_dir), read_manifest(data_dir)
     except LayerValidationError as exc:
-        return _fail(f"the data folder does not validate, so nothing is imported:\n{exc}")
+        return _fail("the data folder does not validate, so nothing is imported:\n"
+                     + exc.text(args.lang))
     if args.new == (args.layer in manifest["layers"]):
         return _fail(f"layer '{args.layer}' " + ("already exists; drop --new to update it."
                                                  if args.new else
@@ -102,7 +106,7 @@ def run(args) -> int:
                             make_valid=args.make_valid, drop_extra=args.drop_extra,
                             defaults=defaults, auto_ids=args.auto_ids, mode=args.mode)
     result = import_layer(args.file, None, target, options)
-    report = result.report()
+    report = result.report(args.lang)
     if report:
         print(report)
     if not result.ok:

@@ -54,7 +54,8 @@ from songnan_geo.chinacoords import DATUMS, convert_lonlat, parse_coord_system
 from songnan_geo.crs import STORAGE_CRS, to_town_crs
 from songnan_geo.exporter import SHP_FIELD_MAP
 from songnan_geo.i18n import FIELD_LABELS
-from songnan_geo.io import Problem, validate_feature_collection
+from songnan_geo.import_messages import FeatureRef, Message, msg, render
+from songnan_geo.io import Problem, json_problem, validate_feature_collection
 from songnan_geo.layerstore import LAYER_NAME_PATTERN, feature_collection
 
 #: Largest file accepted: 100 MB (files of this size or more are refused).
@@ -157,20 +158,34 @@ class LayerTarget:
 
 @dataclass
 class Offer:
-    """A fix the planner can accept: ``options`` are the ImportOptions to set."""
+    """A fix the planner can accept: ``options`` are the ImportOptions to set.
+
+    ``note`` is the offer's :class:`~songnan_geo.import_messages.Message` (code and values);
+    :meth:`text` renders it in 'zh' or 'en', ``message`` is the English text."""
 
     kind: str          # convert_datum | make_valid | drop_extra | defaults | encoding
-    message: str
+    note: Message
     options: dict
+
+    @property
+    def message(self) -> str:
+        return self.note.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        return self.note.text(lang)
 
 
 @dataclass
 class ImportResult:
-    """What :func:`import_layer` found. ``layer`` is what would be stored (``ok`` only)."""
+    """What :func:`import_layer` found. ``layer`` is what would be stored (``ok`` only).
+
+    ``problems`` (:class:`~songnan_geo.io.Problem`), ``warnings``
+    (:class:`~songnan_geo.import_messages.Message`) and ``offers`` carry message codes and
+    values; each renders its text in Chinese or English (``.text(lang)``)."""
 
     filename: str
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
     info: dict = field(default_factory=dict)
     imported: gpd.GeoDataFrame | None = None
@@ -182,14 +197,14 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.problems and self.layer is not None
 
-    def report(self) -> str:
-        """All problems, warnings and offers as plain text (for the CLI)."""
+    def report(self, lang: str = "en") -> str:
+        """All problems, warnings and offers as plain text in ``lang`` ('en' or 'zh'; the CLI)."""
         lines = []
         if self.problems:
-            lines.append(f"{len(self.problems)} problem(s); nothing can be stored:")
-            lines += [f"  - {p}" for p in self.problems]
-        lines += [f"  note: {w}" for w in self.warnings]
-        lines += [f"  offer: {o.message}" for o in self.offers]
+            lines.append(render("report_problems", lang, {"n": len(self.problems)}))
+            lines += [f"  - {p.line(lang)}" for p in self.problems]
+        lines += ["  " + render("report_note", lang, {"text": w}) for w in self.warnings]
+        lines += ["  " + render("report_offer", lang, {"text": o.note}) for o in self.offers]
         return "\n".join(lines)
 
 
@@ -228,7 +243,8 @@ def import_layer(source, filename: str | None, target: LayerTarget,
         try:
             size = path.stat().st_size
         except OSError as exc:
-            result.problems.append(Problem(filename, None, None, f"cannot be opened ({exc})."))
+            result.problems.append(Problem(filename, None, None, "open_failed",
+                                           {"error": str(exc)}))
             return result
         if size >= MAX_FILE_BYTES:
             result.problems.append(_too_big(filename, size))
@@ -243,50 +259,42 @@ def import_layer(source, filename: str | None, target: LayerTarget,
     except _Stop:
         pass
     except Exception as exc:  # a reader failing in a way not foreseen: report, never crash
-        result.problems.append(Problem(filename, None, None, f"could not be read ({type(exc).__name__}: "
-                                       f"{exc}). Check the file in QGIS, or export it again as "
-                                       "GeoJSON."))
+        result.problems.append(Problem(filename, None, None, "read_failed", {
+            "error_type": type(exc).__name__, "error": str(exc)}))
     if result.problems:
         result.layer = None
     return result
 
 
 def _too_big(fname: str, size: int) -> Problem:
-    return Problem(fname, None, None,
-                   f"is {size / 1024 / 1024:.1f} MB; the size limit is {MAX_FILE_LABEL} "
-                   f"({MAX_FILE_BYTES} bytes, files of that size or more are refused). Split the "
-                   "file, or keep only the features and fields of this layer.")
+    return Problem(fname, None, None, "too_big", {
+        "size_mb": size / 1024 / 1024, "limit": MAX_FILE_LABEL, "limit_bytes": MAX_FILE_BYTES})
 
 
 def _import(data: bytes, fname: str, target: LayerTarget, opts: ImportOptions,
             res: ImportResult) -> None:
-    def stop(message: str, feature=None, fld=None):
-        res.problems.append(Problem(fname, feature, fld, message))
+    def stop(code: str, fld=None, **params):
+        """Record the problem ``code`` (with ``params``) about the file and stop reading."""
+        res.problems.append(Problem(fname, None, fld, code, params))
         raise _Stop
 
     if len(data) >= MAX_FILE_BYTES:
         res.problems.append(_too_big(fname, len(data)))
         raise _Stop
     if not data.strip():
-        stop("is empty (no content). Choose the file again; if it is empty at the source, "
-             "export the layer again.")
+        stop("empty")
     if opts.mode not in ("replace", "upsert"):
-        stop(f"mode '{opts.mode}' is not 'replace' or 'upsert'.")
+        stop("bad_mode", mode=opts.mode)
     if target.new and not re.match(LAYER_NAME_PATTERN, target.name or ""):
-        stop(f"the new layer name '{target.name}' is not valid: use 2–40 lower-case letters, "
-             "digits or underscores, starting with a letter (e.g. 'shops_2025').")
+        stop("bad_layer_name", name=target.name)
     fmt = detect_format(data, fname)
     if fmt is None and Path(fname).suffix.lower() in (".xls", ".et", ".ods"):
-        stop(f"is an old or non-Excel workbook ('{Path(fname).suffix}'). Save it as .xlsx (Excel "
-             "2007 or later) or as CSV UTF-8.")
+        stop("old_workbook", suffix=Path(fname).suffix)
     if fmt is None:
-        stop(f"is not a supported format (suffix '{Path(fname).suffix}'). Upload GeoJSON, a "
-             "zipped Shapefile, GeoPackage, KML, CSV or XLSX "
-             f"({', '.join(SUFFIXES)}).")
+        stop("unsupported_format", suffix=Path(fname).suffix, suffixes=SUFFIXES)
     res.info["format"] = fmt
     if fmt == "shp-loose":
-        stop("is a bare .shp: a Shapefile needs its .shx, .dbf (and .prj) files. Put them all "
-             "in one .zip and upload that.")
+        stop("bare_shp")
 
     with tempfile.TemporaryDirectory(prefix="songnan-import-") as tmp:
         tmpdir = Path(tmp)
@@ -329,8 +337,7 @@ def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, st
         try:
             text = data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            stop(f"cannot be read as {encoding} ({exc}). Choose another encoding (UTF-8 or "
-                 "GBK/GB18030).")
+            stop("encoding_failed", encoding=encoding, error=str(exc))
         res.info["encoding"] = encoding
         return text.lstrip("\ufeff")
     try:
@@ -342,13 +349,10 @@ def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, st
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
-        stop(f"is not UTF-8 ({first.reason} at byte {first.start}) nor GBK/GB18030. Save it as "
-             "UTF-8 (in Excel: 另存为 → CSV UTF-8), or choose its encoding.")
+        stop("not_utf8_nor_gbk", reason=first.reason, byte=first.start)
     res.info["encoding"] = "gb18030"
-    res.warnings.append(f"{fname}: not UTF-8; read as GBK (GB18030), the usual encoding of "
-                        "Chinese Excel/WPS files. If the names look wrong, choose the encoding.")
-    res.offers.append(Offer("encoding", "The file was read as GBK/GB18030; if Chinese text "
-                            "looks garbled, choose its encoding.", {"encoding": "gb18030"}))
+    res.warnings.append(msg("read_as_gbk", file=fname))
+    res.offers.append(Offer("encoding", msg("offer_encoding"), {"encoding": "gb18030"}))
     return text
 
 
@@ -370,27 +374,25 @@ def _read_geojson(data, fname, res, stop, target):
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        stop(f"is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}). Fix the "
-             "syntax or export the layer again.")
+        res.problems.append(json_problem(fname, exc))
+        raise _Stop from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if isinstance(doc, dict) and doc.get("type") in ("Point", "MultiPoint", "LineString",
                                                      "MultiLineString", "Polygon",
                                                      "MultiPolygon", "GeometryCollection"):
-        stop(f"is a bare {doc['type']} geometry; a layer needs Features with properties. Export "
-             "the layer as a FeatureCollection.")
+        stop("bare_geometry", type=doc["type"])
     file_crs = None
     if isinstance(doc, dict) and "crs" in doc:
         file_crs = _crs_from_member(doc)
         if file_crs is None:
-            stop(f"has a 'crs' member that names no known CRS ({json.dumps(doc['crs'])[:120]}). "
-                 "Remove it (RFC 7946 GeoJSON is WGS84) or name an EPSG code.", fld="crs")
+            stop("crs_member_unknown", fld="crs", crs=json.dumps(doc["crs"])[:120])
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or \
             not isinstance(doc.get("features"), list):
         res.problems += validate_feature_collection(doc, fname, {}, [])
         raise _Stop
     if not doc["features"]:
-        stop("has no features. Export the layer with its features.")
+        stop("no_features")
     try:
         gdf = gpd.GeoDataFrame.from_features(doc["features"])
     except Exception:
@@ -400,7 +402,7 @@ def _read_geojson(data, fname, res, stop, target):
         res.problems += [p for p in validate_feature_collection(
             doc, fname, schema, target.geometry_types or list(_SINGLE) + list(_SINGLE.values()))]
         if not res.problems:
-            stop("has features that cannot be read. Export the layer again.")
+            stop("features_unreadable")
         raise _Stop
     return gdf, (file_crs or STORAGE_CRS)
 
@@ -410,32 +412,29 @@ def _check_zip(data: bytes, fname: str, stop) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        stop(f"is not a readable zip ({exc}). Zip the Shapefile's files again.")
+        stop("zip_unreadable", error=str(exc))
     if len(infos) > MAX_ZIP_MEMBERS:
-        stop(f"holds {len(infos)} files; at most {MAX_ZIP_MEMBERS} are accepted.")
+        stop("zip_too_many", count=len(infos), limit=MAX_ZIP_MEMBERS)
     total = 0
     for info in infos:
         name = info.filename
         parts = re.split(r"[\\/]", name)
         if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-            stop(f"holds the member '{name}', a path that points outside the archive "
-                 "(absolute or with '../'). Refused: zip only the layer's files, without folders "
-                 "above them.")
+            stop("zip_slip", member=name)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            stop(f"holds the symbolic link '{name}'. Refused: zip the files themselves.")
+            stop("zip_symlink", member=name)
         if info.flag_bits & 0x1:
-            stop(f"member '{name}' is encrypted. Upload an unencrypted zip.")
+            stop("zip_encrypted", member=name)
         total += info.file_size
         if info.file_size > 1024 * 1024 and info.file_size > MAX_COMPRESSION_RATIO * max(
                 info.compress_size, 1):
-            stop(f"member '{name}' would unpack from {info.compress_size} bytes to "
-                 f"{info.file_size} ({info.file_size // max(info.compress_size, 1)}:1): a zip "
-                 f"bomb. Refused (the limit is {MAX_COMPRESSION_RATIO}:1).")
+            stop("zip_bomb_ratio", member=name, packed=info.compress_size,
+                 unpacked=info.file_size, ratio=info.file_size // max(info.compress_size, 1),
+                 limit=MAX_COMPRESSION_RATIO)
     if total > MAX_UNZIPPED_BYTES:
-        stop(f"would unpack to {total / 1024 / 1024:.0f} MB; the limit is "
-             f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MB unpacked. Refused (a zip bomb, or far "
-             "too much data for one layer).")
+        stop("zip_too_large", size_mb=total / 1024 / 1024,
+             limit_mb=MAX_UNZIPPED_BYTES // 1024 // 1024)
     return zf
 
 
@@ -451,8 +450,8 @@ def _extract(zf: zipfile.ZipFile, names: list[str], dest: Path, stop) -> None:
                     break
                 budget -= len(chunk)
                 if budget < 0:
-                    stop(f"member '{name}' unpacks to more than its header says, past "
-                         f"{MAX_UNZIPPED_BYTES // 1024 // 1024} MB: a zip bomb. Refused.")
+                    stop("zip_member_grows", member=name,
+                         limit_mb=MAX_UNZIPPED_BYTES // 1024 // 1024)
                 dst.write(chunk)
 
 
@@ -464,8 +463,7 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
                  and not Path(i.filename).name.startswith(("._", "."))]
         nested = [n for n in names if n.lower().endswith((".zip", ".kmz", ".7z", ".rar"))]
         if nested:
-            stop(f"holds another archive ('{nested[0]}'). Refused: unpack it and zip the "
-                 "layer's files directly.")
+            stop("zip_nested", member=nested[0])
         stems: dict[str, dict[str, str]] = {}
         for n in names:
             p = Path(n)
@@ -478,21 +476,20 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
                 kml = next(n for n in names if n.lower().endswith(".kml"))
                 _extract(zf, [kml], tmpdir, stop)
                 return _read_gdal_file(tmpdir / Path(kml).name, fname, "kml", opts, res, stop, {})
-            stop("holds no .shp file" + (f" (it holds {', '.join(others[:3])}: upload that file "
-                                         "itself)" if others else "")
-                 + ". A zipped Shapefile needs .shp, .shx, .dbf and .prj.")
+            if others:
+                stop("zip_no_shp_other", files=others[:3])
+            stop("zip_no_shp")
         for stem, parts in shps.items():
             missing = [s for s in (".shx", ".dbf") if s not in parts]
             if missing:
-                stop(f"Shapefile '{stem}.shp' lacks its {' and '.join(missing)} file(s). Zip "
-                     "every file of the Shapefile (.shp, .shx, .dbf, .prj, .cpg).")
+                stop("shp_missing_parts", stem=stem, missing=missing)
         if len({Path(s).name.lower() for s in shps}) != len(shps):
-            stop("holds two Shapefiles of the same name in different folders; keep one.")
+            stop("shp_same_name")
         wanted = list(shps)
         res.info["sublayers"] = wanted
         if opts.sublayer:
             if opts.sublayer not in shps:
-                stop(f"has no Shapefile '{opts.sublayer}'; it has {', '.join(shps)}.")
+                stop("no_such_shapefile", name=opts.sublayer, names=list(shps))
             wanted = [opts.sublayer]
         members = [m for s in wanted for m in shps[s].values()]
         fmap = [n for n in names if Path(n).name == SHP_FIELD_MAP]
@@ -506,7 +503,7 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
             gdf, c = _read_gdal_file(tmpdir / f"{stem}.shp", fname, "shapefile", opts, res, stop,
                                      field_map, sub=stem)
             if frames and not (c == crs if c is None or crs is None else c.equals(crs)):
-                stop(f"holds Shapefiles in different CRSs ({crs} and {c}); export them in one CRS.")
+                stop("shp_mixed_crs", crs1=str(crs), crs2=str(c))
             frames.append(gdf)
             crs = c
         if len(frames) == 1:
@@ -517,11 +514,9 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
     path.write_bytes(data)
     if fmt == "kml":
         if re.search(rb"<\s*(kml:)?NetworkLink\b", data):
-            stop("holds a KML NetworkLink (data fetched from elsewhere). Refused: save the "
-                 "features themselves in the KML (Google Earth: 'Save Place As' on the folder).")
+            stop("kml_network_link")
         if re.search(rb"<!ENTITY", data):
-            stop("declares XML entities. Refused (they can read local files or expand "
-                 "without bound); export the KML again.")
+            stop("kml_entities")
     return _read_gdal_file(path, fname, fmt, opts, res, stop, {})
 
 
@@ -531,21 +526,20 @@ def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes; errors raise
             layers = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:
-        stop(f"cannot be read as {FORMATS[fmt][0]} ({_gdal_message(exc)}). Check that the file "
-             "is complete, or export it again.")
+        stop("gdal_unreadable", format=FORMATS[fmt][0], error=_gdal_message(exc))
     if fmt != "shapefile":
         res.info["sublayers"] = layers
     if not layers:
-        stop("holds no layer. Export the layer with its features.")
+        stop("no_layer")
     wanted = layers
     if fmt != "shapefile" and opts.sublayer:
         if opts.sublayer not in layers:
-            stop(f"has no layer '{opts.sublayer}'; it has {', '.join(layers)}.")
+            stop("no_such_sublayer", name=opts.sublayer, names=layers)
         wanted = [opts.sublayer]
     elif fmt == "gpkg" and len(layers) > 1:
         wanted = layers[:1]
-        res.warnings.append(f"{fname}: holds {len(layers)} tables ({', '.join(layers)}); read "
-                            f"'{layers[0]}'. Choose another one if needed.")
+        res.warnings.append(msg("gpkg_many_tables", file=fname, count=len(layers),
+                                names=layers, first=layers[0]))
     frames, crs = [], None
     for layer in wanted:
         try:
@@ -553,10 +547,9 @@ def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None
                 warnings.simplefilter("ignore")
                 gdf = pyogrio.read_dataframe(path, layer=layer if fmt != "shapefile" else None)
         except Exception as exc:
-            stop(f"layer '{sub or layer}' cannot be read ({_gdal_message(exc)}).")
+            stop("sublayer_unreadable", name=sub or layer, error=_gdal_message(exc))
         if not isinstance(gdf, gpd.GeoDataFrame):
-            stop(f"layer '{sub or layer}' has no geometry. For a table with coordinates, "
-                 "upload it as CSV or XLSX and pick the longitude/latitude columns.")
+            stop("sublayer_no_geometry", name=sub or layer)
         if fmt == "kml":
             gdf = _tidy_kml(gdf)
         if field_map:
@@ -565,7 +558,7 @@ def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None
             frames.append(gdf)
             crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
     if not frames:
-        stop("has no features. Export the layer with its features.")
+        stop("no_features")
     if len(frames) == 1:
         return frames[0], crs
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs), crs
@@ -607,11 +600,10 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
             dupes = sorted({h.strip() for h in header if header.count(h) > 1})
             if dupes:
-                stop(f"has the column name(s) {', '.join(dupes)} more than once. Rename them.")
+                stop("duplicate_columns", columns=dupes)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-            stop(f"is not a readable CSV table ({str(exc).strip()}). Check the separators and "
-                 "quotes, or save it again from Excel as CSV.")
+            stop("csv_unreadable", error=str(exc).strip())
         res.info["sublayers"] = []
     else:
         _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
@@ -620,27 +612,26 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
         try:
             sheets = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
         except Exception as exc:
-            stop(f"cannot be read as an Excel workbook ({_gdal_message(exc)}). Save it again as "
-                 ".xlsx.")
+            stop("xlsx_unreadable", error=_gdal_message(exc))
         res.info["sublayers"] = sheets
         if not sheets:
-            stop("has no worksheet.")
+            stop("xlsx_no_sheet")
         sheet = opts.sublayer or sheets[0]
         if sheet not in sheets:
-            stop(f"has no sheet '{sheet}'; it has {', '.join(sheets)}.")
+            stop("no_such_sheet", name=sheet, names=sheets)
         try:
             df = pyogrio.read_dataframe(path, layer=sheet, read_geometry=False,
                                         HEADERS="FORCE", FIELD_TYPES="STRING")
         except Exception as exc:
-            stop(f"sheet '{sheet}' cannot be read ({_gdal_message(exc)}).")
+            stop("sheet_unreadable", name=sheet, error=_gdal_message(exc))
         df = pd.DataFrame(df).fillna("")
     df.columns = [str(c).strip() for c in df.columns]
     res.info["columns"] = list(df.columns)
     if df.empty:
-        stop("has a header but no rows. Add the features' rows.")
+        stop("table_no_rows")
     dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dupes:
-        stop(f"has the column name(s) {', '.join(dupes)} more than once. Rename them.")
+        stop("duplicate_columns", columns=dupes)
     df = df.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
 
     cols = list(df.columns)
@@ -655,7 +646,7 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
     res.info.update(lon_col=lon_col, lat_col=lat_col, wkt_col=wkt_col)
     for arg, col in (("lon_col", lon_col), ("lat_col", lat_col), ("wkt_col", wkt_col)):
         if col and col not in cols:
-            stop(f"has no column '{col}' ({arg}); its columns are {', '.join(cols)}.")
+            stop("no_such_column", column=col, arg=arg, columns=cols)
     if wkt_col:
         geoms, bad = [], []
         for i, v in enumerate(df[wkt_col]):
@@ -667,29 +658,25 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             if v is None:
                 bad.append(i)
         for i in bad:
-            res.problems.append(Problem(fname, f"row {i + 2}", wkt_col,
-                                        f"{df[wkt_col].iloc[i]!r} is not a WKT geometry "
-                                        "(e.g. POINT (121.49 31.35))."))
+            res.problems.append(Problem(fname, FeatureRef(row=i + 2), wkt_col, "wkt_invalid",
+                                        {"value": df[wkt_col].iloc[i]}))
         drop = [wkt_col]
     elif lon_col or lat_col:
         if not (lon_col and lat_col):
-            stop(f"has a {'longitude' if lon_col else 'latitude'} column ('{lon_col or lat_col}') "
-                 f"but no {'latitude' if lon_col else 'longitude'} column was found or picked "
-                 f"(columns: {', '.join(cols)}). Pick both.")
+            stop("only_longitude" if lon_col else "only_latitude", column=lon_col or lat_col,
+                 columns=cols)
         if lon_col == lat_col:
-            stop(f"lon_col and lat_col are both '{lon_col}'; pick two different columns.")
+            stop("same_lonlat_column", column=lon_col)
         x = pd.to_numeric(df[lon_col], errors="coerce")
         y = pd.to_numeric(df[lat_col], errors="coerce")
         for i in np.flatnonzero(x.isna() | y.isna()):
             which = lon_col if pd.isna(x.iloc[i]) else lat_col
-            res.problems.append(Problem(fname, f"row {i + 2}", which,
-                                        f"{df[which].iloc[i]!r} is not a number. Use decimal "
-                                        "degrees such as 121.4912 (no °, ′ or letters)."))
+            res.problems.append(Problem(fname, FeatureRef(row=i + 2), which, "not_a_number",
+                                        {"value": df[which].iloc[i]}))
         geoms = gpd.points_from_xy(x.fillna(0), y.fillna(0))
         drop = [lon_col, lat_col]
     else:
-        stop(f"has no longitude/latitude columns that could be recognised (columns: "
-             f"{', '.join(cols)}). Pick the longitude and latitude columns (or a WKT column).")
+        stop("no_coordinate_columns", columns=cols)
     if res.problems:
         raise _Stop
     props = df.drop(columns=drop)
@@ -708,7 +695,7 @@ def _guess(cols: list[str], names: tuple[str, ...]) -> str | None:
 
 def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res, stop) -> None:
     if gdf is None or not len(gdf):
-        stop("has no features.")
+        stop("no_features")
     gdf = gdf.reset_index(drop=True)
     geom_col = gdf.geometry.name
     if geom_col != "geometry":
@@ -721,17 +708,13 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
         try:
             datum, chosen = parse_coord_system(opts.crs, "crs")
         except ValueError as exc:
-            stop(str(exc), fld="crs")
+            stop("crs_unknown", fld="crs", spec=opts.crs, detail=str(exc))
         if file_crs is not None and not file_crs.equals(chosen) and not (
                 file_crs.is_geographic and chosen.is_geographic):
-            stop(f"declares {_crs_label(file_crs)} but {opts.crs} was chosen. Leave the CRS on "
-                 "'from the file', or fix the file's CRS: coordinates are never re-labelled.",
-                 fld="crs")
+            stop("crs_relabel", fld="crs", declared=_crs_label(file_crs), chosen=opts.crs)
         declared = chosen
     if declared is None:
-        stop("has no CRS. Choose what its coordinates are: WGS84 (GPS, OpenStreetMap), "
-             "GCJ-02 (Gaode/Amap, Tencent), BD-09 (Baidu), CGCS2000 or an EPSG code.",
-             fld="crs")
+        stop("no_crs", fld="crs")
     res.info["crs"] = opts.crs or _crs_label(declared)
     base_datum = datum or "wgs84"
     gdf = gdf.set_crs(declared, allow_override=True)
@@ -741,7 +724,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
                 warnings.simplefilter("ignore", RuntimeWarning)
                 gdf = gdf.to_crs(STORAGE_CRS)
         except Exception as exc:
-            stop(f"cannot be reprojected from {_crs_label(declared)} to WGS84 ({exc}).", fld="crs")
+            stop("reproject_failed", fld="crs", crs=_crs_label(declared), error=str(exc))
     raw = gdf.geometry.values.copy()  # lon/lat as in the file (in base_datum)
     if base_datum != "wgs84":
         gdf["geometry"] = _move(raw, base_datum, "wgs84")
@@ -755,12 +738,10 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
         if opts.make_valid:
             gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry[invalid].values)
             gdf["geometry"] = [_single(_only_kind(g), target.geometry_types) for g in gdf.geometry]
-            res.warnings.append(f"{int(invalid.sum())} invalid geometr(y/ies) repaired with "
-                                "make_valid.")
+            res.warnings.append(msg("repaired", n=int(invalid.sum())))
         else:
-            res.offers.append(Offer("make_valid", f"{int(invalid.sum())} feature(s) have invalid "
-                                    "geometry (e.g. a self-intersecting outline). Repair them "
-                                    "with make_valid?", {"make_valid": True}))
+            res.offers.append(Offer("make_valid", msg("offer_make_valid", n=int(invalid.sum())),
+                                    {"make_valid": True}))
 
     # 3. Columns: labelled names back to fields, default values, ids, the schema's types.
     fields = list((target.schema or {}).get("properties", {})) if not target.new else \
@@ -788,16 +769,14 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
     if extra and schema.get("additionalProperties") is False:
         if opts.drop_extra:
             gdf = gdf.drop(columns=extra)
-            res.warnings.append(f"Dropped column(s) not in the layer: {', '.join(extra)}.")
+            res.warnings.append(msg("dropped_columns", columns=extra))
         else:
-            res.offers.append(Offer("drop_extra", f"Column(s) {', '.join(extra)} are not fields "
-                                    f"of layer '{target.name}'. Drop them?", {"drop_extra": True}))
+            res.offers.append(Offer("drop_extra", msg("offer_drop_extra", columns=extra,
+                                                      layer=target.name), {"drop_extra": True}))
     missing_core = [c for c in CORE_FIELDS if c in schema.get("required", [])
                     and (c not in gdf.columns or gdf[c].map(_empty).any())]
     if missing_core:
-        res.offers.append(Offer("defaults", f"Field(s) {', '.join(missing_core)} are missing or "
-                                "empty in some features. Give a value for the whole file (source, "
-                                "accuracy_m, estimated) or let ids be generated.",
+        res.offers.append(Offer("defaults", msg("offer_defaults", fields=missing_core),
                                 {"defaults": {}, "auto_ids": "id" in missing_core}))
 
     # Column order as io.load_layer gives it: the schema's, the rest, then the geometry.
@@ -1044,15 +1023,12 @@ def _check_inside_town(gdf, target, fname, res) -> None:
         if d == 0:
             continue
         fid = gdf["id"].iloc[i] if "id" in gdf.columns else None
-        label = f"#{i}" + (f" (id {fid!r})" if fid is not None else "")
+        label = FeatureRef(index=i, id=fid)
         if d > OUTSIDE_TOWN_M:
-            res.problems.append(Problem(fname, label, "geometry",
-                                        f"lies {d:.0f} m outside the town boundary; layer "
-                                        f"'{target.name}' holds only features inside 淞南镇. Check "
-                                        "the coordinates (and their CRS), or import it into "
-                                        "another layer."))
+            res.problems.append(Problem(fname, label, "geometry", "outside_town",
+                                        {"dist_m": d, "layer": target.name}))
         else:
-            res.warnings.append(f"{label} lies {d:.0f} m outside the (estimated) town boundary.")
+            res.warnings.append(msg("near_town", feature=label, dist_m=d))
 
 
 # --------------------------------------------------------------------------- datum offset
@@ -1149,17 +1125,12 @@ def detect_datum_offset(raw, base_datum: str, gdf: gpd.GeoDataFrame, target: Lay
     if best is None:
         return None
     alt, cand = best
-    label = {"wgs84": "WGS84", "gcj02": "GCJ-02 (Gaode/Amap)", "bd09": "BD-09 (Baidu)"}
-    matched = {"id": "the stored features with the same id", "name":
-               "the stored features with the same name", "nearest":
-               "the nearest stored stations/facilities"}[how]
     de, dn = as_read[1], as_read[2]
-    direction = f"{abs(de):.0f} m {'east' if de >= 0 else 'west'}, {abs(dn):.0f} m " \
-                f"{'north' if dn >= 0 else 'south'}"
+    direction = msg("offset_direction", east_m=abs(de), ew=msg("east" if de >= 0 else "west"),
+                    north_m=abs(dn), ns=msg("north" if dn >= 0 else "south"))
     return Offer("convert_datum",
-                 f"The features sit a median {as_read[0]:.0f} m ({direction}) from {matched} — "
-                 f"the offset {label[alt]} coordinates have here. Read as {label[alt]} they sit "
-                 f"{cand[0]:.0f} m away. Convert from {label[alt]} to WGS84?",
+                 msg("offer_convert_datum", median_m=as_read[0], direction=direction,
+                     matched=msg(f"matched_{how}"), datum=msg(f"datum_{alt}"), fixed_m=cand[0]),
                  {"crs": alt})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import shapely
 from shapely.geometry import shape
 
 from songnan_geo.crs import STORAGE_CRS
+from songnan_geo.import_messages import FeatureRef, render
 
 #: The package's default data folder: ``<repo>/data/geo``.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
@@ -35,29 +37,59 @@ _REGION_LAT = (30.6, 31.9)
 
 @dataclass(frozen=True)
 class Problem:
-    """One validation problem: where it is (file, feature, field) and what is wrong."""
+    """One validation problem: where it is (file, feature, field) and what is wrong.
+
+    ``code`` is the stable key of the message in :mod:`songnan_geo.import_messages` and
+    ``params`` its values; :meth:`text` renders it in Chinese ('zh') or English ('en').
+    ``feature`` is a :class:`~songnan_geo.import_messages.FeatureRef` (or None).
+    """
 
     file: str
-    feature: str | None
+    feature: FeatureRef | None
     field: str | None
-    message: str
+    code: str
+    params: dict = dataclass_field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """What is wrong and the fix, in English."""
+        return self.text("en")
+
+    def text(self, lang: str = "en") -> str:
+        """What is wrong and the fix, in ``lang`` ('zh' or 'en')."""
+        return render(self.code, lang, self.params)
+
+    def feature_text(self, lang: str = "en") -> str:
+        """The feature or row, in ``lang`` ('' when the problem is about the whole file)."""
+        return "" if self.feature is None else self.feature.text(lang)
+
+    def line(self, lang: str = "en") -> str:
+        """File, feature, field and message as one line in ``lang``."""
+        where = [self.file]
+        if self.feature is not None:
+            kind = "where_row" if getattr(self.feature, "row", None) is not None else \
+                "where_feature"
+            where.append(render(kind, lang, {"feature": self.feature}))
+        if self.field is not None:
+            where.append(render("where_field", lang, {"field": self.field}))
+        sep, colon = (", ", ": ") if lang == "en" else ("，", "：")
+        return sep.join(where) + colon + self.text(lang)
 
     def __str__(self) -> str:
-        where = self.file
-        if self.feature is not None:
-            where += f", feature {self.feature}"
-        if self.field is not None:
-            where += f", field '{self.field}'"
-        return f"{where}: {self.message}"
+        return self.line("en")
 
 
 class LayerValidationError(ValueError):
-    """A layer file failed validation. ``problems`` lists every problem found."""
+    """A layer file failed validation. ``problems`` lists every problem found; ``str()`` is
+    English, :meth:`text` renders it in either language."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
-        head = f"{len(self.problems)} problem(s) found; nothing was loaded:"
-        super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        head = render("validation_failed", lang, {"n": len(self.problems)})
+        return "\n".join([head] + [f"  - {p.line(lang)}" for p in self.problems])
 
 
 @lru_cache(maxsize=8)
@@ -106,10 +138,7 @@ def _crs_problem(doc: dict, fname: str) -> Problem | None:
     name = (crs.get("properties") or {}).get("name") if isinstance(crs, dict) else None
     if name in _WGS84_NAMES:
         return None
-    return Problem(fname, None, "crs",
-                   f"declares CRS {name!r}; files in data/geo must be EPSG:4326 "
-                   "longitude/latitude. Reproject the file (e.g. gdf.to_crs(4326)) and "
-                   "remove the crs member.")
+    return Problem(fname, None, "crs", "crs_not_wgs84", {"name": name})
 
 
 def _coords_out_of_region(geom) -> bool:
@@ -130,16 +159,14 @@ def validate_layer_file(path: str | Path, schema: dict, geometry_types: list[str
     path = Path(path)
     fname = path.name
     if not path.exists():
-        return [Problem(fname, None, None, f"file not found at {path}. Restore it from the "
-                        "repository or remove the layer from manifest.json.")], None
+        return [Problem(fname, None, None, "file_not_found", {"path": str(path)})], None
     try:
         doc = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return [Problem(fname, None, None, f"is not UTF-8 ({exc.reason} at byte "
-                        f"{exc.start}). Save it as UTF-8.")], None
+        return [Problem(fname, None, None, "not_utf8",
+                        {"reason": exc.reason, "byte": exc.start})], None
     except json.JSONDecodeError as exc:
-        return [Problem(fname, None, None, f"is not valid JSON (line {exc.lineno}, column "
-                        f"{exc.colno}: {exc.msg}). Fix the syntax or re-export it.")], None
+        return [json_problem(fname, exc)], None
     return validate_feature_collection(doc, fname, schema, geometry_types), doc
 
 
@@ -153,11 +180,10 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
     document in the messages.
     """
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        return [Problem(fname, None, "type", "is not a GeoJSON FeatureCollection. Export "
-                        "the layer as a FeatureCollection.")]
+        return [Problem(fname, None, "type", "not_feature_collection")]
     features = doc.get("features")
     if not isinstance(features, list):
-        return [Problem(fname, None, "features", "has no 'features' list.")]
+        return [Problem(fname, None, "features", "no_features_list")]
 
     problems: list[Problem] = []
     crs_problem = _crs_problem(doc, fname)
@@ -168,60 +194,88 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
     for i, feat in enumerate(features):
         props = feat.get("properties") if isinstance(feat, dict) else None
         fid = props.get("id") if isinstance(props, dict) else None
-        label = f"#{i}" + (f" (id {fid!r})" if fid is not None else "")
+        label = FeatureRef(index=i, id=fid)
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
-            problems.append(Problem(fname, label, None, "is not a GeoJSON Feature."))
+            problems.append(Problem(fname, label, None, "not_a_feature"))
             continue
         if not isinstance(props, dict):
-            problems.append(Problem(fname, label, "properties", "has no properties object."))
+            problems.append(Problem(fname, label, "properties", "no_properties"))
             props = {}
         for err in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
-            field, msg = ".".join(str(p) for p in err.path) or None, err.message
+            field = ".".join(str(p) for p in err.path) or None
             if err.validator == "required":
                 field = err.message.split("'")[1]
-                msg = "is missing; every feature of this layer needs it."
             elif err.validator == "additionalProperties":
-                extra = sorted(set(props) - set(schema.get("properties", {})))
-                field = ", ".join(extra)
-                msg = (f"{err.message}. Remove the field(s) or add them to the layer's schema "
-                       "(tools/write_schemas.py).")
-            problems.append(Problem(fname, label, field, msg))
+                field = ", ".join(sorted(set(props) - set(schema.get("properties", {}))))
+            problems.append(Problem(fname, label, field, *_schema_message(err, props, schema)))
         if fid is not None:
             if fid in seen:
-                problems.append(Problem(fname, label, "id", f"duplicates the id of feature "
-                                        f"#{seen[fid]}; ids must be unique in a layer."))
+                problems.append(Problem(fname, label, "id", "duplicate_id", {"other": seen[fid]}))
             else:
                 seen[fid] = i
         gj = feat.get("geometry")
         if gj is None:
-            problems.append(Problem(fname, label, "geometry", "is missing (null)."))
+            problems.append(Problem(fname, label, "geometry", "geometry_missing"))
             continue
         gtype = gj.get("type") if isinstance(gj, dict) else None
         if gtype not in geometry_types:
-            problems.append(Problem(fname, label, "geometry", f"has type {gtype!r}; this "
-                                    f"layer takes {' or '.join(geometry_types)}."))
+            problems.append(Problem(fname, label, "geometry", "geometry_type",
+                                    {"type": gtype, "allowed": list(geometry_types)}))
             continue
         try:
             geom = shape(gj)
         except Exception as exc:  # malformed coordinates
-            problems.append(Problem(fname, label, "geometry", f"cannot be read ({exc})."))
+            problems.append(Problem(fname, label, "geometry", "geometry_unreadable",
+                                    {"error": str(exc)}))
             continue
         if geom.is_empty:
-            problems.append(Problem(fname, label, "geometry", "is empty."))
+            problems.append(Problem(fname, label, "geometry", "geometry_empty"))
             continue
         coords = shapely.get_coordinates(geom)
         if not all(math.isfinite(v) for v in coords.ravel()):
-            problems.append(Problem(fname, label, "geometry", "has non-finite coordinates."))
+            problems.append(Problem(fname, label, "geometry", "geometry_not_finite"))
             continue
         if not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
-            problems.append(Problem(fname, label, "geometry", f"is invalid ({reason}). "
-                                    "Repair it, e.g. with shapely.make_valid."))
+            problems.append(Problem(fname, label, "geometry", "geometry_invalid",
+                                    {"reason": shapely.is_valid_reason(geom)}))
         if _coords_out_of_region(geom):
-            problems.append(Problem(fname, label, "geometry", "has coordinates outside the "
-                                    "Shanghai region (lon 120.8–122.2, lat 30.6–31.9): are "
-                                    "they projected metres or lat/lon swapped?"))
+            problems.append(Problem(fname, label, "geometry", "outside_region", {
+                "lon_min": _REGION_LON[0], "lon_max": _REGION_LON[1],
+                "lat_min": _REGION_LAT[0], "lat_max": _REGION_LAT[1]}))
     return problems
+
+
+#: jsonschema keyword → message code (with the keyword's value as ``limit``).
+_SCHEMA_CODES = {"minimum": "value_below_minimum", "maximum": "value_above_maximum",
+                 "exclusiveMinimum": "value_not_above", "exclusiveMaximum": "value_not_below",
+                 "maxLength": "text_too_long"}
+
+
+def _schema_message(err, props: dict, schema: dict) -> tuple[str, dict]:
+    """The message code and parameters of a jsonschema error on a feature's properties."""
+    kind, value, rule = err.validator, err.instance, err.validator_value
+    if kind == "required":
+        return "field_missing", {}
+    if kind == "additionalProperties":
+        return "extra_fields", {"extras": sorted(set(props) - set(schema.get("properties", {})))}
+    if kind == "type":
+        return "value_type", {"value": value, "types": rule}
+    if kind == "enum":
+        return "value_not_allowed", {"value": value, "allowed": list(rule)}
+    if kind == "pattern":
+        return "value_pattern", {"value": value, "pattern": rule}
+    if kind == "minLength":
+        return ("text_empty", {"value": value}) if rule == 1 else \
+            ("text_too_short", {"value": value, "limit": rule})
+    if kind in _SCHEMA_CODES:
+        return _SCHEMA_CODES[kind], {"value": value, "limit": rule}
+    return "schema_other", {"detail": err.message}
+
+
+def json_problem(fname: str, exc: json.JSONDecodeError) -> Problem:
+    """The problem of a file that is not valid JSON (line, column and the parser's words)."""
+    return Problem(fname, None, None, "json_invalid",
+                   {"line": exc.lineno, "column": exc.colno, "error": exc.msg})
 
 
 def load_layer(name: str, data_dir: str | Path = DEFAULT_DATA_DIR) -> gpd.GeoDataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import zipfile
 
@@ -11,12 +12,13 @@ import geopandas as gpd
 import pytest
 import streamlit as st
 from conftest import DATA_DIR, app_page_paths, open_page, run_app
-from test_importer import BAD, tree_hash
+from test_importer import BAD, STATION_CSV_HEAD, target, tree_hash
 
 from songnan_geo.chinacoords import convert_gdf
 from songnan_geo.exporter import FORMATS as EXPORT_FORMATS
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
+from songnan_geo.importer import ImportOptions, import_layer
 from songnan_geo.io import load_all_layers, load_layer, read_manifest
 
 PAGE = app_page_paths()["data_manager"]
@@ -171,28 +173,78 @@ def test_csv_columns_picked_and_new_layer_created(data_dir):
     assert len(at.sidebar.dataframe[0].value) == len(load_all_layers(data_dir))
 
 
-PAGE_BAD = [c for c in BAD if c[0] in {
-    "empty", "not_json", "line_into_points", "missing_property", "duplicate_ids",
-    "nan_coordinates", "zip_slip", "zip_bomb_ratio", "zip_missing_dbf", "gpkg_garbage",
-    "kml_network_link", "csv_no_crs", "csv_not_a_number", "xlsx_garbage", "unsupported_docx",
-    "self_intersecting", "outside_town", "not_utf8_nor_gbk"}]
+#: The page's bad files and the Chinese words their problem shows in zh mode (the English
+#: words are the corpus's own, checked in en mode).
+PAGE_BAD_ZH = {
+    "empty": "文件为空（没有内容）",
+    "not_json": "不是有效的 JSON（第 1 行",
+    "line_into_points": "几何类型为 'LineString'，本图层只接受 Point",
+    "missing_property": "状态（state）：缺少该字段",
+    "duplicate_ids": "与要素 #0 的 id 重复",
+    "nan_coordinates": "坐标中有非有限数值",
+    "zip_slip": "路径指向压缩包之外",
+    "zip_bomb_ratio": "属于 zip 炸弹",
+    "zip_missing_dbf": "缺少 .dbf 文件",
+    "gpkg_garbage": "无法按 GeoPackage 格式读取",
+    "kml_network_link": "KML 网络链接（NetworkLink",
+    "csv_no_crs": "文件没有坐标参考系",
+    "csv_not_a_number": "第 2 行，lon：'121°29′' 不是数字",
+    "xlsx_garbage": "无法作为 Excel 工作簿读取",
+    "unsupported_docx": "文件格式不受支持（后缀“.docx”）",
+    "self_intersecting": "几何无效（Self-intersection",
+    "outside_town": "位于镇界以外",
+    "not_utf8_nor_gbk": "也不是 GBK/GB18030 编码",
+}
+PAGE_BAD = [c for c in BAD if c[0] in PAGE_BAD_ZH]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("case", PAGE_BAD, ids=[c[0] for c in PAGE_BAD])
-def test_bad_file_on_the_page_shows_the_problem_and_stores_nothing(case, data_dir):
+def test_bad_file_on_the_page_shows_the_problem_and_stores_nothing(case, lang, data_dir):
     name, fname, content, layer, opts, expected = case
     h = tree_hash(data_dir)
     widgets = {"dm_crs": opts["crs"]} if "crs" in opts else {}
-    at = _upload(open_page(PAGE), fname, content, layer, **widgets)
-    assert at.error and at.error[0].value == t("dm_problems", "zh").format(
-        n=len(at.main.dataframe[0].value))
+    at = _upload(open_page(PAGE, lang), fname, content, layer, **widgets)
     table = at.main.dataframe[0].value
-    shown = "\n".join(f"{f}, field '{d}': {m}" if d else f"{f}: {m}" for f, d, m in zip(
-        table[t("dm_col_feature", "zh")], table[t("dm_col_field", "zh")],
-        table[t("dm_col_message", "zh")]))
-    assert expected in shown, shown
+    assert at.error and at.error[0].value == t("dm_problems", lang).format(n=len(table))
+    rows = list(zip(table[t("dm_col_feature", lang)], table[t("dm_col_field", lang)],
+                    table[t("dm_col_message", lang)]))
+    # The table shows every problem the importer finds, rendered in the page's language.
+    res = import_layer(content, fname, target(layer), ImportOptions(**opts))
+    assert [m for _, _, m in rows] == [p.text(lang) for p in res.problems]
+    assert [f for f, _, _ in rows] == [p.feature_text(lang) for p in res.problems]
+    if lang == "zh":
+        shown = "\n".join(f"{'，'.join(x for x in (f, d) if x)}：{m}" if (f or d) else m
+                          for f, d, m in rows)
+        assert PAGE_BAD_ZH[name] in shown, shown
+        assert not any(p.message in shown for p in res.problems), "English in Chinese mode"
+        assert all(_CJK.search(m) for _, _, m in rows), rows
+    else:
+        shown = "\n".join(f"{f}, field '{d}': {m}" if d else f"{f}: {m}" for f, d, m in rows)
+        assert expected in shown, shown
+        assert not any(_CJK.search(m.replace("淞南镇", "").replace("另存为", ""))
+                       for _, _, m in rows), rows
     assert not [b for b in at.button if b.key == "dm_confirm"], "no confirm button on bad input"
     assert tree_hash(data_dir) == h
+
+
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def test_offers_and_notes_follow_the_language(data_dir):
+    """A GBK CSV with an extra column: the note and the offers in Chinese, then in English."""
+    text = (STATION_CSV_HEAD + ",lon,lat,客流\n"
+            "s_new,新站,New,test fixture,20,true,,3,运营,,,121.49,31.35,高\n").encode("gbk")
+    for lang in ("zh", "en"):
+        at = _upload(open_page(PAGE, lang), "a.csv", text, "metro_stations", dm_crs="wgs84")
+        res = import_layer(text, "a.csv", target("metro_stations"), ImportOptions(crs="wgs84"))
+        assert [w.value for w in at.warning] == [w.text(lang) for w in res.warnings]
+        assert [i.value for i in at.info] == [t(f"dm_offer_{o.kind}", lang) + "\n\n" + o.text(lang)
+                                              for o in res.offers]
+        words = ("已按 GBK", "不是图层“metro_stations”的字段") if lang == "zh" else \
+            ("read as GBK", "are not fields of layer 'metro_stations'")
+        page_text = "\n".join([w.value for w in at.warning] + [i.value for i in at.info])
+        assert all(w in page_text for w in words), page_text
 
 
 @pytest.mark.parametrize("fmt", list(EXPORT_FORMATS))

@@ -3,12 +3,16 @@ layer store (atomic replace, backup, undo), the ``import`` command, and a corpus
 (generated here) each refused with its message and leaving the data folder unchanged."""
 from __future__ import annotations
 
+import ast
 import hashlib
+import inspect
 import io
 import json
 import os
+import re
 import shutil
 import stat
+import string
 import tempfile
 import zipfile
 from pathlib import Path
@@ -21,9 +25,12 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from songnan_geo import chinacoords as cc
+from songnan_geo import importer as importer_module
+from songnan_geo import io as io_module
 from songnan_geo.cli import main as cli_main
 from songnan_geo.exporter import FORMATS as EXPORT_FORMATS
 from songnan_geo.exporter import export_layer, shapefile_field_names, write_layer
+from songnan_geo.import_messages import MESSAGES, FeatureRef, msg, render
 from songnan_geo.importer import (
     MAX_FILE_BYTES,
     ImportOptions,
@@ -34,6 +41,7 @@ from songnan_geo.importer import (
 from songnan_geo.io import (
     DEFAULT_DATA_DIR,
     LayerValidationError,
+    Problem,
     load_all_layers,
     load_layer,
     read_manifest,
@@ -176,7 +184,7 @@ def test_gbk_csv_is_detected_and_read_correctly():
                        ImportOptions(crs="wgs84"))
     assert res.ok, res.report()
     assert res.info["encoding"] == "gb18030"
-    assert any("GBK" in w for w in res.warnings)
+    assert any("GBK" in str(w) for w in res.warnings)
     assert res.layer["name"].tolist() == st["name"].tolist()
 
 
@@ -682,6 +690,8 @@ def test_bad_file_is_refused_with_its_message_and_changes_nothing(case, bad_dir,
         assert not res.ok
         assert res.layer is None
         assert expected in res.report(), res.report()
+        # and every problem has its Chinese text (the page's default language)
+        assert all(p.text("zh") != p.message for p in res.problems), res.report("zh")
     # 2. the command that would store it
     args = [str(bad_dir[name]), "--layer", layer, "--data-dir", str(store_dir)]
     if new:
@@ -692,3 +702,114 @@ def test_bad_file_is_refused_with_its_message_and_changes_nothing(case, bad_dir,
     assert code in (1, 2)
     assert expected in out, out
     assert tree_hash(store_dir) == before, "a refused import changed the data folder"
+
+
+# --------------------------------------------------------------------------- messages in zh and en
+
+_LIST_SPECS = {"list", "or", "and", "reprs", "were"}
+#: Codes whose Chinese is the English by design (numbers, names, a bare placeholder).
+_SAME_IN_BOTH = {"feature_index", "feature_index_id", "datum_wgs84", "where_row"}
+#: Codes built at run time (f"matched_{how}", FeatureRef, directions, the report's framing).
+_DYNAMIC = {"matched_id", "matched_name", "matched_nearest", "datum_wgs84", "datum_gcj02",
+            "datum_bd09", "east", "west", "north", "south", "feature_index", "feature_index_id",
+            "feature_row", "where_feature", "where_row", "where_field"}
+
+
+def _fields(template: str) -> dict[str, str]:
+    return {name.split(".")[0].split("[")[0]: spec or ""
+            for _, name, spec, _ in string.Formatter().parse(template) if name}
+
+
+def _sample(name: str, spec: str):
+    if spec in _LIST_SPECS:
+        return ["客流", "x"]
+    if spec == "jtype":
+        return ["number", "null"]
+    if spec.endswith("f") or name in ("n", "count", "limit", "index", "row", "other"):
+        return 12.5 if spec.endswith("f") else 3
+    if name in ("direction", "matched", "datum", "ew", "ns"):
+        return msg({"ew": "east", "ns": "south", "matched": "matched_id",
+                    "datum": "datum_gcj02"}.get(name, "east"))
+    if name == "feature":
+        return FeatureRef(index=2, id="s_1")
+    return f"<{name}>"
+
+
+def test_every_message_code_renders_in_both_languages():
+    for code, texts in MESSAGES.items():
+        assert set(texts) == {"zh", "en"}, f"{code}: has {sorted(texts)}, needs zh and en"
+        fields = {**_fields(texts["en"]), **_fields(texts["zh"])}
+        params = {name: _sample(name, spec) for name, spec in fields.items()}
+        zh, en = render(code, "zh", params), render(code, "en", params)
+        assert zh.strip() and en.strip(), code
+        assert "{" not in zh.replace("{'", "") and "{" not in en.replace("{'", ""), code
+        if code in _SAME_IN_BOTH:
+            continue
+        assert zh != en and re.search("[\u4e00-\u9fff]", zh), f"{code}: zh is not Chinese: {zh}"
+        if code != "crs_unknown":  # English: the parser's own text; Chinese: the spec
+            # A translation names the same values.
+            assert set(_fields(texts["en"])) == set(_fields(texts["zh"])), code
+
+
+def test_a_missing_code_or_language_fails_loudly():
+    with pytest.raises(KeyError, match="code 'no_such_code' has no 'zh' text"):
+        render("no_such_code", "zh")
+    with pytest.raises(KeyError, match="lang 'fr'"):
+        render("empty", "fr")
+
+
+def test_every_code_used_is_in_the_catalogue_and_every_entry_is_used():
+    used = set()
+    for mod in (importer_module, io_module):
+        for node in ast.walk(ast.parse(inspect.getsource(mod))):
+            if isinstance(node, ast.Call):  # stop("code"), msg("code"), Problem(f, ft, fld, "code")
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                pos = {"stop": 0, "msg": 0, "render": 0, "Problem": 3}.get(name)
+                if pos is not None and len(node.args) > pos and \
+                        isinstance(node.args[pos], ast.Constant):
+                    used.add(node.args[pos].value)
+            elif isinstance(node, ast.Constant) and node.value in MESSAGES:
+                used.add(node.value)  # codes chosen in a table or an expression
+    assert used - set(MESSAGES) == set(), "codes without a catalogue entry"
+    assert set(MESSAGES) - used - _DYNAMIC == set(), "catalogue entries never used"
+
+
+def test_problem_renders_where_and_what_in_either_language():
+    p = Problem("a.csv", FeatureRef(row=2), "lon", "not_a_number", {"value": "121°29′"})
+    assert str(p) == ("a.csv, feature row 2, field 'lon': '121°29′' is not a number. Use decimal "
+                      "degrees such as 121.4912 (no °, ′ or letters).")
+    assert p.line("zh").startswith("a.csv，第 2 行，字段“lon”：'121°29′' 不是数字。")
+    q = Problem("s.geojson", FeatureRef(index=0, id="s_1"), "lines", "value_type",
+                {"value": None, "types": "string"})
+    assert q.message.startswith("None is not of type 'string'")
+    assert q.line("zh").startswith("s.geojson，要素 #0（id 's_1'），字段“lines”：空值（null） 不是文本")
+    err = LayerValidationError([p, q])
+    assert str(err).startswith("2 problem(s) found; nothing was loaded:")
+    assert err.text("zh").startswith("发现 2 个问题，未载入任何数据：")
+
+
+def test_offers_and_notes_carry_codes_and_render_in_chinese():
+    shifted = cc.convert_gdf(LAYERS["metro_stations"], "wgs84", "gcj02")
+    res = import_layer(export_layer(shifted, "geojson"), "s.geojson", target("metro_stations"))
+    offer = next(o for o in res.offers if o.kind == "convert_datum")
+    assert offer.note.code == "offer_convert_datum"
+    zh = offer.text("zh")
+    assert "库中 id 相同的要素" in zh and "GCJ-02（高德）" in zh and "是否从 GCJ-02（高德） 转换为 WGS84" in zh
+    assert re.search(r"偏[东西] \d+ 米、偏[南北] \d+ 米", zh), zh
+    csv_gbk = export_layer(LAYERS["metro_stations"], "csv").decode("utf-8-sig").encode("gbk")
+    res = import_layer(csv_gbk, "s.csv", target("metro_stations"), ImportOptions(crs="wgs84"))
+    assert [w.code for w in res.warnings] == ["read_as_gbk"]
+    assert "已按 GBK（GB18030）读取" in res.warnings[0].text("zh")
+
+
+def test_cli_prints_problems_in_chinese_with_lang_zh(data_dir, tmp_path, capsys):
+    f = tmp_path / "a.csv"
+    f.write_bytes(_csv(_station_csv(lon="121°29′")))
+    h = tree_hash(data_dir)
+    args = [str(f), "--layer", "metro_stations", "--data-dir", str(data_dir), "--crs", "wgs84"]
+    code, out = _cli(args + ["--lang", "zh"], capsys)
+    assert code == 1 and tree_hash(data_dir) == h
+    assert "发现 1 个问题，不能保存：" in out and "第 2 行，字段“lon”：'121°29′' 不是数字" in out
+    code, out = _cli(args, capsys)  # English by default
+    assert code == 1 and "row 2, field 'lon': '121°29′' is not a number" in out
+    assert "不是数字" not in out
