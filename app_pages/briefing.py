@@ -8,22 +8,15 @@ from songnan_geo import config
 from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
-from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.i18n import t
-from songnan_geo.store import TrackerError, open_store, resolve_store_url
+from songnan_geo.store import TrackerError
+from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
 
 st.title(t("briefing", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
-
-
-@st.cache_resource(show_spinner=False)
-def _store(url: str, data_dir: str):
-    """The tracker's store and the carrier register in it (one per URL and process)."""
-    tracker = open_store(url, data_dir=data_dir)
-    return tracker, CarrierStore(tracker)
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)  # ttl: a basemap may come back
@@ -39,9 +32,9 @@ def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, st
 # (产业载体: editors' corrections and added parks) when the store opens, else from the layers.
 data_dir = str(config.data_dir())
 try:
-    tracker, register = _store(resolve_store_url(), data_dir)
-    status = status_by_parcel(tracker.parcels())
-    layers = {**layers, "carrier_parks": register.current(layers["carrier_parks"])}
+    stores = open_stores()
+    status = status_by_parcel(stores.tracker.parcels())
+    layers = {**layers, "carrier_parks": stores.carriers.current(layers["carrier_parks"])}
     status_note = t("bf_status_from_store", lang)
 except TrackerError as exc:
     status, status_note = None, t("bf_status_from_layer", lang) + f" ({exc})"

@@ -4,16 +4,16 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import carrier_report, carriers, config, workflow
-from songnan_geo.carrier_store import STATES, CarrierError, CarrierStore, new_park_id
+from songnan_geo import carrier_report, carriers, workflow
+from songnan_geo.carrier_store import STATES, CarrierError, new_park_id
 from songnan_geo.chinacoords import convert_lonlat
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
-from songnan_geo.indicator_store import IndicatorStore, read_carrier_figures
+from songnan_geo.indicator_store import read_carrier_figures
 from songnan_geo.mapping import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, open_store, \
-    resolve_store_url
+from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError
 from songnan_ui.login import editor_login
+from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -23,15 +23,8 @@ st.title(t("carriers", lang))
 st.caption(t("cr_intro", lang))
 
 
-@st.cache_resource(show_spinner=False)
-def _stores(url: str, data_dir: str):
-    """The tracker store with the carrier register and the indicator values (one per URL)."""
-    tracker = open_store(url, data_dir=data_dir)
-    return tracker, CarrierStore(tracker), IndicatorStore(tracker)
-
-
 try:
-    tracker, register_store, indicator_store = _stores(resolve_store_url(), str(config.data_dir()))
+    tracker, register_store, indicator_store = open_stores()
     register = register_store.current(layers["carrier_parks"])
 except (StoreConfigError, TrackerError) as exc:
     st.error(t("tr_store_error", lang))

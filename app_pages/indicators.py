@@ -3,33 +3,26 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import auth, config, indicator_report, indicators, workflow
+from songnan_geo import auth, indicator_report, indicators, workflow
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.i18n import t
-from songnan_geo.indicator_store import IndicatorStore, read_baseline_tables
+from songnan_geo.indicator_store import read_baseline_tables
 from songnan_geo.store import (
     StaleVersionError,
     StoreConfigError,
     TrackerError,
     format_time,
-    open_store,
-    resolve_store_url,
 )
 from songnan_ui.login import editor_login
+from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 st.title(t("indicators", lang))
 st.caption(t("ind_intro", lang))
 
 
-@st.cache_resource(show_spinner=False)
-def _store(url: str, data_dir: str) -> IndicatorStore:
-    """The indicator values in the tracker's store (one engine per URL and process)."""
-    return IndicatorStore(open_store(url, data_dir=data_dir))
-
-
 try:
-    store = _store(resolve_store_url(), str(config.data_dir()))
+    store = open_stores().indicators
 except (StoreConfigError, TrackerError) as exc:
     st.error(t("tr_store_error", lang))
     st.code(str(exc), language=None)

@@ -2,12 +2,11 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import config
-from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.i18n import field_label, t
 from songnan_geo.mapping import build_map
-from songnan_geo.store import TrackerError, open_store, resolve_store_url
+from songnan_geo.store import TrackerError
 from songnan_geo.tracker import with_tracked_state
+from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -17,18 +16,12 @@ st.info(t("estimated_banner", lang), icon="ℹ️")
 
 
 
-@st.cache_resource(show_spinner=False)
-def _store(url: str, data_dir: str):
-    """The tracker's store and the carrier register in it (one per URL and process)."""
-    tracker = open_store(url, data_dir=data_dir)
-    return tracker, CarrierStore(tracker)
-
-
 # Parcel status as tracked on 地块进度 and carrier parks as registered on 产业载体, when the
 # store opens; else the layers as shipped (the plan's state), said in the caption.
 try:
-    tracker, register = _store(resolve_store_url(), str(config.data_dir()))
-    layers = with_tracked_state(layers, tracker.parcels(), register.current(layers["carrier_parks"]))
+    stores = open_stores()
+    layers = with_tracked_state(layers, stores.tracker.parcels(),
+                                stores.carriers.current(layers["carrier_parks"]))
     state_note = t("ov_state_from_store", lang)
 except TrackerError as exc:
     state_note = t("ov_state_from_layer", lang) + f" ({exc})"

@@ -4,13 +4,13 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, config, tracker, workflow
+from songnan_geo import auth, tracker, workflow
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.mapping import build_map
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time, \
-    open_store, resolve_store_url
+from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
+from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -19,14 +19,8 @@ st.title(t("tracker", lang))
 st.caption(t("tr_intro", lang))
 
 
-@st.cache_resource(show_spinner=False)
-def _store(url: str, data_dir: str):
-    """One store (engine and connection pool) per URL and process."""
-    return open_store(url, data_dir=data_dir)
-
-
 try:
-    store = _store(resolve_store_url(), str(config.data_dir()))
+    store = open_stores().tracker
     items, history, parcels = store.snapshot()
 except (StoreConfigError, TrackerError) as exc:
     st.error(t("tr_store_error", lang))
