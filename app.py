@@ -46,7 +46,7 @@ try:
     layers, manifest = load_layers(str(config.data_dir()))
 except LayerValidationError as exc:
     st.error(t("data_error", lang))
-    st.code(str(exc), language=None)
+    st.code(exc.text(lang), language=None)   # the problems in the UI's language
     st.stop()
 
 # Pages read these (and "lang", "basemap") from the session; no page imports another.

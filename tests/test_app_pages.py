@@ -242,13 +242,18 @@ def app_on_broken_data(broken_data_dir, monkeypatch):
 @pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda f: f.__name__[len("_break_"):])
 def test_invalid_data_file_shows_error_not_traceback(app_on_broken_data, breakage):
     expected = breakage(app_on_broken_data)
+    with pytest.raises(sio.LayerValidationError) as info:
+        sio.load_all_layers(app_on_broken_data)
     at = run_app(AppTest.from_file(str(APP_PATH), default_timeout=120))
     assert [e.value for e in at.error] == [t("data_error", "zh")]
     shown = "\n".join(c.value for c in at.code)
-    for part in expected:
-        assert part in shown, f"{part!r} not in the error shown:\n{shown}"
+    # in Chinese: the problems as the catalogue words them in Chinese, naming the file
+    assert shown == info.value.text("zh") and "发现" in shown and expected[0].split(",")[0] in shown
     assert not at.title, "no page may render on invalid data"
-    # The language switch still works on the error screen.
+    # The language switch still works on the error screen, and the problems follow it.
     at.radio(key="lang").set_value("en")
     run_app(at)
     assert [e.value for e in at.error] == [t("data_error", "en")]
+    shown = "\n".join(c.value for c in at.code)
+    for part in expected:
+        assert part in shown, f"{part!r} not in the error shown:\n{shown}"
