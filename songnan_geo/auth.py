@@ -17,13 +17,17 @@ lives only in this process), and the store re-checks that the user is still conf
 Repeated failures are slowed down: after :data:`FREE_FAILURES` failed logins for a username
 within :data:`FAILURE_WINDOW_S`, the next attempt is refused without checking the password
 until a lockout has passed (5 s, doubling with each further failure, at most 5 minutes).
-Failures are kept in the tracker store, so the lockout holds across processes, sessions
-and app servers sharing the store.
+The same holds per client address, with a larger allowance (:data:`CLIENT_FREE_FAILURES`
+within :data:`CLIENT_FAILURE_WINDOW_S`, any usernames), so that trying many usernames from
+one machine (password spraying) is slowed down too; an attempt is refused when either
+limit is reached. Failures are kept in the tracker store, so the lockout holds across
+processes, sessions and app servers sharing the store.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import os
 import re
@@ -45,6 +49,11 @@ EDITORS_FILE_NAME = "editors.json"
 FREE_FAILURES = 3
 #: Window over which failures count, seconds.
 FAILURE_WINDOW_S = 15 * 60
+#: Failed logins from one client address (for any usernames) allowed within
+#: :data:`CLIENT_FAILURE_WINDOW_S` before lockouts of that address start.
+CLIENT_FREE_FAILURES = 10
+#: Window over which an address's failures count, seconds.
+CLIENT_FAILURE_WINDOW_S = 15 * 60
 #: First lockout, seconds; doubles with each further failure, capped at :data:`MAX_LOCKOUT_S`.
 BASE_LOCKOUT_S = 5.0
 MAX_LOCKOUT_S = 300.0
@@ -76,12 +85,14 @@ class LoginFailed(AuthError):
 
 
 class LoginThrottled(AuthError):
-    """Too many recent failures for this username; ``retry_after_s`` says when to try again."""
+    """Too many recent failures for this username or from this address; ``retry_after_s``
+    says when to try again. The message is the same for both, and for usernames that exist
+    and that do not."""
 
     def __init__(self, username: str, retry_after_s: float):
         self.username, self.retry_after_s = username, retry_after_s
-        super().__init__(f"too many failed logins for '{username}': try again in "
-                         f"{retry_after_s:.0f} s.")
+        super().__init__(f"too many failed logins for this username or from this address: try "
+                         f"again in {retry_after_s:.0f} s.")
 
 
 class EditorRequiredError(PermissionError):
@@ -223,14 +234,34 @@ def remove_editor(username: str) -> Path:
 
 # --------------------------------------------------------------------------- login
 
-def lockout_s(failures: int) -> float:
-    """Seconds to wait after ``failures`` recent failures (0 while within the free ones)."""
-    if failures < FREE_FAILURES:
+def lockout_s(failures: int, free: int = FREE_FAILURES) -> float:
+    """Seconds to wait after ``failures`` recent failures (0 while within the ``free`` ones:
+    :data:`FREE_FAILURES` for a username, :data:`CLIENT_FREE_FAILURES` for an address)."""
+    if failures < free:
         return 0.0
-    return min(BASE_LOCKOUT_S * 2 ** (failures - FREE_FAILURES), MAX_LOCKOUT_S)
+    return min(BASE_LOCKOUT_S * 2 ** (failures - free), MAX_LOCKOUT_S)
 
 
-def authenticate(username: str, password: str, *, store, now: float | None = None) -> Editor:
+def client_key(client: str | None) -> str | None:
+    """The address failures are counted under: an IP address in its canonical text (an
+    IPv4-mapped IPv6 address as IPv4); other text stripped; None when unknown."""
+    text = (client or "").strip()
+    if not text:
+        return None
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    return str(ip.ipv4_mapped if ip.version == 6 and ip.ipv4_mapped else ip)
+
+
+def _wait_s(failed_at: list[float], free: int, now: float) -> float:
+    """Seconds left of the lockout that the failures at ``failed_at`` impose (<= 0: none)."""
+    return lockout_s(len(failed_at), free) - (now - max(failed_at)) if failed_at else 0.0
+
+
+def authenticate(username: str, password: str, *, store, client: str | None = None,
+                 now: float | None = None) -> Editor:
     """Check a password; return the :class:`Editor` that writes need.
 
     Parameters
@@ -238,13 +269,18 @@ def authenticate(username: str, password: str, *, store, now: float | None = Non
     username, password : str
     store : songnan_geo.store.TrackerStore
         Keeps the failed attempts (shared by every process using the store).
+    client : str, optional
+        The client's address (e.g. ``st.context.ip_address``); None when unknown, in which
+        case only the per-username limit applies. Failures are counted per address as well
+        as per username (see :func:`client_key`).
     now : float, optional
         Current time, seconds since the epoch (tests).
 
     Raises
     ------
     LoginThrottled
-        After repeated failures, until the lockout has passed (the password is not checked).
+        After repeated failures for this username or from this address, until the lockout
+        has passed (the password is not checked).
     LoginFailed
         Wrong username or password.
     EditorConfigError
@@ -255,19 +291,21 @@ def authenticate(username: str, password: str, *, store, now: float | None = Non
     if not users:
         raise EditorConfigError(f"no editors are configured ({editors_source()}): the tracker "
                                 "is read-only. Add one with: python -m songnan_geo editor add USER")
-    key = (username or "").strip()
-    recent = store.login_failures(key, since=now - FAILURE_WINDOW_S)
-    if recent:
-        wait = lockout_s(len(recent)) - (now - max(recent))
-        if wait > 0:
-            raise LoginThrottled(key, wait)
+    key, address = (username or "").strip(), client_key(client)
+    wait = _wait_s(store.login_failures(key, since=now - FAILURE_WINDOW_S), FREE_FAILURES, now)
+    if address is not None:
+        wait = max(wait, _wait_s(store.login_failures(client=address,
+                                                      since=now - CLIENT_FAILURE_WINDOW_S),
+                                 CLIENT_FREE_FAILURES, now))
+    if wait > 0:
+        raise LoginThrottled(key, wait)
     stored = users.get(key)
     try:
         ok = _HASHER.verify(stored or _dummy_hash(), password or "") and stored is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        store.record_login_failure(key, now)
+        store.record_login_failure(key, now, client=address)
         raise LoginFailed("wrong username or password.")
     store.clear_login_failures(key)
     return Editor(key, _seal(key))

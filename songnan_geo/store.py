@@ -25,6 +25,14 @@ Rules kept by the store (and, where the database can, by the database itself):
   not raise its version by exactly one with a matching history row.
 
 Times are recorded in UTC (ISO 8601); dates a status took effect are ``YYYY[-MM[-DD]]``.
+
+Schema changes that programs made before them do not notice (a new nullable column, a new
+index) keep :data:`SCHEMA_VERSION` and are made in place when a store is opened
+(:func:`_add_missing_columns`: under the SQLite write lock / the PostGIS advisory lock that
+creation takes, re-checked under the lock, one transaction). So far:
+``tracker_login_failures.client`` (the client address of a failed login, for per-address
+throttling in :mod:`songnan_geo.auth`; NULL in rows recorded before it). Only a change that
+older programs would misread raises the version (they then refuse the store by name).
 """
 from __future__ import annotations
 
@@ -197,9 +205,18 @@ def _common_ddl(serial: str) -> list[str]:
             UNIQUE (item_id, version))""",
         "CREATE INDEX tracker_history_item ON tracker_history (item_id, version)",
         f"""CREATE TABLE tracker_login_failures (
-            id {serial}, username TEXT NOT NULL, failed_at DOUBLE PRECISION NOT NULL)""",
+            id {serial}, username TEXT NOT NULL, failed_at DOUBLE PRECISION NOT NULL,
+            client TEXT)""",
         "CREATE INDEX tracker_login_failures_user ON tracker_login_failures (username, failed_at)",
+        _LOGIN_CLIENT_INDEX,
     ]
+
+
+#: Columns added to schema version 1 after stores were made with it: (table, column, type).
+#: New stores get them from :func:`_common_ddl`; older ones from :func:`_add_missing_columns`.
+_ADDED_COLUMNS = [("tracker_login_failures", "client", "TEXT")]
+_LOGIN_CLIENT_INDEX = ("CREATE INDEX IF NOT EXISTS tracker_login_failures_client "
+                       "ON tracker_login_failures (client, failed_at)")
 
 
 #: A view of the parcels with their current status, for GIS clients (QGIS opens it as a layer).
@@ -640,24 +657,33 @@ class TrackerStore:
 
     # ---------------------------------------------------------------- login failures (auth)
 
-    def login_failures(self, username: str, since: float) -> list[float]:
-        """Times (epoch seconds) of failed logins for ``username`` after ``since``."""
+    def login_failures(self, username: str | None = None, since: float = 0.0, *,
+                       client: str | None = None) -> list[float]:
+        """Times (epoch seconds) of failed logins after ``since``: for ``username`` (from any
+        address), or from the address ``client`` (for any username). Give exactly one."""
+        if (username is None) == (client is None):
+            raise ValueError("login_failures needs exactly one of username= or client= "
+                             f"(got username={username!r}, client={client!r}).")
+        column, value = ("username", username) if client is None else ("client", client)
         with self._read() as conn:
-            rows = conn.execute(text("SELECT failed_at FROM tracker_login_failures "
-                                     "WHERE username = :u AND failed_at > :since"),
-                                {"u": username, "since": since}).all()
+            rows = conn.execute(text(f"SELECT failed_at FROM tracker_login_failures "
+                                     f"WHERE {column} = :v AND failed_at > :since"),
+                                {"v": value, "since": since}).all()
         return [float(r[0]) for r in rows]
 
-    def record_login_failure(self, username: str, when: float) -> None:
-        """Keep one failed login (and forget this user's failures older than a day)."""
+    def record_login_failure(self, username: str, when: float, client: str | None = None) -> None:
+        """Keep one failed login for ``username`` from the address ``client`` (None: unknown),
+        and forget every failure older than a day."""
         with self._write() as conn:
-            conn.execute(text("DELETE FROM tracker_login_failures WHERE username = :u "
-                              "AND failed_at < :old"), {"u": username, "old": when - 86400})
-            conn.execute(text("INSERT INTO tracker_login_failures (username, failed_at) "
-                              "VALUES (:u, :t)"), {"u": username, "t": when})
+            conn.execute(text("DELETE FROM tracker_login_failures WHERE failed_at < :old"),
+                         {"old": when - 86400})
+            conn.execute(text("INSERT INTO tracker_login_failures (username, failed_at, client) "
+                              "VALUES (:u, :t, :c)"), {"u": username, "t": when, "c": client})
             conn.commit_now()
 
     def clear_login_failures(self, username: str) -> None:
+        """Forget ``username``'s failures (after its successful login). Other usernames' failures
+        from the same address stay, and keep counting against that address."""
         with self._write() as conn:
             conn.execute(text("DELETE FROM tracker_login_failures WHERE username = :u"),
                          {"u": username})
@@ -674,12 +700,17 @@ class TrackerStore:
         create the same tables twice.
         """
         with self._write() as conn:
-            if self.dialect == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
-                                  "CAST(:lock AS text)))"), {"lock": "." + lock_name})
+            self._ddl_lock(conn, lock_name)
             for stmt in postgres_ddl if self.dialect == "postgresql" else sqlite_ddl:
                 conn.execute(text(stmt))
             conn.commit_now()
+
+    def _ddl_lock(self, conn, lock_name: str) -> None:
+        """On PostGIS, take the transaction's advisory lock of ``<current schema>.<lock_name>``
+        (SQLite needs none: :meth:`_write` already holds the file's write lock)."""
+        if self.dialect == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(current_schema() || "
+                              "CAST(:lock AS text)))"), {"lock": "." + lock_name})
 
     def _unknown(self, item_id: str, conn=None) -> UnknownItemError:
         return UnknownItemError(f"no parcel or project has id {item_id!r}; ids are listed by "
@@ -751,8 +782,45 @@ def open_store(url: str | os.PathLike | None = None, *, data_dir: str | Path = D
     """
     resolved = resolve_store_url(url)
     if resolved.startswith("sqlite:"):
-        return _open_gpkg(Path(resolved[len("sqlite:///"):]), data_dir, projects_dir)
-    return _open_postgis(resolved, data_dir, projects_dir)
+        store = _open_gpkg(Path(resolved[len("sqlite:///"):]), data_dir, projects_dir)
+    else:
+        store = _open_postgis(resolved, data_dir, projects_dir)
+    try:
+        _add_missing_columns(store)
+    except BaseException:
+        store.dispose()
+        raise
+    return store
+
+
+def _missing_columns(conn) -> list[tuple[str, str, str]]:
+    return [(table, column, type_) for table, column, type_ in _ADDED_COLUMNS
+            if column not in conn.execute(text(f"SELECT * FROM {table} LIMIT 0")).keys()]
+
+
+def _add_missing_columns(store: TrackerStore) -> None:
+    """Bring a store made before :data:`_ADDED_COLUMNS` up to date, keeping every row.
+
+    Checked first with a plain read (no lock, the usual case: nothing to do); when something
+    is missing, one write transaction takes the lock that creation takes (PostGIS: the advisory
+    lock ``<schema>.songnan_tracker``; SQLite: the write lock), checks again (another process
+    may have just done it), adds the columns (NULL in the existing rows) and their indexes.
+    """
+    with store._read() as conn:
+        if not _missing_columns(conn):
+            return
+    try:
+        with store._write() as conn:
+            store._ddl_lock(conn, "songnan_tracker")
+            for table, column, type_ in _missing_columns(conn):
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {type_}"))
+            conn.execute(text(_LOGIN_CLIENT_INDEX))
+            conn.commit_now()
+    except (OperationalError, ProgrammingError) as exc:
+        raise StoreConfigError(f"the {store.description} predates the column(s) "
+                               f"{', '.join(f'{t}.{c}' for t, c, _ in _ADDED_COLUMNS)} and they "
+                               f"cannot be added ({exc.orig}); open it once as a user who may "
+                               "change its tables.") from None
 
 
 def _check_meta(conn, where: str) -> None:

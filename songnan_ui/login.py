@@ -24,6 +24,14 @@ def _configured_editors() -> tuple[set[str], str | None]:
         return set(), str(exc)
 
 
+def client_address() -> str | None:
+    """The client's address for login throttling: ``st.context.ip_address`` (the WebSocket
+    peer, or the address that a proxy at a trusted address forwards), None when unknown
+    (localhost, or no connection as under AppTest, where it is not a string)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) else None
+
+
 def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -> auth.Editor | None:
     """Render the editor login box in the current container; return the logged-in editor.
 
@@ -37,7 +45,9 @@ def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -
     Parameters
     ----------
     store : songnan_geo.store.TrackerStore
-        Keeps failed logins, so that repeated failures are throttled across sessions.
+        Keeps failed logins, so that repeated failures are throttled across sessions, per
+        username and per client address (``st.context.ip_address``: the WebSocket peer, or
+        the address a proxy at a trusted address forwards; None from localhost).
     lang : str
         'zh' or 'en'.
     key : str
@@ -70,7 +80,8 @@ def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -
                                          key=f"{key}_password")
                 if st.form_submit_button(t("tr_login_button", lang)):
                     try:
-                        st.session_state[SESSION_KEY] = auth.authenticate(user, password, store=store)
+                        st.session_state[SESSION_KEY] = auth.authenticate(
+                            user, password, store=store, client=client_address())
                         st.rerun()
                     except auth.LoginThrottled as exc:
                         st.warning(t("tr_login_throttled", lang).format(s=f"{exc.retry_after_s:.0f}"))

@@ -163,3 +163,176 @@ def test_editor_cli_add_list_remove(secrets_file, monkeypatch, capsys):
     assert code == 0 and auth.load_editors() == {}
     code, out, err = _cli(monkeypatch, capsys, "list")
     assert "read-only" in out
+
+
+# --------------------------------------------------------------------------- per-address throttling
+
+SPRAYER, OTHER = "10.20.30.40", "10.20.30.41"
+
+
+def _spray(store, client: str, t0: float, n: int = auth.CLIENT_FREE_FAILURES, prefix="guess"):
+    """``n`` failed logins from ``client``, each for another username (one failure each)."""
+    for i in range(n):
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate(f"{prefix}{i}", "Winter2026!", store=store, client=client, now=t0 + i)
+
+
+def test_spraying_usernames_from_one_address_is_throttled(store, editors):
+    t0 = 3_000_000.0
+    _spray(store, SPRAYER, t0)          # 10 usernames, one failure each: no username limit hit
+    assert len(store.login_failures(client=SPRAYER, since=0)) == auth.CLIENT_FREE_FAILURES
+    assert store.login_failures("guess0", since=0) == [t0]
+    now = t0 + auth.CLIENT_FREE_FAILURES
+    # The 11th username from that address is refused without a password check, even alice
+    # with her right password, and the message is the same for a username that does not exist.
+    refused = {}
+    for user, pw in (("alice", PASSWORDS["alice"]), ("no-such-user", "x")):
+        with pytest.raises(auth.LoginThrottled) as ei:
+            auth.authenticate(user, pw, store=store, client=SPRAYER, now=now)
+        refused[user] = str(ei.value)
+        assert 0 < ei.value.retry_after_s <= auth.BASE_LOCKOUT_S
+    assert refused["alice"] == refused["no-such-user"]
+    assert "alice" not in refused["alice"] and "try again in" in refused["alice"]
+    # The same address written as IPv4-mapped IPv6 is the same client.
+    with pytest.raises(auth.LoginThrottled):
+        auth.authenticate("alice", PASSWORDS["alice"], store=store, client="::ffff:" + SPRAYER,
+                          now=now)
+    # Another address, and an unknown one (None), are not affected.
+    assert auth.authenticate("alice", PASSWORDS["alice"], store=store, client=OTHER,
+                             now=now).username == "alice"
+    assert auth.authenticate("bob", PASSWORDS["bob"], store=store, client=None,
+                             now=now).username == "bob"
+    # Refused attempts are not recorded; after the lockout the next failure doubles it.
+    assert len(store.login_failures(client=SPRAYER, since=0)) == auth.CLIENT_FREE_FAILURES
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate("guess-late", "x", store=store, client=SPRAYER,
+                          now=now + auth.BASE_LOCKOUT_S)
+    with pytest.raises(auth.LoginThrottled) as ei:
+        auth.authenticate("carol", PASSWORDS["carol"], store=store, client=SPRAYER,
+                          now=now + auth.BASE_LOCKOUT_S + 1)
+    assert auth.BASE_LOCKOUT_S < ei.value.retry_after_s <= 2 * auth.BASE_LOCKOUT_S
+    # Once the address's failures are older than its window, it may log in again.
+    later = t0 + auth.CLIENT_FAILURE_WINDOW_S + 60
+    assert auth.authenticate("carol", PASSWORDS["carol"], store=store, client=SPRAYER,
+                             now=later).username == "carol"
+
+
+def test_a_success_does_not_reset_the_address_counter_for_other_usernames(store, editors):
+    t0 = 4_000_000.0
+    _spray(store, SPRAYER, t0, n=auth.CLIENT_FREE_FAILURES - 1)
+    with pytest.raises(auth.LoginFailed):   # alice mistypes once, from the same machine
+        auth.authenticate("alice", "typo", store=store, client=SPRAYER, now=t0 + 9)
+    now = t0 + 9 + auth.BASE_LOCKOUT_S + 1   # the address's first lockout has passed
+    assert auth.authenticate("alice", PASSWORDS["alice"], store=store, client=SPRAYER,
+                             now=now).username == "alice"
+    # Her own failure is forgotten; the other usernames' failures still count for the address.
+    assert store.login_failures("alice", since=0) == []
+    assert len(store.login_failures(client=SPRAYER, since=0)) == auth.CLIENT_FREE_FAILURES - 1
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate("guess-next", "x", store=store, client=SPRAYER, now=now + 1)
+    with pytest.raises(auth.LoginThrottled):
+        auth.authenticate("bob", PASSWORDS["bob"], store=store, client=SPRAYER, now=now + 2)
+
+
+def test_the_username_limit_holds_across_addresses(store, editors):
+    t0 = 5_000_000.0
+    for i in range(auth.FREE_FAILURES):     # one failure each from three machines
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate("bob", "nope", store=store, client=f"10.0.0.{i + 1}", now=t0 + i)
+    with pytest.raises(auth.LoginThrottled) as ei:
+        auth.authenticate("bob", PASSWORDS["bob"], store=store, client="10.0.0.99", now=t0 + 3)
+    assert 0 < ei.value.retry_after_s <= auth.BASE_LOCKOUT_S
+    # None of those addresses is over its own, larger allowance.
+    assert auth.authenticate("alice", PASSWORDS["alice"], store=store, client="10.0.0.1",
+                             now=t0 + 3).username == "alice"
+    assert store.login_failures("bob", since=0) == [t0, t0 + 1, t0 + 2]
+
+
+def test_address_lockout_and_client_key():
+    free = auth.CLIENT_FREE_FAILURES
+    assert [auth.lockout_s(n, free) for n in range(free - 1, free + 3)] == [0, 5, 10, 20]
+    assert auth.lockout_s(free + 50, free) == auth.MAX_LOCKOUT_S
+    assert auth.CLIENT_FREE_FAILURES > auth.FREE_FAILURES
+    assert auth.client_key(None) is None and auth.client_key("  ") is None
+    assert auth.client_key(" ::FFFF:10.1.2.3 ") == "10.1.2.3"
+    assert auth.client_key("2001:DB8:0:0::1") == "2001:db8::1"
+    assert auth.client_key("some-host") == "some-host"
+
+
+def test_login_failures_needs_exactly_one_of_username_and_client(store):
+    for kwargs in ({}, {"username": "bob", "client": SPRAYER}):
+        with pytest.raises(ValueError, match="exactly one of username= or client="):
+            store.login_failures(since=0, **kwargs)
+
+
+# The table as stores made before per-address throttling have it.
+_OLD_LOGIN_FAILURES_DDL = [
+    "DROP TABLE tracker_login_failures",
+    """CREATE TABLE tracker_login_failures (
+        id {serial}, username TEXT NOT NULL, failed_at DOUBLE PRECISION NOT NULL)""",
+    "CREATE INDEX tracker_login_failures_user ON tracker_login_failures (username, failed_at)",
+]
+
+
+def _make_old_store(url: str) -> None:
+    from sqlalchemy import text
+
+    from songnan_geo.store import open_store
+    s = open_store(url)
+    serial = ("INTEGER PRIMARY KEY AUTOINCREMENT" if s.dialect == "sqlite"
+              else "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+    with s.engine.begin() as conn:
+        for stmt in _OLD_LOGIN_FAILURES_DDL:
+            conn.execute(text(stmt.format(serial=serial)))
+        for i, user in enumerate(["bob", "bob", "bob", "dave"]):
+            conn.execute(text("INSERT INTO tracker_login_failures (username, failed_at) "
+                              "VALUES (:u, :t)"), {"u": user, "t": 6_000_000.0 + i})
+        assert "client" not in conn.execute(text("SELECT * FROM tracker_login_failures")).keys()
+    s.dispose()
+
+
+def test_an_old_store_gets_the_client_column_in_place_and_keeps_its_rows(store_url, editors):
+    """Stores made before per-address throttling: opening adds the column, keeps the rows, by
+    several processes' worth of connections at once (re-checked under the lock)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from songnan_geo.store import SCHEMA_VERSION, open_store
+    _make_old_store(store_url)
+    barrier, opened, errors = threading.Barrier(3), [], []
+
+    def open_at_once():
+        try:
+            barrier.wait(timeout=60)
+            opened.append(open_store(store_url))
+        except Exception as exc:  # reported below
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=open_at_once) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == [] and len(opened) == 3
+    for s in opened[1:]:
+        s.dispose()
+    s = opened[0]
+    try:
+        with s._read() as conn:
+            rows = conn.execute(text("SELECT username, failed_at, client FROM "
+                                     "tracker_login_failures ORDER BY failed_at")).all()
+            assert conn.execute(text("SELECT value FROM tracker_meta WHERE key = "
+                                     "'schema_version'")).scalar() == SCHEMA_VERSION
+        assert [(r[0], r[2]) for r in rows] == [("bob", None)] * 3 + [("dave", None)]
+        # The old rows still throttle bob; new failures are recorded with their address.
+        t0 = 6_000_000.0
+        with pytest.raises(auth.LoginThrottled):
+            auth.authenticate("bob", PASSWORDS["bob"], store=s, client=SPRAYER, now=t0 + 4)
+        _spray(s, SPRAYER, t0 + 5)
+        with pytest.raises(auth.LoginThrottled):
+            auth.authenticate("alice", PASSWORDS["alice"], store=s, client=SPRAYER, now=t0 + 16)
+        assert len(s.login_failures(client=SPRAYER, since=0)) == auth.CLIENT_FREE_FAILURES
+    finally:
+        s.dispose()
+    open_store(store_url).dispose()     # opening again: nothing left to add
