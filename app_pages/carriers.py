@@ -97,7 +97,7 @@ with st.expander(t("cr_history", lang)):
 
 # ------------------------------------------------------------------ editing (editors)
 st.subheader(t("cr_edit", lang))
-editor = editor_login(tracker, lang, key="cr")
+editor = editor_login(tracker, lang, key="cr", readonly_note=t("cr_readonly_viewer", lang))
 if editor is not None:
     NEW = "__new__"
     by_id = register.set_index("id")

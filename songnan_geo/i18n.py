@@ -488,6 +488,8 @@ TEXT: dict[str, tuple[str, str]] = {
                             "Parcel status from the tracker's store (latest record), carrier parks from the carrier register; the other layers from the data files."),
     "ov_state_from_layer": ("地块进度数据库不可用：地块现状与产业载体取自数据文件（规划编制时状态）",
                             "The tracker's store is unavailable: parcel status and carrier parks from the data files (as of the plan)"),
+    "cr_readonly_viewer": ("只读：编辑登录后可新增载体或修改载体的位置、状态与数据（全站同一登录）。",
+                           "Read-only: log in as an editor to add parks or correct their position, state and figures (one login for the whole app)."),
     "cr_intro": ("产业载体与“一心三线”：按公共中心和三条产业带汇总载体数量、面积、企业、税收、亿元楼与高新技术企业；对照规划“十三五”成效与“十四五”目标。"
                  "带范围与多数载体位置为估计（见图层说明），面积、企业等数值未知时显示“未知”，不以0计。",
                  "Carrier parks and 一心三线: parks, floor area, enterprises, tax, 亿元楼 and high-tech enterprises per "
