@@ -11,7 +11,7 @@ from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import read_carrier_figures
 from songnan_geo.mapping import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError
+from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
 
@@ -176,9 +176,12 @@ if editor is not None:
                 st.session_state.pop("cr_last_click", None)
                 st.rerun()
             except CarrierError as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang))
             except StaleVersionError as exc:
-                st.error(str(exc))
+                st.error(t("tr_stale", lang).format(name=exc.name, who=exc.changed_by,
+                                                    when=format_time(exc.changed_at),
+                                                    current=exc.current_version,
+                                                    expected=exc.expected_version))
                 st.session_state["cr_loaded"] = None   # the next run shows the other editor's values
 if "cr_flash" in st.session_state:
     st.success(st.session_state.pop("cr_flash"))

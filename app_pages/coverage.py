@@ -239,7 +239,7 @@ with st.expander(t("cov_best", lang), expanded=bool(best)):
                        else model.lscp(uncoverable="drop"))
             except SitingError as exc:
                 bar.empty()
-                st.error(str(exc))
+                st.error(exc.text(lang))
             else:
                 bar.progress(1.0, text=t("cov_step_done", lang))
                 pts = sites.to_crs(STORAGE_CRS).geometry.iloc[out.chosen].representative_point()
@@ -275,6 +275,6 @@ with st.expander(t("cov_custom", lang)):
         try:
             path = sd.save_custom_standards(edited)
         except (sd.StandardsError, TypeError) as exc:
-            st.error(str(exc))
+            st.error(exc.text(lang) if isinstance(exc, sd.StandardsError) else str(exc))
         else:
             st.success(t("cov_custom_saved", lang).format(path=path))

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from songnan_geo import auth
 from songnan_geo.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs, to_town_crs
+from songnan_geo.error_messages import msg
 from songnan_geo.store import StaleVersionError, _now_iso, latest_version
 
 #: Fields of a park record, in order, with their meaning and unit:
@@ -70,36 +71,42 @@ def _is_nan(v) -> bool:
 
 def _check_number(field: str, v, problems: list, *, integer: bool, required: bool,
                   low: float | None = None, high: float | None = None, unit: str = ""):
-    """Normalise one number (int or float), appending a problem instead of raising."""
-    kind = "a whole number" if integer else "a number"
-    bounds = (f" from {low:g} to {high:g}" if high is not None else f" ≥ {low:g}") \
-        if low is not None else ""
-    fix = f"give {kind}{bounds}{unit}" + ("" if required else ", or None when unknown (never 0)")
+    """Normalise one number (int or float), appending a problem instead of raising.
+
+    ``unit`` is the code of its unit's message (``unit_m2`` …) or empty."""
+    bounds = (msg("bounds_range", low=low, high=high) if high is not None
+              else msg("bounds_min", low=low)) if low is not None else ""
+    fix = msg("fix_number", kind=msg("kind_whole" if integer else "kind_number"), bounds=bounds,
+              unit=msg(unit) if unit else "", unknown="" if required else msg("unknown_none"))
+
+    def add(code: str, **params) -> None:
+        problems.append((field, msg(code, field=field, fix=fix, **params)))
+
     if v is None:
         if required:
-            problems.append((field, f"{field} is missing: {fix}"))
+            add("number_missing")
         return None
     if isinstance(v, (bool, np.bool_)):
-        problems.append((field, f"{field} is the yes/no value {bool(v)!r}: {fix}"))
+        add("number_bool", value=bool(v))
         return None
     if not isinstance(v, numbers.Real):
-        problems.append((field, f"{field} is {type(v).__name__} {v!r}: {fix}"))
+        add("number_type", type=type(v).__name__, value=v)
         return None
     if math.isnan(v):
-        problems.append((field, f"{field} is NaN: {fix}"))
+        add("number_nan")
         return None
     if math.isinf(v):
-        problems.append((field, f"{field} is infinite: {fix}"))
+        add("number_inf")
         return None
     if integer:
         if float(v) != int(v):
-            problems.append((field, f"{field} {v!r} is not whole: {fix}"))
+            add("number_not_whole", value=v)
             return None
         v = int(v)
     else:
         v = float(v)
     if (low is not None and v < low) or (high is not None and v > high):
-        problems.append((field, f"{field} {v!r} is out of range: {fix}"))
+        add("number_out_of_range", value=v)
         return None
     return v
 
@@ -109,15 +116,14 @@ def _check_text(field: str, v, problems: list, *, required: bool, min_chars: int
     if v is None or _is_nan(v):
         v = None
     elif not isinstance(v, str):
-        problems.append((field, f"{field} is {type(v).__name__} {v!r}: give text"
-                         + ("" if required else " or None")))
+        problems.append((field, msg("text_type", field=field, type=type(v).__name__, value=v,
+                                    or_none="" if required else msg("or_none"))))
         return None
     else:
         v = v.strip() or None
     if required and (v is None or len(v) < min_chars):
-        what = "missing" if v is None else f"too short ({v!r})"
-        problems.append((field, f"{field} is {what}: give at least {min_chars} character"
-                         + ("s" if min_chars > 1 else "")))
+        problems.append((field, msg("text_missing", field=field, n=min_chars) if v is None
+                         else msg("text_too_short", field=field, value=v, n=min_chars)))
         return None
     return v
 
@@ -156,87 +162,78 @@ def check_park(record: Mapping, town: gpd.GeoDataFrame | None = None) -> dict:
     ------
     CarrierError
         Naming each field, its problem and the fix; the message ends "Nothing was saved.".
+        ``str(exc)`` is English, ``exc.text("zh")`` Chinese; ``exc.problems`` lists
+        ``(field, message)``.
     """
     if not isinstance(record, Mapping):
-        raise CarrierError("a park record must be a dict with the fields "
-                           f"{', '.join(PARK_FIELDS)}; got {type(record).__name__}. "
-                           "Nothing was saved.")
-    problems: list[tuple[str, str]] = []
+        raise CarrierError(msg("park_not_dict", fields=PARK_FIELDS, type=type(record).__name__))
+    problems: list[tuple[str, object]] = []
 
-    def add(field: str, message: str) -> None:
-        problems.append((field, message))
+    def add(at: str, code: str, **params) -> None:
+        problems.append((at, msg(code, **params)))
 
     unknown = [k for k in record if k not in PARK_FIELDS]
     if unknown:
-        add("fields", f"unknown field(s) {', '.join(map(str, unknown))}: remove them "
-            f"(the fields are {', '.join(PARK_FIELDS)})")
+        add("fields", "park_unknown_fields", unknown=[str(k) for k in unknown], fields=PARK_FIELDS)
     missing = [f for f in PARK_FIELDS if f not in record]
     if missing:
-        add("fields", f"missing field(s) {', '.join(missing)}: give every field, "
-            "None where unknown")
+        add("fields", "park_missing_fields", missing=missing)
     r = {f: record.get(f) for f in PARK_FIELDS}
     out: dict = {}
 
     pid = _check_text("id", r["id"], problems, required=True)
     if pid is not None and not _ID_RE.match(pid):
-        add("id", f"id {pid!r} may only hold a–z, 0–9, '_' and '-': use e.g. "
-            "new_park_id(name, taken)")
+        add("id", "park_id_pattern", id=pid)
     out["id"] = pid
     name = _check_text("name", r["name"], problems, required=True)
     if name is not None and not _CJK_RE.search(name):
-        add("name", f"name {name!r} has no Chinese character: give the Chinese name "
-            "(the English one goes in name_en)")
+        add("name", "park_name_not_chinese", name=name)
     out["name"] = name
     for f in _OPTIONAL_TEXT:
         out[f] = _check_text(f, r[f], problems, required=False)
     out["lon"] = _check_number("lon", r["lon"], problems, integer=False, required=True,
-                               low=-180, high=180, unit=" (EPSG:4326 longitude, degrees)")
+                               low=-180, high=180, unit="unit_lon")
     out["lat"] = _check_number("lat", r["lat"], problems, integer=False, required=True,
-                               low=-90, high=90, unit=" (EPSG:4326 latitude, degrees)")
+                               low=-90, high=90, unit="unit_lat")
     if r["state"] not in STATES:
-        add("state", f"state {r['state']!r} is not allowed: use one of "
-            f"{', '.join(STATES)}")
+        add("state", "park_state", state=r["state"], states=STATES)
     out["state"] = r["state"] if r["state"] in STATES else None
     for f in _BOOL_FIELDS:
         v = r[f]
         if isinstance(v, (bool, np.bool_)):
             out[f] = bool(v)
         else:
-            add(f, f"{f} is {v!r}: give True or False")
+            add(f, "park_bool", field=f, value=v)
             out[f] = None
     out["floor_area_m2"] = _check_number("floor_area_m2", r["floor_area_m2"], problems,
-                                         integer=False, required=False, low=0, unit=" m²")
+                                         integer=False, required=False, low=0, unit="unit_m2")
     out["enterprises"] = _check_number("enterprises", r["enterprises"], problems, integer=True,
-                                       required=False, low=0, unit=" (入驻企业数)")
+                                       required=False, low=0, unit="unit_enterprises")
     out["tax_10k_yuan"] = _check_number("tax_10k_yuan", r["tax_10k_yuan"], problems,
-                                        integer=False, required=False, low=0, unit=" 万元")
+                                        integer=False, required=False, low=0, unit="unit_tax")
     out["high_tech"] = _check_number("high_tech", r["high_tech"], problems, integer=True,
-                                     required=False, low=0, unit=" (高新技术企业数)")
+                                     required=False, low=0, unit="unit_high_tech")
     this_year = dt.datetime.now(_SHANGHAI).year
     out["stats_year"] = _check_number("stats_year", r["stats_year"], problems, integer=True,
                                       required=False, low=MIN_STATS_YEAR, high=this_year)
     given = [f for f in FIGURE_FIELDS if r[f] is not None and not _is_nan(r[f])]
     if given and r["stats_year"] is None:
-        add("stats_year", f"stats_year is missing but {', '.join(given)} "
-            f"{'is' if len(given) == 1 else 'are'} given: give the "
-            f"year the figures refer to ({MIN_STATS_YEAR}–{this_year})")
+        add("stats_year", "park_stats_year_missing", given=given, low=MIN_STATS_YEAR,
+            high=this_year)
     out["opened_year"] = _check_number("opened_year", r["opened_year"], problems, integer=True,
                                        required=False, low=OPENED_YEAR_RANGE[0],
-                                       high=OPENED_YEAR_RANGE[1], unit=" (建成启用)")
+                                       high=OPENED_YEAR_RANGE[1], unit="unit_opened")
     out["source"] = _check_text("source", r["source"], problems, required=True, min_chars=3)
     out["accuracy_m"] = _check_number("accuracy_m", r["accuracy_m"], problems, integer=False,
-                                      required=True, low=0, unit=" (position accuracy, metres)")
+                                      required=True, low=0, unit="unit_accuracy")
     if town is not None and out["lon"] is not None and out["lat"] is not None:
         d = _distance_outside_m(out["lon"], out["lat"], town)
         if d > 0:
-            add("lon/lat", f"lon/lat ({out['lon']:.6f}, {out['lat']:.6f}) is "
-                f"{d:,.0f} m outside the town boundary: place the park "
-                "inside 淞南镇")
+            add("lon/lat", "park_outside_town", lon=out["lon"], lat=out["lat"], dist_m=d)
     if problems:
-        label = f"park {pid!r}" if pid else "the park record"
-        n = len(problems)
-        raise CarrierError(f"{label} has {n} problem{'s' if n > 1 else ''}: "
-                           + "; ".join(m for _, m in problems) + ". Nothing was saved.", problems)
+        label = msg("park_label_id", id=pid) if pid else msg("park_label_record")
+        raise CarrierError(msg("park_problems", label=label, n=len(problems),
+                               problems=[m for _, m in problems]), problems)
     return {f: out[f] for f in PARK_FIELDS}
 
 
@@ -274,8 +271,7 @@ def layer_records(parks: gpd.GeoDataFrame) -> list[dict]:
     bad = [str(i) for i, g in zip(parks["id"], parks.geometry)
            if g is None or g.geom_type != "Point"]
     if bad:
-        raise CarrierError(f"parks: {', '.join(bad)} are not points; carrier parks are Point "
-                           "features (EPSG:4326).")
+        raise CarrierError(msg("parks_not_points", ids=bad))
     out = []
     rows = parks.drop(columns=parks.geometry.name).to_dict("records")
     for row, geom in zip(rows, parks.geometry):

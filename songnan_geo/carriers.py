@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from songnan_geo.crs import require_same_crs, to_town_crs
+from songnan_geo.error_messages import LocalisedError, msg
 from songnan_geo.indicators import PLAN_END_YEAR, PLAN_START_YEAR, Indicator, assess
 from songnan_geo.zones import containing_zones, zone_membership
 
@@ -41,11 +42,14 @@ NEW_CARRIERS_SEQ, HIGH_TECH_SEQ = 6, 8
 M2_PER_10K_M2 = 10_000.0
 
 
-class CarrierError(ValueError):
+class CarrierError(LocalisedError, ValueError):
     """Parks, zones or a park record that cannot be used; the message names every problem and
-    the fix. ``problems`` lists ``(field, message)`` where a record's fields are at fault."""
+    the fix. ``problems`` lists ``(field, message)`` where a record's fields are at fault.
 
-    def __init__(self, message: str, problems: list[tuple[str, str]] | None = None):
+    ``message`` and the problems' messages are :class:`songnan_geo.error_messages.ErrorMessage`
+    (code and values): ``str(exc)`` is English, ``exc.text("zh")`` Chinese."""
+
+    def __init__(self, message, problems: list[tuple[str, object]] | None = None):
         super().__init__(message)
         self.problems = list(problems or [])
 
@@ -81,17 +85,17 @@ def _check(parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> None:
     problems = []
     for name, gdf, cols in (("parks", parks, ("id", "accuracy_m")), ("zones", zones, ("id", "kind"))):
         if not isinstance(gdf, gpd.GeoDataFrame):
-            problems.append(f"{name} must be a GeoDataFrame (got {type(gdf).__name__})")
+            problems.append(msg("input_not_gdf", name=name, type=type(gdf).__name__))
             continue
         missing = [c for c in cols if c not in gdf.columns]
         if missing:
-            problems.append(f"{name} lacks column(s) {', '.join(missing)}; pass the "
-                            f"{'carrier register or carrier_parks' if name == 'parks' else 'zones'} layer")
+            problems.append(msg("input_lacks_columns", name=name, columns=missing,
+                                layer=msg(f"layer_hint_{name}")))
     if not problems and len(parks) and not parks.geometry.geom_type.eq("Point").all():
         bad = parks.loc[~parks.geometry.geom_type.eq("Point"), "id"].tolist()
-        problems.append(f"parks must be points; not points: {', '.join(map(str, bad))}")
+        problems.append(msg("parks_must_be_points", ids=[str(b) for b in bad]))
     if problems:
-        raise CarrierError("; ".join(problems) + ".")
+        raise CarrierError(msg("inputs_problems", problems=problems))
 
 
 def park_zones(parks: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -210,8 +214,8 @@ def plan_comparison(figures: list[PlanFigure], town: pd.Series) -> pd.DataFrame:
             if f.register_field == "floor_area_m2" and f.unit == "万平方米":
                 value /= M2_PER_10K_M2
         else:
-            raise CarrierError(f"figure {f.id}: register_field {f.register_field!r} is unknown; use "
-                               f"one of {', '.join(FIGURE_FIELDS)}, tax_per_m2, yiyuan_lou")
+            raise CarrierError(msg("figure_field_unknown", id=f.id, field=f.register_field,
+                                   allowed=[*FIGURE_FIELDS, "tax_per_m2", "yiyuan_lou"]))
         rows.append({"id": f.id, "period": f.period, "period_en": f.period_en, "year": f.year, "label_zh": f.label_zh,
                      "label_en": f.label_en, "plan_value": f.value, "unit": f.unit,
                      "plan_quote": f.plan_quote, "plan_line": f.plan_line,
@@ -277,7 +281,7 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
     by_seq = {i.seq: i for i in indicators}
     missing = [s for s in (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ) if s not in by_seq]
     if missing:
-        raise CarrierError(f"indicators lack Table 6 row(s) {missing}; pass read_plan_indicators()")
+        raise CarrierError(msg("indicators_lack_rows", rows=missing))
     reg = register_actuals(parks)
     figs = _figures(parks)
     opened = (pd.to_numeric(parks["opened_year"], errors="coerce") if "opened_year" in parks.columns

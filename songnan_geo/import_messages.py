@@ -13,11 +13,15 @@ Templates are :meth:`str.format` strings. Besides the usual format specs (``{d:.
 ``and``    items joined with " and " (en) or " 和 " (zh);
 ``reprs``  the items' ``repr()`` joined with ", " (en) or "、" (zh);
 ``were``   "was" for one item, "were" for more (en; empty in zh);
+``plural`` "s" unless the number is 1 (en; empty in zh);
 ``val``    a cell value: its ``repr()``, and in Chinese ``None`` is "空值（null）";
 ``jtype``  JSON Schema type names: ``'number'`` (en) or 数字 (zh), joined by ", " / "或".
 
 A parameter that is itself a :class:`Message` or :class:`FeatureRef` is rendered in the same
 language.
+
+Other catalogues of the same shape (:mod:`songnan_geo.error_messages`: the carrier register,
+standards tables, siting) render with :func:`render_from`, with the same specs.
 """
 from __future__ import annotations
 
@@ -555,8 +559,9 @@ MESSAGES: dict[str, dict[str, str]] = {
 
 
 class _Formatter(string.Formatter):
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, specs: dict | None = None):
         self.lang = lang
+        self.specs = specs or {}
 
     def convert_field(self, value, conversion):
         return _localise(value, self.lang) if conversion is None else \
@@ -564,12 +569,16 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value, spec):
         lang = self.lang
+        if spec in self.specs:
+            return self.specs[spec](value, lang)
         if spec in _JOIN:
             return _JOIN[spec][lang].join(str(_localise(v, lang)) for v in value)
         if spec == "reprs":
             return _JOIN["list"][lang].join(repr(v) for v in value)
         if spec == "were":
             return ("was" if len(value) == 1 else "were") if lang == "en" else ""
+        if spec == "plural":
+            return ("" if value == 1 else "s") if lang == "en" else ""
         if spec == "val":
             return "空值（null）" if value is None and lang == "zh" else repr(value)
         if spec == "jtype":
@@ -584,19 +593,30 @@ def _localise(value, lang):
     return value.text(lang) if isinstance(value, (Message, FeatureRef)) else value
 
 
-def render(code: str, lang: str = "en", params: dict | None = None) -> str:
-    """The text of message ``code`` in ``lang`` ('zh' or 'en') with ``params`` filled in.
+def render_from(catalogue: dict[str, dict[str, str]], where: str, code: str, lang: str = "en",
+                params: dict | None = None, specs: dict | None = None) -> str:
+    """The text of ``code`` in ``lang`` from another ``catalogue`` of the same shape as
+    :data:`MESSAGES` (``where`` names it in errors); ``specs`` adds format specs of that
+    catalogue: spec name → ``function(value, lang) -> str``.
 
     Raises KeyError naming the code (or language) when the catalogue lacks it.
     """
     if lang not in LANGS:
         raise KeyError(f"lang '{lang}' is not one of {', '.join(LANGS)}.")
     try:
-        template = MESSAGES[code][lang]
+        template = catalogue[code][lang]
     except KeyError:
-        raise KeyError(f"message code '{code}' has no '{lang}' text in "
-                       "songnan_geo.import_messages.MESSAGES; add it there.") from None
-    return _Formatter(lang).vformat(template, (), dict(params or {}))
+        raise KeyError(f"message code '{code}' has no '{lang}' text in {where}; "
+                       "add it there.") from None
+    return _Formatter(lang, specs).vformat(template, (), dict(params or {}))
+
+
+def render(code: str, lang: str = "en", params: dict | None = None) -> str:
+    """The text of message ``code`` in ``lang`` ('zh' or 'en') with ``params`` filled in.
+
+    Raises KeyError naming the code (or language) when the catalogue lacks it.
+    """
+    return render_from(MESSAGES, "songnan_geo.import_messages.MESSAGES", code, lang, params)
 
 
 @dataclass(frozen=True)

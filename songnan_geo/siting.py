@@ -26,14 +26,18 @@ import numpy as np
 import shapely
 
 from songnan_geo.coverage import _geoms, access_points, metric_crs, _weights
+from songnan_geo.error_messages import LocalisedError, msg
 from songnan_geo.network import WalkNetwork
 
 #: Default solver time limit, seconds.
 DEFAULT_TIME_LIMIT_S = 60
 
 
-class SitingError(RuntimeError):
-    """A siting model could not be solved; the message says why and what to change."""
+class SitingError(LocalisedError, RuntimeError):
+    """A siting model could not be solved; the message says why and what to change.
+
+    ``str(exc)`` is English, ``exc.text("zh")`` Chinese
+    (:mod:`songnan_geo.error_messages`)."""
 
 
 @dataclass
@@ -166,16 +170,14 @@ class CoverageSiting:
         try:
             model.solve(_solver(time_limit_s))
         except pulp.PulpSolverError as exc:
-            raise SitingError(f"{name}: the CBC solver failed ({exc}). Check that PuLP's bundled "
-                              "CBC binary can run on this machine.") from exc
+            raise SitingError(msg("siting_solver_failed", model=name, error=str(exc))) from exc
         except RuntimeError as exc:  # spopt's check_status: not optimal
             status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
-            hint = {"Infeasible": "no choice of sites satisfies the constraints",
-                    "Not Solved": f"the solver stopped before an answer (time limit "
-                                  f"{time_limit_s:g} s); allow more time or fewer candidates",
-                    "Unbounded": "the model is unbounded (a bug: please report it)"}
-            raise SitingError(f"{name}: {hint.get(status, 'no optimal solution')} "
-                              f"(solver status: {status}).") from exc
+            hint = {"Infeasible": msg("siting_infeasible"),
+                    "Not Solved": msg("siting_time_limit", time_limit_s=time_limit_s),
+                    "Unbounded": msg("siting_unbounded")}
+            raise SitingError(msg("siting_not_optimal", model=name, status=status,
+                                  hint=hint.get(status, msg("siting_no_optimum")))) from exc
         fac = np.array([v.value() or 0.0 for v in model.fac_vars])
         return [int(i) - self.n_existing for i in np.flatnonzero(fac > 0.5) if i >= self.n_existing]
 
@@ -188,10 +190,9 @@ class CoverageSiting:
             If ``k`` is out of range or the solver fails (message says which).
         """
         if not isinstance(k, (int, np.integer)) or k < 1:
-            raise SitingError(f"k is {k!r}; ask for at least 1 new site.")
+            raise SitingError(msg("siting_k_too_small", k=k))
         if k > self.n_candidates:
-            raise SitingError(f"k is {k} but there are only {self.n_candidates} candidate site(s); "
-                              "lower k or add candidates.")
+            raise SitingError(msg("siting_k_too_large", k=k, n=self.n_candidates))
         _quiet_pulp()
         from spopt.locate import MCLP
 
@@ -220,12 +221,10 @@ class CoverageSiting:
         if not reach.all():
             rows = np.flatnonzero(~reach)
             if uncoverable == "raise":
-                raise SitingError(
-                    f"LSCP is infeasible: {len(rows)} demand point(s) (rows "
-                    f"{', '.join(map(str, rows[:10]))}{' …' if len(rows) > 10 else ''}, weight "
-                    f"{self.weights[rows].sum():g}) have no existing or candidate site within "
-                    f"{self.radius_m:g} m. Add candidates near them, raise the radius, or "
-                    "leave them out (uncoverable='drop').")
+                raise SitingError(msg(
+                    "siting_uncoverable", n=len(rows), rows=[int(r) for r in rows[:10]],
+                    more=" …" if len(rows) > 10 else "", weight=float(self.weights[rows].sum()),
+                    radius_m=self.radius_m))
         keep = np.flatnonzero(reach)
         if self.n_existing and self.cover[keep][:, :self.n_existing].any(axis=1).all():
             return self._result("LSCP", [])  # the existing sites already cover everyone

@@ -35,6 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from songnan_geo.config import USER_DIR_ENV, user_dir  # noqa: F401  (USER_DIR_ENV: re-exported)
+from songnan_geo import import_messages
+from songnan_geo.error_messages import msg, render, text_of
 
 #: Folder of the built-in tables (part of the repository).
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "data" / "standards"
@@ -53,12 +55,19 @@ TIERS = (5, 10, 15)
 
 
 class StandardsError(ValueError):
-    """A standards table is invalid. ``problems`` lists every problem found."""
+    """A standards table is invalid. ``problems`` lists every problem found, each an
+    :class:`songnan_geo.error_messages.ErrorMessage`: ``str(exc)`` is English,
+    ``exc.text("zh")`` Chinese."""
 
-    def __init__(self, problems: list[str], arg: str = "table"):
+    def __init__(self, problems: list, arg="table"):
         self.problems = list(problems)
-        head = f"{arg}: {len(self.problems)} problem(s) found; nothing was saved:"
-        super().__init__("\n".join([head] + [f"  - {p}" for p in self.problems]))
+        self.arg = arg
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str = "en") -> str:
+        """Every problem, one a line, in ``lang`` ('zh' or 'en')."""
+        head = render("standards_problems", lang, {"arg": self.arg, "n": len(self.problems)})
+        return "\n".join([head] + [f"  - {text_of(p, lang)}" for p in self.problems])
 
 
 
@@ -129,26 +138,24 @@ def validate_standards(df: pd.DataFrame, arg: str = "table") -> pd.DataFrame:
             df[col] = "" if col == "note" else "false"
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise StandardsError([f"column(s) {', '.join(missing)} missing; a standards table has "
-                              f"the columns {', '.join(COLUMNS)}"], arg)
+        raise StandardsError([msg("standards_missing_columns", missing=missing, columns=COLUMNS)],
+                             arg)
     problems = []
     rows = df[COLUMNS].reset_index(drop=True)
     radius, tier, certain = [], [], []
     for i, row in rows.iterrows():
-        where = f"row {i + 1}"
+        where = import_messages.msg("feature_row", row=i + 1)
         for col in ("standard", "facility_type", "source"):
             if _blank(row[col]):
-                problems.append(f"{where}: '{col}' is empty; fill it in"
-                                + (" (say where the number comes from, or '待核')"
-                                   if col == "source" else ""))
+                problems.append(msg("standards_empty", where=where, column=col,
+                                    hint=msg("standards_source_hint") if col == "source" else ""))
         r = _to_float(row["radius_m"])
         if r is None or not (0 < r <= 10_000):
-            problems.append(f"{where}: radius_m is {row['radius_m']!r}; give a distance in metres "
-                            "greater than 0 and at most 10000")
+            problems.append(msg("standards_radius", where=where, value=row["radius_m"]))
         radius.append(r)
         tm = _to_float(row["tier_min"])
         if tm is None or int(tm) != tm or int(tm) not in TIERS:
-            problems.append(f"{where}: tier_min is {row['tier_min']!r}; use 5, 10 or 15 (minutes)")
+            problems.append(msg("standards_tier", where=where, value=row["tier_min"]))
             tier.append(0)
         else:
             tier.append(int(tm))
@@ -160,12 +167,12 @@ def validate_standards(df: pd.DataFrame, arg: str = "table") -> pd.DataFrame:
         elif str(c).strip().lower() in _FALSE or _blank(c):
             certain.append(False)
         else:
-            problems.append(f"{where}: certain is {c!r}; use true or false")
+            problems.append(msg("standards_certain", where=where, value=c))
             certain.append(False)
     keys = rows["standard"].astype(str).str.strip() + "|" + rows["facility_type"].astype(str).str.strip()
     for key in sorted(set(keys[keys.duplicated()])):
         std, ftype = key.split("|", 1)
-        problems.append(f"standard '{std}' lists facility_type '{ftype}' more than once; keep one row")
+        problems.append(msg("standards_duplicate", standard=std, facility_type=ftype))
     if problems:
         raise StandardsError(problems, arg)
     out = rows.copy()
@@ -217,7 +224,7 @@ def save_custom_standards(df: pd.DataFrame, directory: str | Path | None = None)
         if col not in df.columns:
             df[col] = default
         df[col] = df[col].where(~df[col].map(_blank), default)
-    clean = validate_standards(df, arg="custom standard")
+    clean = validate_standards(df, arg=msg("standards_custom"))
     folder = _custom_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CUSTOM_FILE_NAME

@@ -43,8 +43,8 @@ def _fill(at: AppTest, **values) -> AppTest:
     return at
 
 
-def _save(at: AppTest) -> AppTest:
-    button(at, t("cr_save")).click()
+def _save(at: AppTest, lang: str = "zh") -> AppTest:
+    button(at, t("cr_save", lang)).click()
     return run_app(at)
 
 
@@ -128,15 +128,32 @@ def test_editor_edits_an_existing_park_and_a_map_click_moves_it(store_path, edit
     assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_area")] == "3.00 （1/4 个载体有数）"
 
 
-def test_bad_input_names_each_problem_and_stores_nothing(store_path, editors):
+#: What the page says about the bad input below, in the UI's language.
+BAD_INPUT_WORDS = {
+    "zh": ("有 4 个问题", "名称（name）缺失", "数据来源（source）缺失：请至少填写 3 个字符",
+           "已填写入驻企业数（enterprises），但缺少统计年份（stats_year）", "位于镇界以外",
+           "请把载体放在淞南镇镇界以内", "未保存任何内容"),
+    "en": ("has 4 problems", "name is missing", "source is missing: give at least 3 characters",
+           "stats_year is missing but enterprises is given", "m outside the town boundary",
+           "place the park inside 淞南镇", "Nothing was saved"),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_bad_input_names_each_problem_in_the_ui_language_and_stores_nothing(store_path, editors,
+                                                                            lang):
     at = _login(open_page(PAGE))
+    if lang == "en":   # the planner switches the language after logging in
+        at.sidebar.radio(key="lang").set_value("en")
+        at = run_app(at)
     # outside the town (in Yangpu, ~3 km south), figures without their year, no name, no source
     _fill(at, lon=121.52, lat=31.30, name="", enterprises=10, source="")
-    at = _save(at)
+    at = _save(at, lang)
     text = " ".join(e.value for e in at.error)
-    assert "Nothing was saved" in text, text
-    for word in ("name", "source", "stats_year", "outside"):
-        assert word in text, (word, text)
+    for words in BAD_INPUT_WORDS[lang]:
+        assert words in text, (words, text)
+    if lang == "zh":   # no English sentence left in the Chinese message
+        assert "missing" not in text and "Nothing" not in text, text
     reg = _register(str(store_path))
     assert len(reg) == 13 and (reg["version"] == 0).all()
     assert CarrierStore(open_store(str(store_path))).history().empty
@@ -162,7 +179,9 @@ def test_a_park_saved_meanwhile_by_another_editor_is_not_overwritten(store_path,
                                expected_version=0, town=load_layer("boundary"))
     _fill(at, floor_area_m2=41000.0, stats_year=2024)
     at = _save(at)
-    assert any("bob" in e.value and "not saved" in e.value for e in at.error), [e.value for e in at.error]
+    stale = t("tr_stale").split("{")[0]                 # "未保存："
+    assert any(e.value.startswith(stale) and "被 bob 修改" in e.value and "中成智谷" in e.value
+               for e in at.error), [e.value for e in at.error]
     reg = _register(str(store_path))
     assert reg.loc["c_zhongcheng", "version"] == 1 and reg.loc["c_zhongcheng", "enterprises"] == 300
     assert pd.isna(reg.loc["c_zhongcheng", "floor_area_m2"])        # alice's change was refused

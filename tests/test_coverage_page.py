@@ -2,6 +2,8 @@
 candidate sites change the covered share, downloads, best sites, the custom standard."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from songnan_geo import standards as sd
@@ -114,6 +116,43 @@ def test_custom_standard_saved_outside_the_repo(at, tmp_path):
     assert saved.exists() and any(str(saved) in s.value for s in at.success)
     run_app(at)
     assert "自定义标准" in at.selectbox(key="cov_standard").options
+
+
+def _run_with_table_edits(at, key: str, edited_rows: dict):
+    """Run the app as the browser does after cells of the st.data_editor ``key`` were edited
+    (and any button clicked): AppTest cannot edit a data editor, so its widget state (the
+    editor's JSON edit list) is added to the other widgets' states."""
+    states = at._tree.get_widget_states()
+    editor = next(d for d in at.dataframe if d.key == key)
+    state = states.widgets.add()
+    state.id = editor.proto.id
+    state.string_value = json.dumps({"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []})
+    at._run(widget_state=states)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_bad_custom_standard_is_refused_in_the_ui_language(tmp_path, monkeypatch, lang):
+    monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
+    at = open_page(PAGE, lang)
+    at.button(key="cov_custom_save").click()
+    _run_with_table_edits(at, "cov_custom_editor", {"0": {"radius_m": 0, "tier_min": 7, "source": ""}})
+    text = " ".join(e.value for e in at.error)
+    expected = {
+        "zh": ("自定义标准：发现 3 个问题，未保存任何内容：", "第 1 行：数据来源（source）为空；请填写（注明数字的出处",
+               "第 1 行：服务距离（radius_m）为 0", "请填写大于 0、不超过 10000 的距离（米）",
+               "第 1 行：生活圈层级（tier_min）为 7；请填写 5、10 或 15（分钟）"),
+        "en": ("custom standard: 3 problem(s) found; nothing was saved:",
+               "row 1: 'source' is empty; fill it in", "row 1: radius_m is 0",
+               "row 1: tier_min is 7; use 5, 10 or 15 (minutes)"),
+    }[lang]
+    for words in expected:
+        assert words in text, (words, text)
+    if lang == "zh":
+        assert "problem" not in text and "row" not in text, text
+    assert not (tmp_path / "user" / "custom_standards.csv").exists()   # nothing saved
+    assert not at.success
 
 
 def test_english(at):

@@ -1,0 +1,311 @@
+"""The message catalogue of the carrier register, standards tables and siting, in zh and en.
+
+A problem found by :func:`songnan_geo.carrier_store.check_park`, :mod:`songnan_geo.carriers`,
+:func:`songnan_geo.standards.validate_standards` or :class:`songnan_geo.siting.CoverageSiting`
+is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
+Chinese (``zh``, the app's default) or English (``en``, the text of ``str()`` and of the
+exceptions' ``str(exc)``). The templates and format specs are those of
+:mod:`songnan_geo.import_messages` (rendered with its
+:func:`~songnan_geo.import_messages.render_from`), plus:
+
+``field``  a field name: itself in English; in Chinese its meaning and the name, 入驻企业数（enterprises）;
+``fields`` field names so, joined with ", " (en) or "、" (zh);
+``semi``   items joined with "; " (en) or "；" (zh);
+``isare``  "is" for one item, "are" for more (en; empty in zh).
+
+Every code has both languages (``tests/test_error_messages.py`` renders each one).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from songnan_geo.import_messages import Message, render_from
+
+#: Chinese meaning of the field names the messages name (park records, standards tables).
+FIELD_ZH = {
+    "id": "编号", "name": "名称", "name_en": "英文名", "lon": "经度", "lat": "纬度",
+    "address": "地址", "theme": "产业方向", "state": "状态", "yiyuan_lou": "亿元楼",
+    "floor_area_m2": "建筑面积", "enterprises": "入驻企业数", "tax_10k_yuan": "年税收",
+    "high_tech": "高新技术企业数", "stats_year": "统计年份", "opened_year": "启用年份",
+    "source": "数据来源", "accuracy_m": "位置精度", "estimated": "位置为估计", "note": "说明",
+    "standard": "标准", "facility_type": "设施类型", "tier_min": "生活圈层级",
+    "radius_m": "服务距离", "certain": "数值确定",
+}
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # ---------------------------------------------------------------- park records (check_park)
+    "park_problems": {
+        "en": "{label} has {n} problem{n:plural}: {problems:semi}. Nothing was saved.",
+        "zh": "{label}有 {n} 个问题：{problems:semi}。未保存任何内容。",
+    },
+    "park_label_id": {"en": "park {id!r}", "zh": "载体 {id!r} "},
+    "park_label_record": {"en": "the park record", "zh": "载体记录"},
+    "park_not_dict": {
+        "en": "a park record must be a dict with the fields {fields:list}; got {type}. "
+              "Nothing was saved.",
+        "zh": "载体记录必须是含有以下字段的字典：{fields:list}；收到的却是 {type}。未保存任何内容。",
+    },
+    "park_unknown_fields": {
+        "en": "unknown field(s) {unknown:list}: remove them (the fields are {fields:list})",
+        "zh": "有未知字段 {unknown:list}：请删除（载体记录的字段为 {fields:list}）",
+    },
+    "park_missing_fields": {
+        "en": "missing field(s) {missing:fields}: give every field, None where unknown",
+        "zh": "缺少字段 {missing:fields}：请给出全部字段，未知的留空（None）",
+    },
+    "park_id_pattern": {
+        "en": "id {id!r} may only hold a–z, 0–9, '_' and '-': use e.g. new_park_id(name, taken)",
+        "zh": "编号（id）{id!r} 只能包含 a–z、0–9、“_”和“-”：请改用例如 new_park_id(name, taken) "
+              "生成的编号",
+    },
+    "park_name_not_chinese": {
+        "en": "name {name!r} has no Chinese character: give the Chinese name (the English one "
+              "goes in name_en)",
+        "zh": "名称 {name!r} 不含汉字：请填写中文名称（英文名请填在“英文名”name_en 中）",
+    },
+    "park_state": {
+        "en": "state {state!r} is not allowed: use one of {states:list}",
+        "zh": "状态 {state!r} 不是允许的取值：请使用 {states:list} 之一",
+    },
+    "park_bool": {
+        "en": "{field:field} is {value!r}: give True or False",
+        "zh": "{field:field}的值 {value!r} 无效：请填写 True（是）或 False（否）",
+    },
+    "park_stats_year_missing": {
+        "en": "stats_year is missing but {given:fields} {given:isare} given: give the year the "
+              "figures refer to ({low}–{high})",
+        "zh": "已填写{given:fields}，但缺少统计年份（stats_year）：请填写这些数据所属的年份"
+              "（{low}–{high}）",
+    },
+    "park_outside_town": {
+        "en": "lon/lat ({lon:.6f}, {lat:.6f}) is {dist_m:,.0f} m outside the town boundary: "
+              "place the park inside 淞南镇",
+        "zh": "坐标（经度 {lon:.6f}，纬度 {lat:.6f}）位于镇界以外 {dist_m:,.0f} 米：请把载体放在"
+              "淞南镇镇界以内",
+    },
+    "text_type": {
+        "en": "{field:field} is {type} {value!r}: give text{or_none}",
+        "zh": "{field:field}为 {type} 类型的 {value!r}：请填写文本{or_none}",
+    },
+    "or_none": {"en": " or None", "zh": "，或留空"},
+    "text_missing": {
+        "en": "{field:field} is missing: give at least {n} character{n:plural}",
+        "zh": "{field:field}缺失：请至少填写 {n} 个字符",
+    },
+    "text_too_short": {
+        "en": "{field:field} is too short ({value!r}): give at least {n} character{n:plural}",
+        "zh": "{field:field}太短（{value!r}）：请至少填写 {n} 个字符",
+    },
+    "number_missing": {
+        "en": "{field:field} is missing: {fix}",
+        "zh": "{field:field}缺失：{fix}",
+    },
+    "number_bool": {
+        "en": "{field:field} is the yes/no value {value!r}: {fix}",
+        "zh": "{field:field}是“是/否”值 {value!r}，不是数字：{fix}",
+    },
+    "number_type": {
+        "en": "{field:field} is {type} {value!r}: {fix}",
+        "zh": "{field:field}为 {type} 类型的 {value!r}，不是数字：{fix}",
+    },
+    "number_nan": {
+        "en": "{field:field} is NaN: {fix}",
+        "zh": "{field:field}为 NaN（非数）：{fix}",
+    },
+    "number_inf": {
+        "en": "{field:field} is infinite: {fix}",
+        "zh": "{field:field}为无穷大：{fix}",
+    },
+    "number_not_whole": {
+        "en": "{field:field} {value!r} is not whole: {fix}",
+        "zh": "{field:field}为 {value!r}，不是整数：{fix}",
+    },
+    "number_out_of_range": {
+        "en": "{field:field} {value!r} is out of range: {fix}",
+        "zh": "{field:field}为 {value!r}，超出范围：{fix}",
+    },
+    "fix_number": {
+        "en": "give {kind}{bounds}{unit}{unknown}",
+        "zh": "请填写{bounds}{kind}{unit}{unknown}",
+    },
+    "kind_whole": {"en": "a whole number", "zh": "整数"},
+    "kind_number": {"en": "a number", "zh": "数字"},
+    "bounds_range": {"en": " from {low:g} to {high:g}", "zh": " {low:g} 至 {high:g} 之间的"},
+    "bounds_min": {"en": " ≥ {low:g}", "zh": "不小于 {low:g} 的"},
+    "unknown_none": {"en": ", or None when unknown (never 0)", "zh": "，未知时留空（不要填 0）"},
+    "unit_lon": {"en": " (EPSG:4326 longitude, degrees)", "zh": "（EPSG:4326 经度，单位：度）"},
+    "unit_lat": {"en": " (EPSG:4326 latitude, degrees)", "zh": "（EPSG:4326 纬度，单位：度）"},
+    "unit_m2": {"en": " m²", "zh": "（单位：平方米）"},
+    "unit_enterprises": {"en": " (入驻企业数)", "zh": "（入驻企业数，单位：家）"},
+    "unit_tax": {"en": " 万元", "zh": "（单位：万元）"},
+    "unit_high_tech": {"en": " (高新技术企业数)", "zh": "（高新技术企业数，单位：家）"},
+    "unit_opened": {"en": " (建成启用)", "zh": "（建成启用年份）"},
+    "unit_accuracy": {"en": " (position accuracy, metres)", "zh": "（位置精度，单位：米）"},
+    "parks_not_points": {
+        "en": "parks: {ids:list} are not points; carrier parks are Point features (EPSG:4326).",
+        "zh": "载体图层中 {ids:list} 不是点要素；产业载体必须是点（Point）要素（EPSG:4326）。",
+    },
+
+    # ---------------------------------------------------------------- aggregation (carriers.py)
+    "inputs_problems": {"en": "{problems:semi}.", "zh": "{problems:semi}。"},
+    "input_not_gdf": {
+        "en": "{name} must be a GeoDataFrame (got {type})",
+        "zh": "{name} 必须是 GeoDataFrame（收到的是 {type}）",
+    },
+    "input_lacks_columns": {
+        "en": "{name} lacks column(s) {columns:list}; pass the {layer}",
+        "zh": "{name} 缺少列 {columns:list}；请传入{layer}",
+    },
+    "layer_hint_parks": {"en": "carrier register or carrier_parks layer",
+                         "zh": "载体登记册或 carrier_parks 图层"},
+    "layer_hint_zones": {"en": "zones layer", "zh": "zones（一心三线范围）图层"},
+    "parks_must_be_points": {
+        "en": "parks must be points; not points: {ids:list}",
+        "zh": "载体必须是点要素；以下载体不是点：{ids:list}",
+    },
+    "figure_field_unknown": {
+        "en": "figure {id}: register_field {field!r} is unknown; use one of {allowed:list}",
+        "zh": "规划数字 {id}：register_field {field!r} 无法识别；请使用 {allowed:list} 之一",
+    },
+    "indicators_lack_rows": {
+        "en": "indicators lack Table 6 row(s) {rows}; pass read_plan_indicators()",
+        "zh": "指标中缺少表6的第 {rows} 项；请传入 read_plan_indicators() 的结果",
+    },
+
+    # ---------------------------------------------------------------- standards tables
+    "standards_problems": {
+        "en": "{arg}: {n} problem(s) found; nothing was saved:",
+        "zh": "{arg}：发现 {n} 个问题，未保存任何内容：",
+    },
+    "standards_custom": {"en": "custom standard", "zh": "自定义标准"},
+    "standards_missing_columns": {
+        "en": "column(s) {missing:list} missing; a standards table has the columns {columns:list}",
+        "zh": "缺少列 {missing:list}；标准表应有以下列：{columns:list}",
+    },
+    "standards_empty": {
+        "en": "{where}: '{column:field}' is empty; fill it in{hint}",
+        "zh": "{where}：{column:field}为空；请填写{hint}",
+    },
+    "standards_source_hint": {
+        "en": " (say where the number comes from, or '待核')",
+        "zh": "（注明数字的出处，或填“待核”）",
+    },
+    "standards_radius": {
+        "en": "{where}: radius_m is {value!r}; give a distance in metres greater than 0 and at "
+              "most 10000",
+        "zh": "{where}：服务距离（radius_m）为 {value!r}；请填写大于 0、不超过 10000 的距离（米）",
+    },
+    "standards_tier": {
+        "en": "{where}: tier_min is {value!r}; use 5, 10 or 15 (minutes)",
+        "zh": "{where}：生活圈层级（tier_min）为 {value!r}；请填写 5、10 或 15（分钟）",
+    },
+    "standards_certain": {
+        "en": "{where}: certain is {value!r}; use true or false",
+        "zh": "{where}：数值确定（certain）为 {value!r}；请填写 true（是）或 false（否）",
+    },
+    "standards_duplicate": {
+        "en": "standard '{standard}' lists facility_type '{facility_type}' more than once; keep "
+              "one row",
+        "zh": "标准“{standard}”中设施类型“{facility_type}”出现了不止一次；请只保留一行",
+    },
+
+    # ---------------------------------------------------------------- siting (MCLP/LSCP)
+    "siting_solver_failed": {
+        "en": "{model}: the CBC solver failed ({error}). Check that PuLP's bundled CBC binary "
+              "can run on this machine.",
+        "zh": "{model}：CBC 求解器运行失败（{error}）。请检查 PuLP 自带的 CBC 求解器程序能否在本机运行。",
+    },
+    "siting_not_optimal": {
+        "en": "{model}: {hint} (solver status: {status}).",
+        "zh": "{model}：{hint}（求解器状态：{status}）。",
+    },
+    "siting_infeasible": {
+        "en": "no choice of sites satisfies the constraints",
+        "zh": "任何选址方案都无法满足约束条件",
+    },
+    "siting_time_limit": {
+        "en": "the solver stopped before an answer (time limit {time_limit_s:g} s); allow more "
+              "time or fewer candidates",
+        "zh": "求解器在得出结果前已停止（时间上限 {time_limit_s:g} 秒）；请放宽时间上限或减少候选点",
+    },
+    "siting_unbounded": {
+        "en": "the model is unbounded (a bug: please report it)",
+        "zh": "模型无界（这是程序缺陷，请报告）",
+    },
+    "siting_no_optimum": {"en": "no optimal solution", "zh": "没有得到最优解"},
+    "siting_k_too_small": {
+        "en": "k is {k!r}; ask for at least 1 new site.",
+        "zh": "新增站点数 k 为 {k!r}；请至少选择 1 个新站点。",
+    },
+    "siting_k_too_large": {
+        "en": "k is {k} but there are only {n} candidate site(s); lower k or add candidates.",
+        "zh": "新增站点数 k 为 {k}，但只有 {n} 个候选点；请减小 k 或增加候选点。",
+    },
+    "siting_uncoverable": {
+        "en": "LSCP is infeasible: {n} demand point(s) (rows {rows:list}{more}, weight {weight:g}) "
+              "have no existing or candidate site within {radius_m:g} m. Add candidates near "
+              "them, raise the radius, or leave them out (uncoverable='drop').",
+        "zh": "LSCP 无可行解：{n} 个需求点（编号 {rows:list}{more}，权重 {weight:g}）在 {radius_m:g} 米"
+              "范围内既没有现有站点也没有候选点。请在其附近增加候选点、加大服务半径，或将其排除"
+              "（uncoverable='drop'）。",
+    },
+}
+
+
+def _field(value, lang: str) -> str:
+    return f"{FIELD_ZH[value]}（{value}）" if lang == "zh" and value in FIELD_ZH else str(value)
+
+
+def _fields(value, lang: str) -> str:
+    return ("、" if lang == "zh" else ", ").join(_field(v, lang) for v in value)
+
+
+def _semi(value, lang: str) -> str:
+    return ("；" if lang == "zh" else "; ").join(
+        v.text(lang) if isinstance(v, Message) else str(v) for v in value)
+
+
+def _isare(value, lang: str) -> str:
+    return ("is" if len(value) == 1 else "are") if lang == "en" else ""
+
+
+_SPECS = {"field": _field, "fields": _fields, "semi": _semi, "isare": _isare}
+
+
+def render(code: str, lang: str = "en", params: dict | None = None) -> str:
+    """The text of message ``code`` in ``lang`` ('zh' or 'en') with ``params`` filled in.
+
+    Raises KeyError naming the code (or language) when the catalogue lacks it.
+    """
+    return render_from(MESSAGES, "songnan_geo.error_messages.MESSAGES", code, lang, params,
+                       _SPECS)
+
+
+@dataclass(frozen=True)
+class ErrorMessage(Message):
+    """A message of this catalogue by code and parameters; ``str()`` is the English text."""
+
+    def text(self, lang: str = "en") -> str:
+        return render(self.code, lang, self.params)
+
+
+def msg(code: str, **params) -> ErrorMessage:
+    """Shorthand: ``msg('siting_k_too_small', k=0)``."""
+    return ErrorMessage(code, params)
+
+
+def text_of(message, lang: str = "en") -> str:
+    """A :class:`~songnan_geo.import_messages.Message` rendered in ``lang``; plain text as is."""
+    return message.text(lang) if isinstance(message, Message) else str(message)
+
+
+class LocalisedError(Exception):
+    """An error whose message is an :class:`ErrorMessage` (or plain text): ``str(exc)`` is
+    English, :meth:`text` renders it in the UI's language."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+    def text(self, lang: str = "en") -> str:
+        return text_of(self.message, lang)
