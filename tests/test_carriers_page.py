@@ -69,6 +69,7 @@ def test_viewer_sees_counts_per_belt_figures_and_targets(store_path, editors):
     # a viewer gets the login form, no edit form
     assert at.text_input(key="cr_user") is not None
     assert not [b for b in at.button if b.label == t("cr_save")]
+    assert t("cr_readonly_viewer") in [c.value for c in at.caption]
 
 
 def test_english_page(store_path, editors):
