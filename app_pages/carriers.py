@@ -119,9 +119,11 @@ if editor is not None:
                       "opened_year"):
             v = rec.get(field)
             st.session_state[f"cr_f_{field}"] = None if v is None or v != v else v
-        if pick != NEW:
-            st.session_state["cr_lon"], st.session_state["cr_lat"] = float(rec["lon"]), float(rec["lat"])
-            st.session_state["cr_datum"] = "wgs84"
+        # the park's own position, or for a new park the pending click (none: empty)
+        lonlat = ((float(rec["lon"]), float(rec["lat"])) if pick != NEW
+                  else st.session_state.get("cr_last_click") or (None, None))
+        st.session_state["cr_lon"], st.session_state["cr_lat"] = lonlat
+        st.session_state["cr_datum"] = "wgs84"
     st.caption(t("cr_position_help", lang))
     with st.form("cr_form"):
         p1, p2, p3 = st.columns(3)

@@ -196,3 +196,16 @@ def test_a_park_saved_meanwhile_by_another_editor_is_not_overwritten(store_path,
     assert reg.loc["c_zhongcheng", "version"] == 2
     assert reg.loc["c_zhongcheng", "enterprises"] == 300 and reg.loc["c_zhongcheng", "floor_area_m2"] == 41000.0
     tracker.dispose()
+
+
+def test_switching_back_to_a_new_park_does_not_keep_the_last_parks_position(store_path, editors):
+    at = _login(open_page(PAGE))
+    assert at.number_input(key="cr_lon").value is None            # a new park starts empty
+    at.selectbox(key="cr_pick").set_value("c_zhongcheng")
+    at = run_app(at)
+    assert at.number_input(key="cr_lon").value == pytest.approx(
+        load_layer("carrier_parks").set_index("id").geometry["c_zhongcheng"].x)
+    at.selectbox(key="cr_pick").set_value("__new__")
+    at = run_app(at)
+    assert at.number_input(key="cr_lon").value is None
+    assert at.text_input(key="cr_f_name").value == ""
