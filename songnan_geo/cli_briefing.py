@@ -4,6 +4,8 @@ Writes investment briefings (:mod:`songnan_geo.briefing_render`) for one site, s
 (comma-separated ids) or ``all`` (every parcel, carrier park and zone; ``--kind`` narrows
 ``all`` to one kind), with a progress bar on stderr. The layers are loaded and validated once.
 An unknown id is an error (exit 2) that lists the valid ids; nothing is written then.
+``--from-store`` prints parcel status and carrier parks as tracked in the app's store (地块进度,
+产业载体), as the 招商简报 page does, instead of the layers as shipped.
 """
 from __future__ import annotations
 
@@ -14,12 +16,14 @@ import time
 
 from tqdm import tqdm
 
-from songnan_geo.briefing import SITE_LAYERS, list_sites, unknown_site_message
+from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel, unknown_site_message
 from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
 from songnan_geo.briefing_render import FORMATS, make_briefing, write_briefing
+from songnan_geo.carrier_store import CarrierStore
 from songnan_geo import config
 from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.mapping import BASEMAPS
+from songnan_geo.store import TrackerError, open_store
 
 
 def register(subparsers) -> None:
@@ -47,6 +51,10 @@ def register(subparsers) -> None:
     p.add_argument("--basemap", choices=list(BASEMAPS), default="blank",
                    help="online basemap drawn under the map when reachable (default blank: no "
                         "tiles, no network)")
+    p.add_argument("--from-store", action="store_true",
+                   help="parcel status and carrier parks as tracked in the app's store (地块进度, "
+                        "产业载体; SONGNAN_STORE_URL, SONGNAN_STORE_PATH or the user folder), as the "
+                        "briefing page prints them; default: the layers as shipped")
     p.set_defaults(func=run)
 
 
@@ -74,6 +82,17 @@ def run(args: argparse.Namespace) -> int:
     except (LayerValidationError, FileNotFoundError) as exc:
         print(f"error: the data in {args.data_dir} cannot be used:\n{exc}", file=sys.stderr)
         return 2
+    status = None
+    if args.from_store:
+        try:
+            tracker = open_store(data_dir=args.data_dir)
+            status = status_by_parcel(tracker.parcels())
+            layers = {**layers, "carrier_parks": CarrierStore(tracker).current(layers["carrier_parks"])}
+            print(f"status and carrier parks from the store: {tracker.description}", file=sys.stderr)
+            tracker.dispose()
+        except TrackerError as exc:
+            print(f"error: --from-store: the store cannot be opened: {exc}", file=sys.stderr)
+            return 2
     ids = _selected(layers, args.site, args.kind)
     if isinstance(ids, str):
         print(f"error: {ids}", file=sys.stderr)
@@ -89,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
                         disable=len(ids) < 2):
         out = make_briefing(layers, manifest, site_id, lang=args.lang, formats=formats,
                             dpi=args.dpi, contact=args.contact, as_of=args.date,
-                            basemap=args.basemap)
+                            basemap=args.basemap, status=status)
         written += write_briefing(args.out, site_id, out.documents, args.lang)
     secs = time.perf_counter() - start
     for path in written:

@@ -449,3 +449,40 @@ def test_cli_reports_invalid_data(tmp_path, capsys):
     (data / "parcels.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     rc = cli_main(["briefing", "--site", "all", "--out", str(tmp_path / "o"), "--data-dir", str(data)])
     assert rc == 2 and "accuracy_m" in capsys.readouterr().err
+
+
+def test_cli_from_store_prints_the_tracked_status_and_registered_parks(tmp_path, capsys, monkeypatch):
+    """--from-store: the status recorded on 地块进度 and a park added on 产业载体 are in the PDF;
+    without it the layers as shipped are."""
+    import json as _json
+
+    from songnan_geo.carrier_store import CarrierStore, layer_records
+    from songnan_geo.store import open_store
+    from tracker_testlib import editor_hashes, login
+
+    secrets = tmp_path / "editors.json"
+    secrets.write_text(_json.dumps({"editors": editor_hashes()}), encoding="utf-8")
+    monkeypatch.setenv("SONGNAN_EDITORS_FILE", str(secrets))
+    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
+    monkeypatch.setenv("SONGNAN_STORE_PATH", str(tmp_path / "tracker.gpkg"))
+    layers = load_all_layers(DATA_DIR)
+    parcel = layers["parcels"].set_index("id").loc["p_dongya"]
+    tracker = open_store()
+    alice = login(tracker, "alice")
+    item = tracker.item("p_dongya")
+    tracker.change_status("p_dongya", "出让准备", editor=alice, expected_version=item["version"],
+                          note="test")
+    spot = parcel.geometry.representative_point()
+    rec = layer_records(layers["carrier_parks"])[0]
+    CarrierStore(tracker).save({**rec, "id": "c_cli_test", "name": "命令行测试园", "lon": spot.x,
+                                "lat": spot.y}, editor=alice, expected_version=0,
+                               town=layers["boundary"])
+    tracker.dispose()
+    for flag, out in (([], tmp_path / "layers"), (["--from-store"], tmp_path / "store")):
+        assert cli_main(["briefing", "--site", "p_dongya", "--out", str(out), "--format", "pdf",
+                         "--dpi", "40", *flag]) == 0
+    shipped = _squash(_pdf_text((tmp_path / "layers" / "briefing_p_dongya.pdf").read_bytes()))
+    tracked = _squash(_pdf_text((tmp_path / "store" / "briefing_p_dongya.pdf").read_bytes()))
+    assert "命令行测试园" in tracked and "命令行测试园" not in shipped
+    assert "出让准备" in tracked and parcel["status"] != "出让准备"
+    assert "status and carrier parks from the store" in capsys.readouterr().err
