@@ -28,7 +28,7 @@ import numpy as np
 from songnan_geo import i18n
 from songnan_geo.chinacoords import convert_gdf
 from songnan_geo.crs import to_storage_crs
-from songnan_geo.mapping import MapControl, _esc, basemap_datum, build_map
+from songnan_geo.mapping import KeepOverlayChoices, MapControl, _esc, basemap_datum, build_map
 
 #: Colours of service areas, cycled by facility type.
 SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3",
@@ -130,6 +130,7 @@ def build_coverage_base_map(context: dict[str, gpd.GeoDataFrame], manifest: dict
                       for sw, label in rows)
             + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div>')
     MapControl(html, position="bottomleft", css_class="sn-legend sn-coverage-legend", html=True).add_to(m)
+    KeepOverlayChoices("coverage").add_to(m)   # an overlay switched off stays off after a click
     control = None
     for key, child in list(m._children.items()):
         if isinstance(child, folium.LayerControl):

@@ -719,6 +719,65 @@ def pending_point(lon: float, lat: float, label: str, basemap: str = "blank") ->
     return group
 
 
+class KeepOverlayChoices(MacroElement):
+    """Keeps the planner's on/off choice of overlays across st_folium updates.
+
+    When a page passes ``feature_group_to_add`` and ``layer_control`` to st_folium, every rerun
+    that changes the overlays replaces them and the layer control, and the new groups are all
+    switched on: an overlay the planner had switched off came back after each map click. This
+    script (added once to the base map, which st_folium keeps) remembers the overlays the
+    planner switched off *by clicking the layer control* (Leaflet marks those events with the
+    control's ``_handlingClick``; st_folium's own removals are not choices) by their name, in the
+    tab's ``sessionStorage`` under ``key`` (so a reloaded map frame remembers them too), and
+    switches them off again whenever a group of that name is on the map. It uses st_folium's
+    ``window.map`` and ``window.layer_control``; outside st_folium it does nothing.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var storeKey = "sn-hidden-overlays:" + {{ this.key|tojson }};
+            function load() {
+                try { return JSON.parse(window.sessionStorage.getItem(storeKey) || "{}"); }
+                catch (err) { return {}; }
+            }
+            function save(hidden) {
+                try { window.sessionStorage.setItem(storeKey, JSON.stringify(hidden)); } catch (err) {}
+            }
+            function bind() {
+                var map = window.map;
+                if (!map || !map.on) { return setTimeout(bind, 100); }
+                if (map._snKeepOverlays) { return; }
+                map._snKeepOverlays = true;
+                var byUser = function () { return window.layer_control && window.layer_control._handlingClick; };
+                map.on("overlayremove", function (e) {
+                    if (byUser()) { var h = load(); h[e.name] = true; save(h); }
+                });
+                map.on("overlayadd", function (e) {
+                    if (byUser()) { var h = load(); delete h[e.name]; save(h); }
+                });
+                setInterval(function () {
+                    var control = window.layer_control;
+                    if (!control || !control._layers) { return; }
+                    var hidden = load();
+                    control._layers.forEach(function (entry) {
+                        if (entry.overlay && hidden[entry.name] && map.hasLayer(entry.layer)) {
+                            map.removeLayer(entry.layer);
+                        }
+                    });
+                }, {{ this.interval_ms }});
+            }
+            bind();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, key: str, interval_ms: int = 100):
+        super().__init__()
+        self._name = "KeepOverlayChoices"
+        self.key, self.interval_ms = str(key), int(interval_ms)
+
+
 class MapControl(MacroElement):
     """A fixed box in a map corner: a Leaflet control holding text or pre-escaped HTML.
 

@@ -113,3 +113,47 @@ def test_click_on_map_adds_a_site_and_the_share_changes_keeping_the_view(app_pag
                             " r.top + r.height / 2]; })()")
     assert abs(mx - left - x) < 4 and abs(my - top - y) < 4, ((mx, my), (left + x, top + y))
     assert_clean(ap)
+
+
+def test_an_overlay_switched_off_stays_off_after_a_click(app_page):
+    """The planner switches the uncovered-land overlay off in the layer control, then clicks the map
+    (a candidate site: the overlays are rebuilt): the overlay stays off (KeepOverlayChoices)."""
+    from songnan_geo.coverage_map import UNCOVERED_COLOUR
+    from songnan_geo.i18n import t
+
+    ap = app_page
+    open_app(ap, "/coverage", "生活圈覆盖")
+    poll(ap, lambda: share_text(ap).endswith("%"), "the covered-share metric")
+    frame = map_frame(ap)
+    red = f'path.leaflet-interactive[fill="{UNCOVERED_COLOUR}"]'
+    shown = poll(ap, lambda: frame.locator(red).count(), "uncovered land drawn")
+    label = frame.locator(".leaflet-control-layers-overlays label",
+                          has_text=t("cov_layer_uncovered", "zh"))
+    box = label.locator("input[type=checkbox]")
+    assert box.is_checked()
+    label.click()
+    poll(ap, lambda: not box.is_checked(), "the overlay switched off")
+    off = poll(ap, lambda: (lambda n: n if n < shown else None)(frame.locator(red).count()) or
+               (frame.locator(red).count() == 0 and "0"), "uncovered land hidden")
+    off = int(off)
+    before = share_text(ap)
+    # a click on the map adds a candidate site: the page reruns and the overlays are replaced
+    spot = uncovered_spot()
+    frame.locator(".leaflet-container").wait_for()
+    x, y = leaflet(frame, "const p = map.latLngToContainerPoint(arg); return [p.x, p.y];",
+                   [spot.y, spot.x])
+    iframe = frame.frame_element()
+    iframe.scroll_into_view_if_needed()
+    fb = iframe.bounding_box()
+    left, top = frame.evaluate("(() => { const r = document.querySelector('.leaflet-container')"
+                               ".getBoundingClientRect(); return [r.left, r.top]; })()")
+    ap.page.mouse.click(fb["x"] + left + x, fb["y"] + top + y)
+    poll(ap, lambda: share_text(ap) != before, "the page to rerun after the click")
+    frame = map_frame(ap)
+    poll(ap, lambda: frame.locator(CANDIDATE_PATHS).count() == 1, "the candidate drawn")
+    ap.page.wait_for_timeout(800)
+    label = frame.locator(".leaflet-control-layers-overlays label",
+                          has_text=t("cov_layer_uncovered", "zh"))
+    assert not label.locator("input[type=checkbox]").is_checked()
+    assert frame.locator(red).count() <= off
+    assert_clean(ap)
