@@ -89,7 +89,7 @@ if editor is not None:
                     when=format_time(exc.changed_at), current=exc.current_version,
                     expected=exc.expected_version))
             except (indicators.IndicatorError, auth.EditorRequiredError) as exc:
-                st.error(str(exc))
+                st.error(exc.text(lang))
     seen[slot] = version
 if "ind_flash" in st.session_state:
     st.success(st.session_state.pop("ind_flash"))

@@ -5,6 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from songnan_geo import auth, tracker, workflow
+from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.mapping import build_map
@@ -170,7 +171,7 @@ if editor is not None:
                                                 when=format_time(exc.changed_at),
                                                 current=exc.current_version, expected=exc.expected_version))
         except (workflow.WorkflowError, auth.EditorRequiredError, TrackerError) as exc:
-            st.error(t("tr_rejected", lang) + " " + str(exc))
+            st.error(t("tr_rejected", lang) + " " + text_of(exc, lang))
 flash = st.session_state.pop("tracker_flash", None)
 if flash:
     st.success(flash)

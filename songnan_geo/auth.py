@@ -41,6 +41,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from songnan_geo import config
+from songnan_geo.error_messages import LocalisedError, msg
 
 #: File name of the default secrets file in the user folder (see :func:`editors_file`).
 EDITORS_FILE_NAME = "editors.json"
@@ -95,8 +96,9 @@ class LoginThrottled(AuthError):
                          f"again in {retry_after_s:.0f} s.")
 
 
-class EditorRequiredError(PermissionError):
-    """A write was attempted without a logged-in editor."""
+class EditorRequiredError(LocalisedError, PermissionError):
+    """A write was attempted without a logged-in editor (``str(exc)`` English,
+    ``exc.text("zh")`` Chinese)."""
 
 
 class EditorConfigError(AuthError):
@@ -122,9 +124,13 @@ class Editor:
 
 def editors_source() -> str:
     """Human description of where editors are read from (for messages)."""
+    return str(_editors_source_msg())
+
+
+def _editors_source_msg():
     if os.environ.get("SONGNAN_EDITORS"):
-        return "environment variable SONGNAN_EDITORS"
-    return f"secrets file {editors_file()}"
+        return msg("editors_env")
+    return msg("editors_file", path=editors_file())
 
 
 def editors_file() -> Path:
@@ -319,12 +325,10 @@ def require_editor(editor) -> Editor:
     EditorRequiredError
         For anything else (None, a name, a forged or removed editor), with how to log in.
     """
-    how = ("writes to the tracker need an editor: log in with "
-           "songnan_geo.auth.authenticate(username, password, store=store) and pass the Editor it "
-           "returns as editor=. Add an editor with: python -m songnan_geo editor add USER")
+    how = msg("editor_how")
     if not isinstance(editor, Editor) or not editor.is_genuine():
-        raise EditorRequiredError(f"{how}.")
+        raise EditorRequiredError(msg("editor_required", how=how))
     if editor.username not in load_editors():
-        raise EditorRequiredError(f"'{editor.username}' is no longer an editor "
-                                  f"({editors_source()}); {how}.")
+        raise EditorRequiredError(msg("editor_removed", username=editor.username,
+                                      source=_editors_source_msg(), how=how))
     return editor

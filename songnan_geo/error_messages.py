@@ -1,7 +1,10 @@
-"""The message catalogue of the carrier register, standards tables and siting, in zh and en.
+"""The message catalogue of the carrier register, standards tables, siting, the tracker's status
+changes and the plan indicators' entries, in zh and en.
 
 A problem found by :func:`songnan_geo.carrier_store.check_park`, :mod:`songnan_geo.carriers`,
-:func:`songnan_geo.standards.validate_standards` or :class:`songnan_geo.siting.CoverageSiting`
+:func:`songnan_geo.standards.validate_standards`, :class:`songnan_geo.siting.CoverageSiting`,
+:func:`songnan_geo.workflow.check_change`, :func:`songnan_geo.auth.require_editor`,
+:mod:`songnan_geo.indicators` or :meth:`songnan_geo.indicator_store.IndicatorStore.check_entry`
 is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
 Chinese (``zh``, the app's default) or English (``en``, the text of ``str()`` and of the
 exceptions' ``str(exc)``). The templates and format specs are those of
@@ -11,7 +14,8 @@ exceptions' ``str(exc)``). The templates and format specs are those of
 ``field``  a field name: itself in English; in Chinese its meaning and the name, 入驻企业数（enterprises）;
 ``fields`` field names so, joined with ", " (en) or "、" (zh);
 ``semi``   items joined with "; " (en) or "；" (zh);
-``isare``  "is" for one item, "are" for more (en; empty in zh).
+``isare``  "is" for one item, "are" for more (en; empty in zh);
+``numbers`` the form of an n-part value: number/number (en) or 数字/数字 (zh).
 
 Every code has both languages (``tests/test_error_messages.py`` renders each one).
 """
@@ -30,6 +34,7 @@ FIELD_ZH = {
     "source": "数据来源", "accuracy_m": "位置精度", "estimated": "位置为估计", "note": "说明",
     "standard": "标准", "facility_type": "设施类型", "tier_min": "生活圈层级",
     "radius_m": "服务距离", "certain": "数值确定",
+    "value": "数值", "actual": "实际值", "reference": "参考值",
 }
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -249,6 +254,132 @@ MESSAGES: dict[str, dict[str, str]] = {
               "范围内既没有现有站点也没有候选点。请在其附近增加候选点、加大服务半径，或将其排除"
               "（uncoverable='drop'）。",
     },
+
+    # ---------------------------------------------------------------- status changes (workflow.py)
+    # The problems of one change are joined by "; " (en) / "；" (zh); the Chinese ones end
+    # without "。", which workflow_problems adds.
+    "workflow_problems": {"en": "{problems:semi}", "zh": "{problems:semi}。"},
+    "workflow_parcel": {"en": "parcel", "zh": "地块进度流程"},
+    "workflow_project": {"en": "project", "zh": "项目进度流程"},
+    "workflow_illegal_step": {
+        "en": "{current} → {new} is not a step of the {workflow} workflow. Allowed next: {allowed}. "
+              "To record it anyway (e.g. to correct an earlier entry), an editor passes "
+              "correction_reason='...' (at least {n} characters); the reason is kept in the history.",
+        "zh": "{current} → {new} 不是{workflow}中的一步。允许的下一状态：{allowed}。如确需记录"
+              "（例如更正此前的记录），请填写更正原因（至少 {n} 个字），更正原因会保存在变更记录中",
+    },
+    "workflow_final": {"en": "none (final status)", "zh": "无（已是最终状态）"},
+    "workflow_reason_short": {
+        "en": "correction_reason {reason!r} is too short: say in at least {n} characters why the "
+              "record is corrected.",
+        "zh": "更正原因 {reason!r} 太短：请用至少 {n} 个字说明为什么更正这条记录",
+    },
+    "workflow_unknown_status": {
+        "en": "status {new!r} is not in the {workflow} workflow. Valid statuses: {statuses:list}.",
+        "zh": "状态 {new!r} 不在{workflow}中。有效的状态：{statuses:list}",
+    },
+    "workflow_same_status": {
+        "en": "the status is already {current!r}; choose a different status.",
+        "zh": "当前状态已经是 {current!r}，请选择另一个状态",
+    },
+    "workflow_note_long": {
+        "en": "note has {n} characters; keep it to {max} (put long text in the referenced "
+              "document).",
+        "zh": "说明有 {n} 个字，最多 {max} 个字（较长的内容请写在所引用的文件中）",
+    },
+    "workflow_doc_no_long": {
+        "en": "doc_no has {n} characters; at most {max}.",
+        "zh": "文件编号（文号）有 {n} 个字，最多 {max} 个字",
+    },
+    "workflow_bad_date": {"en": "effective_date: {error}", "zh": "生效日期：{error}"},
+    "workflow_future": {
+        "en": "effective_date {date} is in the future (today is {today}); record a status once it "
+              "has taken effect.",
+        "zh": "生效日期 {date} 晚于今天（{today}），请在状态实际生效后再记录",
+    },
+    "workflow_backdated": {
+        "en": "effective_date {date} is before the current status's date {current_date}; that is "
+              "a correction: give correction_reason.",
+        "zh": "生效日期 {date} 早于当前状态的日期 {current_date}，属于更正：请填写更正原因",
+    },
+    "period_form": {
+        "en": "date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD (e.g. '2025' or '2023-06-30').",
+        "zh": "日期 {text!r} 不是 YYYY、YYYY-MM 或 YYYY-MM-DD 格式（例如 '2025' 或 '2023-06-30'）",
+    },
+    "period_not_calendar": {
+        "en": "date {text!r} is not a calendar date ({reason}).",
+        "zh": "日期 {text!r} 不是有效的日历日期（{reason}）",
+    },
+    "period_bad_year": {"en": "year {year} is out of range", "zh": "年份 {year} 超出范围"},
+    "period_bad_month": {"en": "month must be in 1..12", "zh": "月份必须在 1 到 12 之间"},
+    "period_bad_day": {"en": "day is out of range for month", "zh": "该月没有这一天"},
+
+    # ---------------------------------------------------------------- editors (auth.py)
+    "editor_how": {
+        "en": "writes to the tracker need an editor: log in with "
+              "songnan_geo.auth.authenticate(username, password, store=store) and pass the Editor "
+              "it returns as editor=. Add an editor with: python -m songnan_geo editor add USER",
+        "zh": "写入需要编辑身份：请先以编辑身份登录（程序中用 songnan_geo.auth.authenticate(username, "
+              "password, store=store) 登录，并把返回的 Editor 作为 editor= 传入）。添加编辑："
+              "python -m songnan_geo editor add USER",
+    },
+    "editor_required": {"en": "{how}.", "zh": "{how}。"},
+    "editor_removed": {
+        "en": "'{username}' is no longer an editor ({source}); {how}.",
+        "zh": "“{username}”已不再是编辑（{source}）；{how}。",
+    },
+    "editors_env": {"en": "environment variable SONGNAN_EDITORS",
+                    "zh": "见环境变量 SONGNAN_EDITORS"},
+    "editors_file": {"en": "secrets file {path}", "zh": "见密钥文件 {path}"},
+
+    # ---------------------------------------------------------------- indicators (Table 6)
+    "ind_better": {
+        "en": "better={better!r}: use 'higher' or 'lower'",
+        "zh": "better={better!r} 无效：请使用 'higher'（越高越好）或 'lower'（越低越好）",
+    },
+    "ind_target_unknown": {
+        "en": "target {text!r} is not understood: give a number (\"50\", \"≥98%\", \"6/20\") or "
+              "one of the worded targets {worded:list}",
+        "zh": "目标 {text!r} 无法识别：请填写数字（“50”“≥98%”“6/20”）或以下文字目标之一："
+              "{worded:list}",
+    },
+    "ind_value_unknown": {
+        "en": "{name} {text!r} is not understood: enter {n:numbers}, e.g. {example}",
+        "zh": "{name:field}{text!r} 无法识别：请填写{n:numbers}，例如 {example}",
+    },
+    "ind_measure": {
+        "en": "indicator {id}: measure={measure!r}; use one of {measures}",
+        "zh": "指标 {id}：measure={measure!r} 无效；请使用 {measures} 之一",
+    },
+    "ind_two_baselines": {
+        "en": "indicator {seq}: two 2020 baselines (Tables 1–4 and the plan text); keep one",
+        "zh": "指标 {seq}：有两个 2020 年基期值（表1–4 和规划正文各一个）；请只保留一个",
+    },
+    "ind_unknown_id": {
+        "en": "indicator_id {id!r} is unknown; use one of {ids:list}",
+        "zh": "指标编号 {id!r} 不存在；请使用以下之一：{ids:list}",
+    },
+    "ind_entry_problems": {
+        "en": "{problems:semi}. Nothing was saved.",
+        "zh": "{problems:semi}。未保存任何内容。",
+    },
+    "ind_kind": {
+        "en": "kind {given!r}: use 'actual' or 'reference'",
+        "zh": "类型 {given!r} 无效：请使用 'actual'（实际值）或 'reference'（参考值）",
+    },
+    "ind_reference_numeric": {
+        "en": "{name}: a reference value is only for a worded target; this target is the number "
+              "{target!r}",
+        "zh": "{name}：只有文字表述的目标才填写参考值；该指标的目标是数值 {target!r}",
+    },
+    "ind_year_range": {
+        "en": "year {year!r}: use a year of the plan, {low}–{high}",
+        "zh": "年份 {year!r} 无效：请填写规划期内的年份（{low}–{high}）",
+    },
+    "ind_year_future": {
+        "en": "year {year}: a value cannot be entered for a year after {this_year}",
+        "zh": "年份 {year}：不能填写 {this_year} 年以后的数值",
+    },
 }
 
 
@@ -269,7 +400,12 @@ def _isare(value, lang: str) -> str:
     return ("is" if len(value) == 1 else "are") if lang == "en" else ""
 
 
-_SPECS = {"field": _field, "fields": _fields, "semi": _semi, "isare": _isare}
+def _numbers(value, lang: str) -> str:
+    return "/".join(["number" if lang == "en" else "数字"] * value)
+
+
+_SPECS = {"field": _field, "fields": _fields, "semi": _semi, "isare": _isare,
+          "numbers": _numbers}
 
 
 def render(code: str, lang: str = "en", params: dict | None = None) -> str:
@@ -295,8 +431,9 @@ def msg(code: str, **params) -> ErrorMessage:
 
 
 def text_of(message, lang: str = "en") -> str:
-    """A :class:`~songnan_geo.import_messages.Message` rendered in ``lang``; plain text as is."""
-    return message.text(lang) if isinstance(message, Message) else str(message)
+    """A :class:`~songnan_geo.import_messages.Message` or :class:`LocalisedError` rendered in
+    ``lang``; plain text (or any other exception) as ``str()``."""
+    return message.text(lang) if isinstance(message, (Message, LocalisedError)) else str(message)
 
 
 class LocalisedError(Exception):

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from songnan_geo import auth
 from songnan_geo.carriers import PlanFigure
+from songnan_geo.error_messages import msg
 from songnan_geo.indicators import (
     PLAN_END_YEAR,
     PLAN_START_YEAR,
@@ -161,26 +162,25 @@ class IndicatorStore:
         problems = []
         ind = self.indicators.get(indicator_id)
         if ind is None:
-            raise IndicatorError(f"indicator_id {indicator_id!r} is unknown; use one of "
-                                 f"{', '.join(self.indicators)}")
+            raise IndicatorError(msg("ind_unknown_id", id=indicator_id, ids=list(self.indicators)))
         if kind not in VALUE_KINDS:
-            problems.append(f"kind {kind!r}: use 'actual' or 'reference'")
+            problems.append(msg("ind_kind", given=kind))
         elif kind == "reference" and not ind.target.worded:
-            problems.append(f"{ind.name}: a reference value is only for a worded target; "
-                            f"this target is the number {ind.target_text!r}")
+            problems.append(msg("ind_reference_numeric", name=ind.name, target=ind.target_text))
         if isinstance(year, bool) or not isinstance(year, int) or not (
                 PLAN_START_YEAR < year <= PLAN_END_YEAR):
-            problems.append(f"year {year!r}: use a year of the plan, {PLAN_START_YEAR + 1}–{PLAN_END_YEAR}")
+            problems.append(msg("ind_year_range", year=year, low=PLAN_START_YEAR + 1,
+                                high=PLAN_END_YEAR))
         elif year > today.year:
-            problems.append(f"year {year}: a value cannot be entered for a year after {today.year}")
+            problems.append(msg("ind_year_future", year=year, this_year=today.year))
         parsed = ()
         try:
             parsed = parse_value(value, ind.target.n_components if kind == "actual" else 1,
                                  name="value")
         except IndicatorError as exc:
-            problems.append(str(exc))
+            problems.append(exc.message)
         if problems:
-            raise IndicatorError("; ".join(problems) + ". Nothing was saved.")
+            raise IndicatorError(msg("ind_entry_problems", problems=problems))
         return parsed
 
     def record(self, indicator_id: str, year: int, value: str, *, editor, expected_version: int,

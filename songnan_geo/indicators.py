@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from songnan_geo.error_messages import LocalisedError, msg
+
 PLAN_START_YEAR = 2020   # the baseline year (end of the 13th FYP)
 PLAN_END_YEAR = 2025
 STATUSES = ("on_track", "at_risk", "missed", "no_data")
@@ -62,8 +64,9 @@ _NUMBER = re.compile(r"^(≥|>=|≤|<=|>|<)?\s*(\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\
 _OPS = {"≥": ">=", ">=": ">=", "≤": "<=", "<=": "<=", ">": ">", "<": "<"}
 
 
-class IndicatorError(ValueError):
-    """A target or value that cannot be read; the message names it and the accepted forms."""
+class IndicatorError(LocalisedError, ValueError):
+    """A target or value that cannot be read; the message names it and the accepted forms
+    (``str(exc)`` English, ``exc.text("zh")`` Chinese)."""
 
 
 @dataclass(frozen=True)
@@ -95,16 +98,14 @@ def parse_target(text: str, better: str = "higher") -> Target:
         Whether more is better (growth, coverage) or less (pollution, unemployment).
     """
     if better not in ("higher", "lower"):
-        raise IndicatorError(f"better={better!r}: use 'higher' or 'lower'")
+        raise IndicatorError(msg("ind_better", better=better))
     words = re.sub(r"\s+", "", text or "")
     if words in WORDED_TARGETS:
         up, down = WORDED_TARGETS[words]
         return Target(words, up if better == "higher" else down, (), True)
     m = _NUMBER.match(words)
     if not m:
-        raise IndicatorError(
-            f"target {text!r} is not understood: give a number (\"50\", \"≥98%\", \"6/20\") or "
-            f"one of the worded targets {', '.join(WORDED_TARGETS)}")
+        raise IndicatorError(msg("ind_target_unknown", text=text, worded=list(WORDED_TARGETS)))
     op = _OPS[m.group(1)] if m.group(1) else (">=" if better == "higher" else "<=")
     return Target(words, op, tuple(float(v) for v in m.group(2).split("/")), False)
 
@@ -120,9 +121,8 @@ def parse_value(text: str, n_components: int = 1, *, name: str = "value") -> tup
     except ValueError:
         values = ()
     if len(values) != n_components or not all(math.isfinite(v) for v in values):
-        form = "/".join(["number"] * n_components)
-        raise IndicatorError(f"{name} {text!r} is not understood: enter {form}, e.g. "
-                             f"{'/'.join(['3'] * n_components)}")
+        raise IndicatorError(msg("ind_value_unknown", name=name, text=text, n=n_components,
+                                 example="/".join(["3"] * n_components)))
     return values
 
 
@@ -152,7 +152,8 @@ class Indicator:
 
     def __post_init__(self):
         if self.measure not in MEASURES:
-            raise IndicatorError(f"indicator {self.id}: measure={self.measure!r}; use one of {MEASURES}")
+            raise IndicatorError(msg("ind_measure", id=self.id, measure=self.measure,
+                                     measures=MEASURES))
         object.__setattr__(self, "target", parse_target(self.target_text, self.better))
 
 
@@ -165,8 +166,7 @@ def indicators_from_frames(table6: pd.DataFrame, baseline: pd.DataFrame,
     if baseline_text is not None:
         for r in baseline_text.itertuples():
             if r.table6_seq in base:
-                raise IndicatorError(f"indicator {r.table6_seq}: two 2020 baselines "
-                                     "(Tables 1–4 and the plan text); keep one")
+                raise IndicatorError(msg("ind_two_baselines", seq=r.table6_seq))
             base[r.table6_seq] = (float(r.baseline_value), r.plan_quote)
     out = []
     for r in table6.itertuples():

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from songnan_geo.error_messages import LocalisedError, msg
+
 #: The status "on hold"; resuming returns to the status held before the pause.
 PAUSED = "暂缓"
 
@@ -42,24 +44,28 @@ MAX_NOTE_CHARS = 500
 MAX_DOC_NO_CHARS = 100
 
 
-class WorkflowError(ValueError):
-    """A status change that the workflow does not allow; ``problems`` lists every reason."""
+class WorkflowError(LocalisedError, ValueError):
+    """A status change that the workflow does not allow; ``problems`` lists every reason.
 
-    def __init__(self, problems: list[str]):
+    The problems are :class:`songnan_geo.error_messages.ErrorMessage` (code and values):
+    ``str(exc)`` is English, ``exc.text("zh")`` Chinese."""
+
+    def __init__(self, problems: list):
         self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+        super().__init__(msg("workflow_problems", problems=self.problems))
 
 
 class IllegalTransitionError(WorkflowError):
-    """A jump that is not a step of the workflow, recorded without a correction reason."""
+    """A jump that is not a step of the workflow, recorded without a correction reason;
+    ``problems`` lists it first, then the change's ``other_problems``."""
 
-    def __init__(self, workflow: "Workflow", current: str, new: str, allowed: list[str]):
+    def __init__(self, workflow: "Workflow", current: str, new: str, allowed: list[str],
+                 other_problems: list = ()):
         self.workflow, self.current, self.new, self.allowed = workflow.name, current, new, allowed
-        nxt = "、".join(allowed) if allowed else "none (final status)"
-        super().__init__([
-            f"{current} → {new} is not a step of the {workflow.name} workflow. Allowed next: {nxt}. "
-            "To record it anyway (e.g. to correct an earlier entry), an editor passes "
-            "correction_reason='...' (at least 4 characters); the reason is kept in the history."])
+        super().__init__([msg("workflow_illegal_step", current=current, new=new,
+                              workflow=msg(f"workflow_{workflow.name}"),
+                              allowed="、".join(allowed) if allowed else msg("workflow_final"),
+                              n=_MIN_REASON_CHARS), *other_problems])
 
 
 @dataclass(frozen=True)
@@ -197,17 +203,26 @@ def parcel_target(plan_target: str | None) -> Target | None:
 
 # --------------------------------------------------------------------------- dates
 
+class PeriodError(LocalisedError, ValueError):
+    """A date that is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or not a calendar date."""
+
+
 def parse_period(text: str | dt.date, *, end: bool = False) -> dt.date:
-    """First (or, with ``end=True``, last) day of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    """First (or, with ``end=True``, last) day of ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    Raises :class:`PeriodError` (a ValueError) naming the text and the accepted forms."""
     if isinstance(text, dt.datetime):
         return text.date()
     if isinstance(text, dt.date):
         return text
     m = _DATE_RE.match(str(text).strip()) if text is not None else None
     if not m:
-        raise ValueError(f"date {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD (e.g. '2025' or "
-                         "'2023-06-30').")
+        raise PeriodError(msg("period_form", text=text))
     y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+    if not dt.MINYEAR <= y <= dt.MAXYEAR:
+        raise PeriodError(msg("period_not_calendar", text=text, reason=msg("period_bad_year", year=y)))
+    if mo and not 1 <= int(mo) <= 12:
+        raise PeriodError(msg("period_not_calendar", text=text, reason=msg("period_bad_month")))
     try:
         if d:
             return dt.date(y, int(mo), int(d))
@@ -218,8 +233,9 @@ def parse_period(text: str | dt.date, *, end: bool = False) -> dt.date:
             nxt = dt.date(y + (first.month == 12), first.month % 12 + 1, 1)
             return nxt - dt.timedelta(days=1)
         return dt.date(y, 12, 31) if end else dt.date(y, 1, 1)
-    except ValueError as exc:
-        raise ValueError(f"date {text!r} is not a calendar date ({exc}).") from None
+    except ValueError:   # the day (the year and month are checked above)
+        raise PeriodError(msg("period_not_calendar", text=text,
+                              reason=msg("period_bad_day"))) from None
 
 
 def today_shanghai() -> dt.date:
@@ -273,58 +289,51 @@ def check_change(workflow: Workflow, current: str, new: str, *, paused_from: str
     WorkflowError
         For an unknown status, a date that is not a date or in the future, a note too long.
     """
-    problems: list[str] = []
+    problems = []
     today = today or today_shanghai()
     reason = (correction_reason or "").strip() or None
     if reason is not None and len(reason) < _MIN_REASON_CHARS:
-        problems.append(f"correction_reason {reason!r} is too short: say in at least "
-                        f"{_MIN_REASON_CHARS} characters why the record is corrected.")
+        problems.append(msg("workflow_reason_short", reason=reason, n=_MIN_REASON_CHARS))
         reason = None
+    wf_name = msg(f"workflow_{workflow.name}")
     if new not in workflow.statuses:
-        problems.append(f"status {new!r} is not in the {workflow.name} workflow. Valid statuses: "
-                        f"{', '.join(workflow.statuses)}.")
+        problems.append(msg("workflow_unknown_status", new=new, workflow=wf_name,
+                            statuses=list(workflow.statuses)))
     elif new == current:
-        problems.append(f"the status is already {current!r}; choose a different status.")
+        problems.append(msg("workflow_same_status", current=current))
     note = (note or "").strip()
     doc_no = (doc_no or "").strip()
     if len(note) > MAX_NOTE_CHARS:
-        problems.append(f"note has {len(note)} characters; keep it to {MAX_NOTE_CHARS} "
-                        "(put long text in the referenced document).")
+        problems.append(msg("workflow_note_long", n=len(note), max=MAX_NOTE_CHARS))
     if len(doc_no) > MAX_DOC_NO_CHARS:
-        problems.append(f"doc_no has {len(doc_no)} characters; at most {MAX_DOC_NO_CHARS}.")
+        problems.append(msg("workflow_doc_no_long", n=len(doc_no), max=MAX_DOC_NO_CHARS))
     eff = None
     try:
         eff = parse_period(effective_date) if effective_date not in (None, "") else today
-    except ValueError as exc:
-        problems.append(f"effective_date: {exc}")
+    except PeriodError as exc:
+        problems.append(msg("workflow_bad_date", error=exc.message))
     if eff is not None and eff > today:
-        problems.append(f"effective_date {eff.isoformat()} is in the future (today is "
-                        f"{today.isoformat()}); record a status once it has taken effect.")
+        problems.append(msg("workflow_future", date=eff.isoformat(), today=today.isoformat()))
     backdated = False
     if eff is not None and current_date:
         backdated = eff < parse_period(current_date)
         if backdated and reason is None:
-            problems.append(f"effective_date {eff.isoformat()} is before the current status's date "
-                            f"{current_date}; that is a correction: give correction_reason.")
-    illegal = None
+            problems.append(msg("workflow_backdated", date=eff.isoformat(),
+                                current_date=current_date))
+    illegal = False
     if new in workflow.statuses and new != current:
         allowed = workflow.allowed_next(current, paused_from)
-        if new not in allowed:
-            illegal = IllegalTransitionError(workflow, current, new, allowed)
-            if reason is None:
-                problems = illegal.problems + problems
+        illegal = new not in allowed
+        if illegal and reason is None:
+            raise IllegalTransitionError(workflow, current, new, allowed, problems)
     if problems:
-        if illegal is not None and reason is None:
-            illegal.problems = problems
-            illegal.args = ("; ".join(problems),)
-            raise illegal
         raise WorkflowError(problems)
     if new == PAUSED:
         new_paused_from = current if current != PAUSED else paused_from
     else:
         new_paused_from = None
     return CheckedChange(new_status=new, effective_date=eff.isoformat(), paused_from=new_paused_from,
-                         correction=bool(illegal is not None or backdated),
+                         correction=bool(illegal or backdated),
                          correction_reason=reason, note=note, doc_no=doc_no)
 
 

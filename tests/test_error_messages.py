@@ -1,10 +1,13 @@
-"""The catalogue of carrier-register, standards and siting messages (songnan_geo.error_messages):
+"""The catalogue of carrier-register, standards, siting, status-change, editor and indicator
+messages (songnan_geo.error_messages):
 every code renders in Chinese and English, every code used exists and every entry is used, and
 the exceptions give English by str() and Chinese by .text("zh")."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import inspect
+import json
 import re
 import string
 
@@ -14,14 +17,25 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from songnan_geo import carrier_store, carriers, import_messages, siting, standards
+from songnan_geo import (
+    auth,
+    carrier_store,
+    carriers,
+    import_messages,
+    indicator_store,
+    indicators,
+    siting,
+    standards,
+    workflow,
+)
 from songnan_geo.error_messages import MESSAGES, msg, render
 from songnan_geo.indicator_store import read_carrier_figures
 from songnan_geo.io import load_layer
 
-_MODULES = (carrier_store, carriers, standards, siting)
-#: Codes chosen by a name at run time (f"layer_hint_{name}").
-_DYNAMIC = {"layer_hint_parks", "layer_hint_zones"}
+_MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
+            indicator_store)
+#: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
+_DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.
 _MESSAGE_PARAMS = {
     "label": msg("park_label_id", id="c_x"), "where": import_messages.msg("feature_row", row=2),
@@ -30,6 +44,8 @@ _MESSAGE_PARAMS = {
     "hint": msg("siting_infeasible"), "layer": msg("layer_hint_zones"), "kind": msg("kind_number"),
     "bounds": msg("bounds_range", low=1990, high=2035), "unit": msg("unit_m2"),
     "unknown": msg("unknown_none"), "or_none": msg("or_none"), "arg": msg("standards_custom"),
+    "workflow": msg("workflow_project"), "error": msg("period_form", text="2024/3"),
+    "how": msg("editor_how"), "source": msg("editors_file", path="/x/editors.json"),
 }
 
 
@@ -188,3 +204,91 @@ def test_siting_errors_in_both_languages():
     assert str(e.value) == "k is 5 but there are only 2 candidate site(s); lower k or add candidates."
     assert e.value.text("zh") == "新增站点数 k 为 5，但只有 2 个候选点；请减小 k 或增加候选点。"
 
+
+
+def test_status_change_errors_in_both_languages():
+    today = dt.date(2026, 11, 27)
+    with pytest.raises(workflow.IllegalTransitionError) as e:
+        workflow.check_change(workflow.PROJECT_WORKFLOW, "谋划", "已完成", effective_date="2026-12",
+                              correction_reason="x", doc_no="d" * 120, today=today)
+    assert str(e.value) == (
+        "谋划 → 已完成 is not a step of the project workflow. Allowed next: 前期准备、暂缓. To record "
+        "it anyway (e.g. to correct an earlier entry), an editor passes correction_reason='...' (at "
+        "least 4 characters); the reason is kept in the history.; correction_reason 'x' is too "
+        "short: say in at least 4 characters why the record is corrected.; doc_no has 120 "
+        "characters; at most 100.; effective_date 2026-12-01 is in the future (today is "
+        "2026-11-27); record a status once it has taken effect.")
+    assert e.value.text("zh") == (
+        "谋划 → 已完成 不是项目进度流程中的一步。允许的下一状态：前期准备、暂缓。如确需记录（例如更正此前的"
+        "记录），请填写更正原因（至少 4 个字），更正原因会保存在变更记录中；更正原因 'x' 太短：请用至少 4 "
+        "个字说明为什么更正这条记录；文件编号（文号）有 120 个字，最多 100 个字；生效日期 2026-12-01 晚于"
+        "今天（2026-11-27），请在状态实际生效后再记录。")
+    assert len(e.value.problems) == 4
+    with pytest.raises(workflow.IllegalTransitionError) as e:
+        workflow.check_change(workflow.PARCEL_WORKFLOW, "建成", "在建", today=today)
+    assert "Allowed next: none (final status)." in str(e.value)
+    assert "允许的下一状态：无（已是最终状态）。" in e.value.text("zh")
+    with pytest.raises(workflow.WorkflowError) as e:
+        workflow.check_change(workflow.PARCEL_WORKFLOW, "收储", "已拆除", effective_date="2024-02-30",
+                              today=today)
+    assert e.value.text("zh") == (
+        "状态 '已拆除' 不在地块进度流程中。有效的状态：研究/先行先试、规划调整/编制、收储、出让准备、已出让、"
+        "在建、建成、暂缓；生效日期：日期 '2024-02-30' 不是有效的日历日期（该月没有这一天）。")
+    assert str(e.value).endswith("effective_date: date '2024-02-30' is not a calendar date (day is "
+                                 "out of range for month).")
+    for text, en, zh in (("2024-13", "month must be in 1..12", "月份必须在 1 到 12 之间"),
+                         ("0000", "year 0 is out of range", "年份 0 超出范围")):
+        with pytest.raises(workflow.PeriodError) as e:
+            workflow.parse_period(text)
+        assert str(e.value) == f"date {text!r} is not a calendar date ({en})."
+        assert e.value.text("zh") == f"日期 {text!r} 不是有效的日历日期（{zh}）"
+    with pytest.raises(ValueError, match=r"is not YYYY, YYYY-MM or YYYY-MM-DD \(e.g. '2025'"):
+        workflow.parse_period("2024/3")
+
+
+def test_editor_required_in_both_languages(monkeypatch):
+    monkeypatch.setenv("SONGNAN_EDITORS", json.dumps({"bob": auth.hash_password("long enough pw")}))
+    with pytest.raises(auth.EditorRequiredError) as e:
+        auth.require_editor("alice")
+    assert str(e.value).startswith("writes to the tracker need an editor: log in with ")
+    assert str(e.value).endswith("python -m songnan_geo editor add USER.")
+    assert e.value.text("zh").startswith("写入需要编辑身份：请先以编辑身份登录")
+    gone = auth.Editor("alice", auth._seal("alice"))
+    with pytest.raises(auth.EditorRequiredError) as e:
+        auth.require_editor(gone)
+    assert str(e.value).startswith("'alice' is no longer an editor (environment variable "
+                                   "SONGNAN_EDITORS); writes to the tracker need an editor")
+    assert e.value.text("zh").startswith("“alice”已不再是编辑（见环境变量 SONGNAN_EDITORS）；写入需要"
+                                         "编辑身份")
+    assert auth.editors_source() == "environment variable SONGNAN_EDITORS"
+
+
+def test_indicator_errors_in_both_languages(tmp_path):
+    from songnan_geo.store import open_store
+    store = indicator_store.IndicatorStore(open_store(tmp_path / "t.gpkg"))
+    with pytest.raises(indicators.IndicatorError) as e:
+        store.check_entry("i06", 2030, "reference", "2/x", today=dt.date(2026, 1, 1))
+    assert str(e.value) == (
+        "新增服务载体数量/面积: a reference value is only for a worded target; this target is the "
+        "number '6/20'; year 2030: use a year of the plan, 2021–2025; value '2/x' is not "
+        "understood: enter number, e.g. 3. Nothing was saved.")
+    assert e.value.text("zh") == (
+        "新增服务载体数量/面积：只有文字表述的目标才填写参考值；该指标的目标是数值 '6/20'；年份 2030 无效："
+        "请填写规划期内的年份（2021–2025）；数值（value）'2/x' 无法识别：请填写数字，例如 3。未保存任何内容。")
+    with pytest.raises(indicators.IndicatorError) as e:
+        store.check_entry("i06", 2024, "guess", "2", today=dt.date(2023, 6, 1))
+    assert e.value.text("zh") == ("类型 'guess' 无效：请使用 'actual'（实际值）或 'reference'（参考值）；"
+                                  "年份 2024：不能填写 2023 年以后的数值。未保存任何内容。")
+    with pytest.raises(indicators.IndicatorError) as e:      # a two-part target: count/area
+        store.check_entry("i06", 2024, "actual", "2", today=dt.date(2026, 1, 1))
+    assert str(e.value) == "value '2' is not understood: enter number/number, e.g. 3/3. Nothing " \
+                           "was saved."
+    assert e.value.text("zh") == "数值（value）'2' 无法识别：请填写数字/数字，例如 3/3。未保存任何内容。"
+    with pytest.raises(indicators.IndicatorError) as e:
+        store.check_entry("i99", 2024, "actual", "2")
+    assert str(e.value).startswith("indicator_id 'i99' is unknown; use one of i01, i02")
+    assert e.value.text("zh").startswith("指标编号 'i99' 不存在；请使用以下之一：i01、i02")
+    with pytest.raises(indicators.IndicatorError) as e:
+        indicators.parse_target("大幅提高")
+    assert e.value.text("zh").startswith("目标 '大幅提高' 无法识别：请填写数字（“50”“≥98%”“6/20”）")
+    store.tracker.dispose()

@@ -29,11 +29,11 @@ def _table(at: AppTest):
     return frame_with_column(at, t("ind_col_status", "en" if at.session_state["lang"] == "en" else "zh"))
 
 
-def _save(at: AppTest, value: str, source: str = "", note: str = "") -> AppTest:
+def _save(at: AppTest, value: str, source: str = "", note: str = "", lang: str = "zh") -> AppTest:
     at.text_input(key="ind_value_text").input(value)
     at.text_input(key="ind_value_source").input(source)
     at.text_input(key="ind_value_note").input(note)
-    button(at, t("ind_save")).click()
+    button(at, t("ind_save", lang)).click()
     return run_app(at)
 
 
@@ -90,8 +90,9 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
     at.selectbox(key="ind_kind_i12_zh").set_value("reference")
     run_app(at)
     assert t("ind_reference_help").format(target="控制在下达的目标数内") in [c.value for c in at.caption]
-    _save(at, "abc")
-    assert any("'abc' is not understood" in e.value for e in at.error)
+    _save(at, "abc")                           # not stored: the history below has two rows
+    assert [e.value for e in at.error] == ["数值（value）'abc' 无法识别：请填写数字，例如 3。"
+                                           "未保存任何内容。"]
     _save(at, "2900", source="区下达目标")
     assert t("ind_saved").format(version=1) in [s.value for s in at.success]
     row = _table(at).iloc[11]
@@ -241,6 +242,17 @@ def test_english_page(store_path, editors):
     at = open_page(PAGE, "en")
     assert [x.value for x in at.title] == ["Plan indicators"]
     assert set(_table(at)["Status"]) == {"No data"}
+    at.sidebar.radio(key="lang").set_value("zh")       # log in (the helper speaks Chinese) ...
+    form_login(run_app(at), "ind", "alice", PASSWORDS["alice"])
+    at.sidebar.radio(key="lang").set_value("en")       # ... and enter a bad value in English
+    at.selectbox(key="ind_pick").set_value("i17")
+    run_app(at)
+    _save(at, "9O", lang="en")                         # a letter O for a zero
+    assert [e.value for e in at.error] == ["value '9O' is not understood: enter number, e.g. 3. "
+                                           "Nothing was saved."]
+    s = open_store(store_path)
+    assert IndicatorStore(s).history().empty
+    s.dispose()
 
 
 def test_mid_term_exports_contain_every_indicator(tmp_path, editors):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import geopandas as gpd
 import openpyxl
@@ -123,9 +124,24 @@ def test_illegal_jump_is_refused_unless_recorded_as_a_correction(store_path, edi
     button(at, t("tr_submit")).click()
     run_app(at)
     errors = [e.value for e in at.error]
-    assert any("研究/先行先试 → 在建" in e for e in errors), errors
+    assert "未保存： 研究/先行先试 → 在建 不是地块进度流程中的一步。允许的下一状态：规划调整/编制、暂缓。" \
+           "如确需记录（例如更正此前的记录），请填写更正原因（至少 4 个字），更正原因会保存在变更记录中。" \
+           in errors, errors
     s = open_store(store_path)
     assert s.item("p_songshen_aquatic")["version"] == 1
+    # every problem at once, all in Chinese: the jump, a reason too short, a date before the
+    # current status's (2021-01). (A future date cannot be picked: the date picker stops at today.)
+    at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
+    at.date_input(key="tracker_effective_p_songshen_aquatic").set_value(dt.date(2020, 6, 1))
+    at.text_input(key="tracker_reason_p_songshen_aquatic").input("漏记")
+    button(at, t("tr_submit")).click()
+    run_app(at)
+    error = [e.value for e in at.error if e.value.startswith("未保存：")]
+    assert len(error) == 1 and error[0].endswith(
+        "；更正原因 '漏记' 太短：请用至少 4 个字说明为什么更正这条记录；生效日期 2020-06-01 早于当前状态的"
+        "日期 2021-01，属于更正：请填写更正原因。"), error
+    assert not re.search("[A-Za-z]", error[0]), error          # no English words
+    assert s.item("p_songshen_aquatic")["version"] == 1 and len(s.history("p_songshen_aquatic")) == 1
     at.selectbox(key="tracker_new_status_p_songshen_aquatic_zh").set_value("在建")
     at.text_input(key="tracker_reason_p_songshen_aquatic").input("2022年已开工，此前漏记")
     button(at, t("tr_submit")).click()

@@ -77,6 +77,9 @@ def test_every_problem_is_reported_at_once():
     msg = str(ei.value)
     assert len(ei.value.problems) == 3
     assert "in the future" in msg and "note has 600" in msg and "doc_no" in msg
+    zh = ei.value.text("zh")                  # the same problems in Chinese, in the same order
+    assert zh == "；".join(p.text("zh") for p in ei.value.problems) + "。"
+    assert zh.startswith("说明有 600 个字") and "生效日期 2030-01-01 晚于今天" in zh
     with pytest.raises(WorkflowError, match="not in the parcel workflow"):
         check_change(PW, "收储", "已拆除", today=TODAY)
     with pytest.raises(WorkflowError, match="already"):
