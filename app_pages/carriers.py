@@ -4,9 +4,10 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import carrier_report, carriers, workflow
+from songnan_geo import auth, carrier_report, carriers, workflow
 from songnan_geo.carrier_store import STATES, CarrierError, new_park_id
 from songnan_geo.chinacoords import convert_lonlat
+from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import read_carrier_figures
@@ -185,5 +186,7 @@ if editor is not None:
                                                     current=exc.current_version,
                                                     expected=exc.expected_version))
                 st.session_state["cr_loaded"] = None   # the next run shows the other editor's values
+            except (TrackerError, auth.EditorRequiredError) as exc:   # store busy, logged out
+                st.error(text_of(exc, lang))
 if "cr_flash" in st.session_state:
     st.success(st.session_state.pop("cr_flash"))

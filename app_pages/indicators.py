@@ -5,6 +5,7 @@ import streamlit as st
 
 from songnan_geo import auth, indicator_report, indicators, workflow
 from songnan_geo.briefing_map import CJKFontMissingError
+from songnan_geo.error_messages import text_of
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import read_baseline_tables
 from songnan_geo.store import (
@@ -88,8 +89,8 @@ if editor is not None:
                     name=f"{ind.name} {year} {t(f'ind_kind_{kind}', lang)}", who=exc.changed_by,
                     when=format_time(exc.changed_at), current=exc.current_version,
                     expected=exc.expected_version))
-            except (indicators.IndicatorError, auth.EditorRequiredError) as exc:
-                st.error(exc.text(lang))
+            except (indicators.IndicatorError, auth.EditorRequiredError, TrackerError) as exc:
+                st.error(text_of(exc, lang))   # bad value, logged out, store busy
     seen[slot] = version
 if "ind_flash" in st.session_state:
     st.success(st.session_state.pop("ind_flash"))

@@ -324,6 +324,12 @@ MESSAGES: dict[str, dict[str, str]] = {
               "python -m songnan_geo editor add USER",
     },
     "editor_required": {"en": "{how}.", "zh": "{how}。"},
+    # ---------------------------------------------------------------- the tracker's store
+    "store_busy": {
+        "en": "the tracker store stayed locked by another writer for more than {seconds} s; "
+              "nothing was saved. Try again in a moment.",
+        "zh": "数据库被另一项写入占用超过 {seconds} 秒，未保存任何内容。请稍后再试。",
+    },
     "editor_removed": {
         "en": "'{username}' is no longer an editor ({source}); {how}.",
         "zh": "“{username}”已不再是编辑（{source}）；{how}。",

@@ -52,6 +52,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from songnan_geo import auth, config, workflow
+from songnan_geo.error_messages import LocalisedError, msg
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.io import DEFAULT_DATA_DIR, load_layer
 
@@ -81,16 +82,16 @@ class StoreConfigError(TrackerError):
     """The store cannot be opened or created (the message says what to fix)."""
 
 
-class StoreBusyError(TrackerError):
-    """Another process held the store's lock for longer than :data:`LOCK_TIMEOUT_S`."""
+class StoreBusyError(TrackerError, LocalisedError):
+    """Another process held the store's lock for longer than :data:`LOCK_TIMEOUT_S`
+    (``str()`` English, :meth:`text` in the UI's language)."""
 
 
 def _busy_or(exc: OperationalError) -> Exception:
     """A lock timeout as :class:`StoreBusyError`; any other database error unchanged."""
     text_ = str(exc.orig).lower()
     if "locked" in text_ or "lock timeout" in text_ or "lock_timeout" in text_:
-        return StoreBusyError(f"the tracker store stayed locked by another writer for more than "
-                              f"{LOCK_TIMEOUT_S} s; nothing was saved. Try again in a moment.")
+        return StoreBusyError(msg("store_busy", seconds=LOCK_TIMEOUT_S))
     return exc
 
 

@@ -26,6 +26,7 @@ from songnan_geo import (
     indicators,
     siting,
     standards,
+    store,
     workflow,
 )
 from songnan_geo.error_messages import MESSAGES, msg, render
@@ -33,7 +34,7 @@ from songnan_geo.indicator_store import read_carrier_figures
 from songnan_geo.io import load_layer
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store)
+            indicator_store, store)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.
