@@ -39,7 +39,7 @@ from xml.sax.saxutils import escape as _xml_escape
 
 from songnan_geo.briefing import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing_map import HIGHLIGHT, MapImage, cjk_font_path, draw_site_map
-from songnan_geo.i18n import LANGS, t
+from songnan_geo.i18n import LANGS, t, value_label
 
 #: Output formats and their file suffixes / MIME types.
 FORMATS: dict[str, str] = {"html": "text/html", "pdf": "application/pdf"}
@@ -131,7 +131,7 @@ def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = No
             facts.append((t("bf_industries", lang), f"“{z.industries_quote}”"))
     if site.kind == "parcel":
         facts.append((t("bf_status", lang), t("bf_status_fmt", lang).format(
-            status=_or_not_given(b.status, lang), as_of=b.status_as_of or "?")))
+            status=_or_not_given(value_label(b.status, lang), lang), as_of=b.status_as_of or "?")))
         if b.status_source:
             facts.append((t("bf_status_source", lang), b.status_source))
         milestone = t("bf_milestone_fmt", lang).format(
@@ -143,7 +143,7 @@ def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = No
         facts.append((t("bf_milestone", lang), milestone))
         facts.append((t("bf_planned_use", lang), _or_not_given(b.planned_use, lang)))
     elif site.kind == "park":
-        facts.append((t("bf_status", lang), _or_not_given(b.status, lang) + (
+        facts.append((t("bf_status", lang), _or_not_given(value_label(b.status, lang), lang) + (
             f"（{b.status_source}）" if b.status_source else "")))
         facts.append((t("bf_theme", lang), _or_not_given(b.theme, lang)))
         if b.address:
@@ -160,20 +160,21 @@ def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = No
         t("bf_transit", lang),
         [t("bf_station", lang), t("bf_line", lang), t("bf_state", lang), t("bf_straight", lang),
          t("bf_walk", lang)],
-        [[s.name, s.lines, s.state, format_m(s.straight_m, lang, s.estimated),
+        [[s.name, s.lines, value_label(s.state, lang, False), format_m(s.straight_m, lang, s.estimated),
           format_m(s.walk_m, lang, s.estimated)] for s in b.stations],
         note=t("bf_walk_note" if b.walking_available else "bf_walk_na_note", lang),
         widths=(24, 16, 12, 24, 24))
     parks = DocTable(
         t("bf_neighbours", lang).format(r=r_km),
         [t("bf_name", lang), t("bf_detail", lang), t("bf_state", lang), t("bf_distance", lang)],
-        [[p.name + (f"（{t('bf_yiyuan', lang)}）" if p.yiyuan_lou else ""), p.detail, p.state,
+        [[p.name + (f"（{t('bf_yiyuan', lang)}）" if p.yiyuan_lou else ""), p.detail,
+          value_label(p.state, lang, False),
           format_m(p.dist_m, lang, p.estimated)] for p in b.parks],
         empty=t("bf_none_within", lang), widths=(32, 38, 10, 20))
     enterprises = DocTable(
         t("bf_enterprises", lang).format(r=r_km),
         [t("bf_name", lang), t("bf_detail", lang), t("bf_state", lang), t("bf_distance", lang)],
-        [[e.name, e.detail, e.state, format_m(e.dist_m, lang, e.estimated)]
+        [[e.name, e.detail, value_label(e.state, lang, False), format_m(e.dist_m, lang, e.estimated)]
          for e in b.enterprises],
         empty=t("bf_none_within", lang),
         note=t("bf_unplaced", lang).format(names="、".join(b.enterprises_unplaced))

@@ -660,6 +660,30 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+#: English for the enumerated values of the data (statuses and states; the layers' schemas and
+#: songnan_geo.workflow list them). Free text (names, themes, planned uses) is not translated.
+VALUE_LABELS: dict[str, str] = {
+    # parcel statuses (地块进度)
+    "研究/先行先试": "Study / pilot", "规划调整/编制": "Plan revision / drafting", "收储": "Land banked",
+    "出让准备": "Preparing for sale", "已出让": "Land sold", "在建": "Under construction",
+    "建成": "Completed", "暂缓": "Paused",
+    # project statuses
+    "谋划": "Being planned", "前期准备": "Preparatory work", "建设中": "Under construction",
+    "基本完成": "Largely completed", "已完成": "Completed",
+    # carrier parks, stations, facilities
+    "运营": "Operating", "规划": "Planned", "未开通": "Not yet open", "现有": "Existing",
+}
+
+
+def value_label(value, lang: str = "zh", with_original: bool = True) -> str:
+    """A data value as shown in ``lang``: unchanged in Chinese or when it is not an enumerated
+    value; in English the English term, followed by the official Chinese in brackets unless
+    ``with_original`` is False (narrow table columns)."""
+    if lang != "en" or not isinstance(value, str) or value not in VALUE_LABELS:
+        return value
+    return f"{VALUE_LABELS[value]} ({value})" if with_original else VALUE_LABELS[value]
+
+
 def t(key: str, lang: str = "zh") -> str:
     """The UI text ``key`` in ``lang`` ('zh' or 'en')."""
     zh, en = TEXT[key]

@@ -486,3 +486,33 @@ def test_cli_from_store_prints_the_tracked_status_and_registered_parks(tmp_path,
     assert "命令行测试园" in tracked and "命令行测试园" not in shipped
     assert "出让准备" in tracked and parcel["status"] != "出让准备"
     assert "status and carrier parks from the store" in capsys.readouterr().err
+
+
+def test_every_enumerated_value_has_an_english_term():
+    """Statuses and states of every layer schema and workflow are in i18n.VALUE_LABELS."""
+    from songnan_geo import workflow
+    from songnan_geo.i18n import VALUE_LABELS, value_label
+
+    values = set()
+    for path in (DATA_DIR / "schema").glob("*.schema.json"):
+        props = json.loads(path.read_text(encoding="utf-8"))["properties"]
+        for field in ("status", "state"):
+            values |= set(props.get(field, {}).get("enum", []))
+    for wf in workflow.WORKFLOWS.values():
+        values |= set(wf.statuses)
+    assert len(values) >= 15 and values - set(VALUE_LABELS) == set()
+    assert value_label("收储", "en") == "Land banked (收储)"
+    assert value_label("运营", "en", with_original=False) == "Operating"
+    assert value_label("收储", "zh") == "收储" and value_label("东亚地块", "en") == "东亚地块"
+
+
+def test_english_briefing_translates_status_and_states(layers, manifest):
+    row = layers["parcels"].set_index("id").loc["p_dongya"]
+    out = make_briefing(layers, manifest, "p_dongya", lang="en", dpi=40)
+    text = _squash(_pdf_text(out.documents["pdf"]))
+    from songnan_geo.i18n import VALUE_LABELS
+    assert _squash(f"{VALUE_LABELS[row['status']]} ({row['status']})") in text
+    html = out.documents["html"].decode("utf-8")
+    assert "Operating" in html            # station / park state columns in English
+    zh = _squash(_pdf_text(make_briefing(layers, manifest, "p_dongya", dpi=40).documents["pdf"]))
+    assert VALUE_LABELS[row["status"]].replace(" ", "") not in zh
