@@ -2,7 +2,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo.i18n import field_label, t
+from songnan_geo.i18n import field_label, t, value_label
 from songnan_geo.mapping import build_map
 from songnan_geo.store import TrackerError
 from songnan_geo.tracker import with_tracked_state
@@ -35,6 +35,7 @@ st.subheader(t("parcels_table", lang))
 cols = ["name" if lang == "zh" else "name_en", "status", "plan_target", "plan_deadline", "zone_id",
         "area_m2", "accuracy_m", "estimated"]
 zone_names = dict(zip(layers["zones"]["id"], layers["zones"]["name" if lang == "zh" else "name_en"]))
-table = layers["parcels"][cols].assign(zone_id=lambda d: d["zone_id"].map(zone_names))
+table = layers["parcels"][cols].assign(zone_id=lambda d: d["zone_id"].map(zone_names),
+                                       status=lambda d: d["status"].map(lambda v: value_label(v, lang)))
 table = table.fillna("—").rename(columns={c: field_label(c, lang) for c in cols})
 st.dataframe(table, hide_index=True, width="stretch")

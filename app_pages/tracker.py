@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 from songnan_geo import auth, tracker, workflow
 from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
-from songnan_geo.i18n import t
+from songnan_geo.i18n import t, value_label
 from songnan_geo.mapping import build_map
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
@@ -53,7 +53,7 @@ def _filtered(rows, key: str):
     """The table rows after the user's status / progress / name filters."""
     c1, c2, c3 = st.columns(3)
     statuses = c1.multiselect(t("tr_filter_status", lang), sorted(set(rows["status"])),
-                              key=f"{key}_status")
+                              key=f"{key}_status", format_func=lambda s: value_label(s, lang))
     states = c2.multiselect(t("tr_filter_schedule", lang), list(workflow.SCHEDULE_STATES),
                             format_func=lambda s: tracker.schedule_label(s, lang), key=f"{key}_sched_{lang}")
     text = c3.text_input(t("tr_filter_text", lang), key=f"{key}_text").strip()
@@ -141,14 +141,15 @@ st.table(tracker.timeline_table(history[history["item_id"] == item_id], lang).se
 seen = st.session_state.setdefault("tracker_seen_version", {})
 if editor is not None:
     st.subheader(t("tr_change", lang))
-    st.caption(t("tr_current", lang).format(status=item["status"], version=int(item["version"]),
+    st.caption(t("tr_current", lang).format(status=value_label(item["status"], lang), version=int(item["version"]),
                                             date=item["status_date"]))
     wf = workflow.get_workflow(item["workflow"])
     legal = wf.allowed_next(item["status"], item["paused_from"])
     options = legal + [s for s in wf.statuses if s not in legal and s != item["status"]]
     with st.form(f"tracker_change_{item_id}", clear_on_submit=True):
         new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}_{lang}",
-                                  format_func=lambda s: s if s in legal else s + t("tr_needs_correction", lang))
+                                  format_func=lambda s: value_label(s, lang) + (
+                                      "" if s in legal else t("tr_needs_correction", lang)))
         eff = st.date_input(t("tr_effective_date", lang), value=workflow.today_shanghai(),
                             max_value=workflow.today_shanghai(), key=f"tracker_effective_{item_id}")
         note = st.text_input(t("tr_note", lang), key=f"tracker_note_{item_id}", max_chars=workflow.MAX_NOTE_CHARS)

@@ -12,7 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from songnan_geo.carriers import FIGURE_FIELDS, M2_PER_10K_M2, OUTSIDE, TOWN
-from songnan_geo.i18n import t
+from songnan_geo.i18n import t, value_label
 from songnan_geo.store import format_time
 
 
@@ -110,7 +110,7 @@ def register_table(register: pd.DataFrame, membership: pd.DataFrame, zones: gpd.
                                  for z in membership["zone_id"]],
         t("cr_col_zone_certain", lang): [t("cr_no", lang) if u else t("cr_yes", lang)
                                          for u in membership["uncertain"]],
-        t("cr_col_state", lang): register["state"],
+        t("cr_col_state", lang): register["state"].map(lambda v: value_label(v, lang)),
         t("cr_col_yiyuan", lang): [t("cr_yes", lang) if v else "" for v in register["yiyuan_lou"]],
     })
     for col in (*FIGURE_FIELDS, "stats_year", "opened_year"):

@@ -99,9 +99,18 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
     return out.reset_index(drop=True)
 
 
+#: Columns whose values are statuses (shown with their English term in English).
+STATUS_COLUMNS = ("status", "status_on_date")
+
+
 def labelled(table: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
-    """``table[columns]`` with the columns named in ``lang`` (``tr_col_<name>`` keys)."""
-    return table[columns].rename(columns={c: i18n.t(f"tr_col_{c}", lang) for c in columns})
+    """``table[columns]`` with the columns named in ``lang`` (``tr_col_<name>`` keys) and, in
+    English, statuses with their English term (:func:`songnan_geo.i18n.value_label`)."""
+    out = table[columns].copy()
+    for col in STATUS_COLUMNS:
+        if col in out.columns:
+            out[col] = out[col].map(lambda v: i18n.value_label(v, lang))
+    return out.rename(columns={c: i18n.t(f"tr_col_{c}", lang) for c in columns})
 
 
 def timeline_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:

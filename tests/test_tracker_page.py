@@ -186,6 +186,9 @@ def test_page_in_english(store_path, editors):
     assert [x.value for x in at.title] == [t("tracker", "en")]
     parcels = _frame(at, t("tr_col_name", "en"), "Dongya parcel (东亚地块)")
     assert t("tr_col_schedule_label", "en") in parcels.columns
+    # statuses read in English, with the official Chinese term kept
+    row = parcels[parcels[t("tr_col_name", "en")] == "Dongya parcel (东亚地块)"].iloc[0]
+    assert row[t("tr_col_status", "en")] == "Land banked (收储)"
 
 
 def test_store_that_cannot_be_opened_is_an_error_not_a_traceback(monkeypatch, editors):
