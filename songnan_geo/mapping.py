@@ -260,7 +260,7 @@ def _format_value(value, lang: str) -> str:
         return format(value, ".10g")
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value, ensure_ascii=False)
-    return str(value)
+    return i18n.value_label(str(value), lang)   # a status or state in English in English
 
 
 def _esc(text) -> str:

@@ -222,6 +222,8 @@ def test_popup_lists_every_property_with_language_labels_and_badge(layers, manif
         assert 'class="sn-badge"' not in feats["p_build"][POPUP_PROPERTY]
         assert "|12345.5|" in popup and "|—|" in popup  # number and missing value
         assert f"|{i18n.t('yes', lang)}|" in popup      # booleans in words
+        # a status in the reader's language (the official Chinese term kept in English)
+        assert ("|已出让|" if lang == "zh" else "|Land sold (已出让)|") in popup
 
 
 def test_tooltip_is_the_name_in_the_language(layers, manifest):
