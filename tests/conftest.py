@@ -76,6 +76,27 @@ def expected_svg_paths() -> dict[str, int]:
     return out
 
 
+def catalogue_codes_used(modules, catalogue: dict, calls: dict[str, int]) -> set:
+    """Message codes the source of ``modules`` names: string constants that are codes of
+    ``catalogue`` (codes chosen in a table or an expression), and the constant argument at
+    position ``calls[name]`` of every call of ``name`` (so a misspelt code shows as unknown)."""
+    import ast
+    import inspect
+
+    used = set()
+    for mod in modules:
+        for node in ast.walk(ast.parse(inspect.getsource(mod))):
+            if isinstance(node, ast.Call):
+                pos = calls.get(getattr(node.func, "id", getattr(node.func, "attr", "")))
+                if pos is not None and len(node.args) > pos and \
+                        isinstance(node.args[pos], ast.Constant):
+                    used.add(node.args[pos].value)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and node.value in catalogue:
+                used.add(node.value)
+    return used
+
+
 def app_page_paths() -> dict[str, str]:
     """Page files registered in app.py with ``st.Page("<path>.py", ...)``, by file stem.
 

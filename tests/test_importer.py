@@ -3,9 +3,7 @@ layer store (atomic replace, backup, undo), the ``import`` command, and a corpus
 (generated here) each refused with its message and leaving the data folder unchanged."""
 from __future__ import annotations
 
-import ast
 import hashlib
-import inspect
 import io
 import json
 import os
@@ -47,6 +45,8 @@ from songnan_geo.io import (
     read_manifest,
 )
 from songnan_geo.layerstore import LayerStore, StoreError
+
+from conftest import catalogue_codes_used
 
 LAYERS = load_all_layers()
 MANIFEST = read_manifest()
@@ -759,17 +759,9 @@ def test_a_missing_code_or_language_fails_loudly():
 
 
 def test_every_code_used_is_in_the_catalogue_and_every_entry_is_used():
-    used = set()
-    for mod in (importer_module, io_module):
-        for node in ast.walk(ast.parse(inspect.getsource(mod))):
-            if isinstance(node, ast.Call):  # stop("code"), msg("code"), Problem(f, ft, fld, "code")
-                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-                pos = {"stop": 0, "msg": 0, "render": 0, "Problem": 3}.get(name)
-                if pos is not None and len(node.args) > pos and \
-                        isinstance(node.args[pos], ast.Constant):
-                    used.add(node.args[pos].value)
-            elif isinstance(node, ast.Constant) and node.value in MESSAGES:
-                used.add(node.value)  # codes chosen in a table or an expression
+    # stop("code"), msg("code"), render("code"), Problem(f, ft, fld, "code")
+    used = catalogue_codes_used((importer_module, io_module), MESSAGES,
+                                {"stop": 0, "msg": 0, "render": 0, "Problem": 3})
     assert used - set(MESSAGES) == set(), "codes without a catalogue entry"
     assert set(MESSAGES) - used - _DYNAMIC == set(), "catalogue entries never used"
 
