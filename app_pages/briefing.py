@@ -8,7 +8,7 @@ from songnan_geo import config
 from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
-from songnan_geo.i18n import t
+from songnan_geo.i18n import t, value_label
 from songnan_geo.store import TrackerError
 from songnan_ui.stores import open_stores
 
@@ -68,7 +68,7 @@ m1.metric(t("bf_area_ha", lang), "—" if facts.area_ha is None else
           f"{facts.area_ha:,.2f}" + (est if facts.geometry_estimated else ""))
 m2.metric(t("bf_nearest_station", lang), near.name if near else "—")
 m3.metric(t("bf_straight", lang), format_m(near.straight_m, lang, near.estimated) if near else "—")
-m4.metric(t("bf_status", lang), facts.status or "—")
+m4.metric(t("bf_status", lang), value_label(facts.status, lang, False) or "—")
 st.caption(status_note)
 
 d1, d2, _ = st.columns([1, 1, 3])

@@ -70,6 +70,8 @@ def test_page_in_english(at):
     run_app(at)
     assert [x.value for x in at.title] == ["Investment briefing"]
     assert set(_metrics(at)) == {"Area (ha)", "Nearest station", "Straight-line", "Current status"}
+    from songnan_geo.i18n import VALUE_LABELS
+    assert _metrics(at)["Current status"] in VALUE_LABELS.values()     # not the Chinese term
     assert _downloads(at) == ["Download HTML", "Download PDF"]
 
 
