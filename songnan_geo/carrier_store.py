@@ -12,7 +12,6 @@ longitude/latitude in degrees. ``None`` means *unknown* and is never written as 
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
 import re
@@ -25,7 +24,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import auth
+from songnan_geo import auth, clock
 from songnan_geo.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs, to_town_crs
 from songnan_geo.error_messages import msg
@@ -53,7 +52,6 @@ ORIGINS = ("layer", "edited", "added")
 
 _ID_RE = re.compile(r"^[a-z0-9_\-]+$")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _OPTIONAL_TEXT = ("name_en", "address", "theme", "note")
 _BOOL_FIELDS = ("yiyuan_lou", "estimated")
 _INT_FIELDS = ("enterprises", "high_tech", "stats_year", "opened_year")
@@ -213,7 +211,7 @@ def check_park(record: Mapping, town: gpd.GeoDataFrame | None = None) -> dict:
                                         integer=False, required=False, low=0, unit="unit_tax")
     out["high_tech"] = _check_number("high_tech", r["high_tech"], problems, integer=True,
                                      required=False, low=0, unit="unit_high_tech")
-    this_year = dt.datetime.now(_SHANGHAI).year
+    this_year = clock.today().year
     out["stats_year"] = _check_number("stats_year", r["stats_year"], problems, integer=True,
                                       required=False, low=MIN_STATS_YEAR, high=this_year)
     given = [f for f in FIGURE_FIELDS if r[f] is not None and not _is_nan(r[f])]

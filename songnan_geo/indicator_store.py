@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import auth
+from songnan_geo import auth, clock
 from songnan_geo.carriers import PlanFigure
 from songnan_geo.error_messages import msg
 from songnan_geo.indicators import (
@@ -30,7 +30,6 @@ from songnan_geo.indicators import (
 )
 from songnan_geo.store import StaleVersionError, _now_iso, latest_version
 
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 #: The project's copy of the plan's indicator tables.
 DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent / "data" / "indicators"
@@ -124,7 +123,7 @@ class IndicatorStore:
         h = self.history()
         if as_of is not None:
             end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(),
-                                      tzinfo=_SHANGHAI).astimezone(dt.timezone.utc)
+                                      tzinfo=clock.TZ).astimezone(dt.timezone.utc)
             h = h[h["recorded_at"].map(lambda t: dt.datetime.fromisoformat(t) < end).astype(bool)]
         h = h.sort_values("version").groupby(["indicator_id", "year", "kind"]).tail(1)
         return h.sort_values(["indicator_id", "year", "kind"]).reset_index(drop=True)
@@ -158,7 +157,7 @@ class IndicatorStore:
     def check_entry(self, indicator_id: str, year, kind: str, value,
                     today: dt.date | None = None) -> tuple[float, ...]:
         """Validate an entry; every problem is collected into one :class:`IndicatorError`."""
-        today = today or dt.datetime.now(_SHANGHAI).date()
+        today = today or clock.today()
         problems = []
         ind = self.indicators.get(indicator_id)
         if ind is None:

@@ -51,7 +51,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from songnan_geo import auth, config, workflow
+from songnan_geo import auth, clock, config, workflow
 from songnan_geo.error_messages import LocalisedError, msg
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.io import DEFAULT_DATA_DIR, load_layer
@@ -123,14 +123,11 @@ def format_time(iso_utc: str) -> str:
         t = dt.datetime.fromisoformat(iso_utc)
     except (TypeError, ValueError):
         return str(iso_utc)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone.utc)
-    local = t.astimezone(dt.timezone(dt.timedelta(hours=8)))
-    return local.strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
+    return clock.local(t).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
 
 
 def _now_iso() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return clock.now_iso()
 
 
 # --------------------------------------------------------------------------- configuration
