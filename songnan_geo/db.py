@@ -28,7 +28,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from songnan_geo import clock, config
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 
 #: File name of the default embedded store in the user folder (see :func:`default_store_path`).
 STORE_FILE_NAME = "tracker.gpkg"

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from songnan_geo import clock
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 
 #: The status "on hold"; resuming returns to the status held before the pause.
 PAUSED = "暂缓"
