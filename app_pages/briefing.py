@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from songnan_geo import config
+from songnan_geo import clock, config
 from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
@@ -53,7 +53,7 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
 try:
     with st.spinner(t("briefing", lang) + " …"):
         out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
-                        dt.date.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
+                        clock.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
                         parks_key, layers, manifest, status)
 except CJKFontMissingError as exc:
     st.error(t("bf_font_missing", lang))

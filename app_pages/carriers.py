@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, carrier_report, carriers, workflow
+from songnan_geo import auth, carrier_report, carriers, clock
 from songnan_geo.carrier_store import STATES, CarrierError, new_park_id
 from songnan_geo.chinacoords import convert_lonlat
 from songnan_geo.error_messages import text_of
@@ -71,7 +71,7 @@ st.dataframe(carrier_report.comparison_table(carriers.plan_comparison(read_carri
 st.caption(t("cr_plan_figures_caption", lang))
 
 st.subheader(t("cr_targets", lang))
-as_of = st.date_input(t("ind_as_of", lang), value=workflow.today_shanghai(),
+as_of = st.date_input(t("ind_as_of", lang), value=clock.today(),
                       min_value=dt.date(2021, 1, 1), max_value=dt.date(2030, 12, 31), key="cr_as_of")
 entered, _ = indicator_store.values()
 progress = carriers.target_progress(register, list(indicator_store.indicators.values()), entered,

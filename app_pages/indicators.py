@@ -3,7 +3,7 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import auth, indicator_report, indicators, workflow
+from songnan_geo import auth, clock, indicator_report, indicators
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.error_messages import text_of
 from songnan_geo.i18n import t
@@ -30,7 +30,7 @@ except (StoreConfigError, TrackerError) as exc:
     st.stop()
 
 inds = list(store.indicators.values())
-as_of = st.date_input(t("ind_as_of", lang), value=workflow.today_shanghai(),
+as_of = st.date_input(t("ind_as_of", lang), value=clock.today(),
                       min_value=dt.date(2021, 1, 1), max_value=dt.date(2030, 12, 31), key="ind_as_of")
 actuals, refs = store.values()   # latest entries; years after as_of are ignored by the rule
 table = indicators.evaluation_table(inds, actuals, refs, as_of=as_of)

@@ -4,7 +4,7 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, tracker, workflow
+from songnan_geo import auth, clock, tracker, workflow
 from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t, value_label
@@ -34,7 +34,7 @@ with top_right:
     editor = editor_login(store, lang, key="tracker")
 
 with top_left:
-    as_of = st.date_input(t("tr_as_of", lang), value=workflow.today_shanghai(),
+    as_of = st.date_input(t("tr_as_of", lang), value=clock.today(),
                           min_value=dt.date(2013, 1, 1), max_value=dt.date(2030, 12, 31),
                           key="tracker_as_of",
                           help=t("tr_as_of_help", lang).format(days=workflow.DUE_SOON_DAYS))
@@ -150,8 +150,8 @@ if editor is not None:
         new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}_{lang}",
                                   format_func=lambda s: value_label(s, lang) + (
                                       "" if s in legal else t("tr_needs_correction", lang)))
-        eff = st.date_input(t("tr_effective_date", lang), value=workflow.today_shanghai(),
-                            max_value=workflow.today_shanghai(), key=f"tracker_effective_{item_id}")
+        eff = st.date_input(t("tr_effective_date", lang), value=clock.today(),
+                            max_value=clock.today(), key=f"tracker_effective_{item_id}")
         note = st.text_input(t("tr_note", lang), key=f"tracker_note_{item_id}", max_chars=workflow.MAX_NOTE_CHARS)
         doc_no = st.text_input(t("tr_doc_no", lang), key=f"tracker_doc_no_{item_id}",
                                max_chars=workflow.MAX_DOC_NO_CHARS)

@@ -41,7 +41,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from songnan_geo import config
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 
 #: File name of the default secrets file in the user folder (see :func:`editors_file`).
 EDITORS_FILE_NAME = "editors.json"

@@ -35,6 +35,7 @@ import pandas as pd
 
 from shapely.ops import nearest_points
 
+from songnan_geo import clock
 from songnan_geo.crs import to_town_crs
 from songnan_geo.network import WalkNetwork
 from songnan_geo.zones import in_centre, zone_membership
@@ -392,7 +393,7 @@ def briefing_facts(layers: Mapping[str, gpd.GeoDataFrame], site_id: str, *,
     zones_list, centre = _site_zones(site, ref.kind, layers["zones"])
     area = float(site_t.area) if site_t.geom_type in ("Polygon", "MultiPolygon") else None
     b = Briefing(
-        site=ref, as_of=as_of or _dt.date.today(), contact=contact,
+        site=ref, as_of=as_of or clock.today(), contact=contact,
         contact_is_placeholder=placeholder, source=_text(row.get("source")) or "",
         accuracy_m=float(row["accuracy_m"]) if _text(row.get("accuracy_m")) else None,
         geometry_estimated=site_est, area_m2=area, zones=zones_list, in_centre=centre,

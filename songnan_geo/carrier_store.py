@@ -12,7 +12,6 @@ longitude/latitude in degrees. ``None`` means *unknown* and is never written as 
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import numbers
 import re
@@ -25,11 +24,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import auth
+from songnan_geo import auth, clock
 from songnan_geo.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs, to_town_crs
 from songnan_geo.error_messages import msg
-from songnan_geo.store import StaleVersionError, _now_iso, latest_version
+from songnan_geo.db import StaleVersionError
 
 #: Fields of a park record, in order, with their meaning and unit:
 #:
@@ -53,7 +52,6 @@ ORIGINS = ("layer", "edited", "added")
 
 _ID_RE = re.compile(r"^[a-z0-9_\-]+$")
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 _OPTIONAL_TEXT = ("name_en", "address", "theme", "note")
 _BOOL_FIELDS = ("yiyuan_lou", "estimated")
 _INT_FIELDS = ("enterprises", "high_tech", "stats_year", "opened_year")
@@ -213,7 +211,7 @@ def check_park(record: Mapping, town: gpd.GeoDataFrame | None = None) -> dict:
                                         integer=False, required=False, low=0, unit="unit_tax")
     out["high_tech"] = _check_number("high_tech", r["high_tech"], problems, integer=True,
                                      required=False, low=0, unit="unit_high_tech")
-    this_year = dt.datetime.now(_SHANGHAI).year
+    this_year = clock.today().year
     out["stats_year"] = _check_number("stats_year", r["stats_year"], problems, integer=True,
                                       required=False, low=MIN_STATS_YEAR, high=this_year)
     given = [f for f in FIGURE_FIELDS if r[f] is not None and not _is_nan(r[f])]
@@ -389,7 +387,7 @@ class CarrierStore:
         """
         sql = "SELECT * FROM carrier_park_versions" + (
             " WHERE park_id = :id" if park_id is not None else "") + " ORDER BY seq"
-        with self.tracker._read() as conn:
+        with self.tracker.read() as conn:
             rows = conn.execute(text(sql), {"id": park_id}).mappings().all()
         return self._frame([{c: (_plain(c, r[c]) if c in PARK_FIELDS else r[c])
                              for c in _VERSION_COLUMNS} for r in rows], _VERSION_COLUMNS)
@@ -408,12 +406,11 @@ class CarrierStore:
 
     def version(self, park_id: str) -> int:
         """The park's current stored version (0 when it was never saved: as in the layer)."""
-        with self.tracker._read() as conn:
+        with self.tracker.read() as conn:
             return self._version(conn, park_id)[0]
 
-    @staticmethod
-    def _version(conn, park_id):
-        return latest_version(conn, "carrier_park_versions", {"park_id": park_id})
+    def _version(self, conn, park_id):
+        return self.tracker.latest_version(conn, "carrier_park_versions", {"park_id": park_id})
 
     def current(self, layer: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The register now: the layer's parks, each replaced by its latest saved version,
@@ -499,7 +496,7 @@ class CarrierStore:
                             "Nothing was saved.")
         pid, name = rec["id"], rec["name"]
         try:
-            with self.tracker._write() as conn:
+            with self.tracker.write() as conn:
                 current, who, when = self._version(conn, pid)
                 if expected_version > current:
                     raise ValueError(f"expected_version {expected_version} of {pid} is ahead of "
@@ -508,7 +505,7 @@ class CarrierStore:
                 if current != expected_version:
                     raise StaleVersionError(pid, name, expected_version, current, who, when)
                 row = {"park_id": pid, "version": current + 1,
-                       **{c: rec[c] for c in _DATA_COLUMNS}, "recorded_at": _now_iso(),
+                       **{c: rec[c] for c in _DATA_COLUMNS}, "recorded_at": self.tracker.now_iso(),
                        "username": editor.username, "change_note": change_note.strip()}
                 cols = [c for c in _VERSION_COLUMNS if c != "seq"]
                 conn.execute(text(f"INSERT INTO carrier_park_versions ({', '.join(cols)}) "
@@ -518,7 +515,7 @@ class CarrierStore:
             if "unique" not in str(exc.orig).lower():
                 raise        # a CHECK the database repeats; check_park refuses it first
             # another writer took this version first (PostGIS)
-            with self.tracker._read() as conn:
+            with self.tracker.read() as conn:
                 current, who, when = self._version(conn, pid)
             raise StaleVersionError(pid, name, expected_version, current, who, when) from None
         return {**rec, "version": row["version"], "updated_by": row["username"],

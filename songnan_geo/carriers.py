@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from songnan_geo.crs import require_same_crs, to_town_crs
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 from songnan_geo.indicators import PLAN_END_YEAR, PLAN_START_YEAR, Indicator, assess
 from songnan_geo.zones import containing_zones, zone_membership
 

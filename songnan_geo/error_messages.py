@@ -7,9 +7,8 @@ A problem found by :func:`songnan_geo.carrier_store.check_park`, :mod:`songnan_g
 :mod:`songnan_geo.indicators` or :meth:`songnan_geo.indicator_store.IndicatorStore.check_entry`
 is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
 Chinese (``zh``, the app's default) or English (``en``, the text of ``str()`` and of the
-exceptions' ``str(exc)``). The templates and format specs are those of
-:mod:`songnan_geo.import_messages` (rendered with its
-:func:`~songnan_geo.import_messages.render_from`), plus:
+exceptions' ``str(exc)``) by the one message engine, :mod:`songnan_geo.messages` (its
+templates and format specs), plus:
 
 ``field``  a field name: itself in English; in Chinese its meaning and the name, 入驻企业数（enterprises）;
 ``fields`` field names so, joined with ", " (en) or "、" (zh);
@@ -23,7 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from songnan_geo.import_messages import Message, render_from
+from songnan_geo import messages
+from songnan_geo.messages import (  # noqa: F401 (LocalisedError, text_of: this module's API too)
+    LocalisedError, Message, render_from, text_of)
 
 #: Chinese meaning of the field names the messages name (park records, standards tables).
 FIELD_ZH = {
@@ -424,31 +425,14 @@ def render(code: str, lang: str = "en", params: dict | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class ErrorMessage(Message):
+class ErrorMessage(messages.Message):
     """A message of this catalogue by code and parameters; ``str()`` is the English text."""
 
-    def text(self, lang: str = "en") -> str:
-        return render(self.code, lang, self.params)
+    catalogue = MESSAGES
+    catalogue_name = "songnan_geo.error_messages.MESSAGES"
+    specs = _SPECS
 
 
 def msg(code: str, **params) -> ErrorMessage:
     """Shorthand: ``msg('siting_k_too_small', k=0)``."""
     return ErrorMessage(code, params)
-
-
-def text_of(message, lang: str = "en") -> str:
-    """A :class:`~songnan_geo.import_messages.Message` or :class:`LocalisedError` rendered in
-    ``lang``; plain text (or any other exception) as ``str()``."""
-    return message.text(lang) if isinstance(message, (Message, LocalisedError)) else str(message)
-
-
-class LocalisedError(Exception):
-    """An error whose message is an :class:`ErrorMessage` (or plain text): ``str(exc)`` is
-    English, :meth:`text` renders it in the UI's language."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-    def text(self, lang: str = "en") -> str:
-        return text_of(self.message, lang)

@@ -1,39 +1,17 @@
 """The message catalogue of import and layer validation: one template per code and language.
 
 A problem, warning or offer of :mod:`songnan_geo.importer` and :mod:`songnan_geo.io` carries a
-stable ``code`` and its parameters (values, names, numbers); its text is rendered here, in
-Chinese (``zh``, the app's default) or English (``en``, the CLI's default and the text of
-``str()``). Every code has both languages (``tests/test_importer.py`` renders each one).
-
-Templates are :meth:`str.format` strings. Besides the usual format specs (``{d:.0f}``) and
-``!r``, a parameter may take a language-aware spec:
-
-``list``   items joined with ", " (en) or "、" (zh);
-``or``     items joined with " or " (en) or " 或 " (zh);
-``and``    items joined with " and " (en) or " 和 " (zh);
-``reprs``  the items' ``repr()`` joined with ", " (en) or "、" (zh);
-``were``   "was" for one item, "were" for more (en; empty in zh);
-``plural`` "s" unless the number is 1 (en; empty in zh);
-``val``    a cell value: its ``repr()``, and in Chinese ``None`` is "空值（null）";
-``jtype``  JSON Schema type names: ``'number'`` (en) or 数字 (zh), joined by ", " / "或".
-
-A parameter that is itself a :class:`Message` or :class:`FeatureRef` is rendered in the same
-language.
-
-Other catalogues of the same shape (:mod:`songnan_geo.error_messages`: the carrier register,
-standards tables, siting) render with :func:`render_from`, with the same specs.
+stable ``code`` and its parameters (values, names, numbers); its text is rendered in Chinese
+(``zh``, the app's default) or English (``en``, the CLI's default and the text of ``str()``)
+by the one message engine, :mod:`songnan_geo.messages` (templates and format specs are
+described there). Every code has both languages (``tests/test_importer.py`` renders each one).
 """
 from __future__ import annotations
 
-import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-LANGS = ("zh", "en")
-
-_JSON_TYPES_ZH = {"string": "文本", "number": "数字", "integer": "整数", "boolean": "布尔值（是/否）",
-                  "null": "空值", "array": "数组", "object": "对象"}
-_JOIN = {"list": {"en": ", ", "zh": "、"}, "or": {"en": " or ", "zh": " 或 "},
-         "and": {"en": " and ", "zh": " 和 "}}
+from songnan_geo import messages
+from songnan_geo.messages import LANGS, Localised, render_from  # noqa: F401 (LANGS: API)
 
 #: code → {"en": template, "zh": template}. Messages about a file read as the rest of
 #: "<file>: …" in English; in Chinese they stand alone (the page names the file).
@@ -558,59 +536,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-class _Formatter(string.Formatter):
-    def __init__(self, lang: str, specs: dict | None = None):
-        self.lang = lang
-        self.specs = specs or {}
-
-    def convert_field(self, value, conversion):
-        return _localise(value, self.lang) if conversion is None else \
-            super().convert_field(value, conversion)
-
-    def format_field(self, value, spec):
-        lang = self.lang
-        if spec in self.specs:
-            return self.specs[spec](value, lang)
-        if spec in _JOIN:
-            return _JOIN[spec][lang].join(str(_localise(v, lang)) for v in value)
-        if spec == "reprs":
-            return _JOIN["list"][lang].join(repr(v) for v in value)
-        if spec == "were":
-            return ("was" if len(value) == 1 else "were") if lang == "en" else ""
-        if spec == "plural":
-            return ("" if value == 1 else "s") if lang == "en" else ""
-        if spec == "val":
-            return "空值（null）" if value is None and lang == "zh" else repr(value)
-        if spec == "jtype":
-            types = [value] if isinstance(value, str) else list(value)
-            if lang == "zh":
-                return "或".join(_JSON_TYPES_ZH.get(t, t) for t in types)
-            return ", ".join(repr(t) for t in types)
-        return super().format_field(value, spec)
-
-
-def _localise(value, lang):
-    return value.text(lang) if isinstance(value, (Message, FeatureRef)) else value
-
-
-def render_from(catalogue: dict[str, dict[str, str]], where: str, code: str, lang: str = "en",
-                params: dict | None = None, specs: dict | None = None) -> str:
-    """The text of ``code`` in ``lang`` from another ``catalogue`` of the same shape as
-    :data:`MESSAGES` (``where`` names it in errors); ``specs`` adds format specs of that
-    catalogue: spec name → ``function(value, lang) -> str``.
-
-    Raises KeyError naming the code (or language) when the catalogue lacks it.
-    """
-    if lang not in LANGS:
-        raise KeyError(f"lang '{lang}' is not one of {', '.join(LANGS)}.")
-    try:
-        template = catalogue[code][lang]
-    except KeyError:
-        raise KeyError(f"message code '{code}' has no '{lang}' text in {where}; "
-                       "add it there.") from None
-    return _Formatter(lang, specs).vformat(template, (), dict(params or {}))
-
-
 def render(code: str, lang: str = "en", params: dict | None = None) -> str:
     """The text of message ``code`` in ``lang`` ('zh' or 'en') with ``params`` filled in.
 
@@ -620,17 +545,11 @@ def render(code: str, lang: str = "en", params: dict | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class Message:
-    """A message by code and parameters; ``str()`` is the English text."""
+class Message(messages.Message):
+    """A message of this catalogue by code and parameters; ``str()`` is the English text."""
 
-    code: str
-    params: dict = field(default_factory=dict, hash=False)
-
-    def text(self, lang: str = "en") -> str:
-        return render(self.code, lang, self.params)
-
-    def __str__(self) -> str:
-        return self.text("en")
+    catalogue = MESSAGES
+    catalogue_name = "songnan_geo.import_messages.MESSAGES"
 
 
 def msg(code: str, **params) -> Message:
@@ -639,7 +558,7 @@ def msg(code: str, **params) -> Message:
 
 
 @dataclass(frozen=True)
-class FeatureRef:
+class FeatureRef(Localised):
     """Which feature a problem is about: its position (``index``, 0-based, with its ``id``)
     in a GeoJSON document, or its ``row`` in a table (1 = the header). ``str()`` is English:
     ``#3 (id 's_new')`` or ``row 2``."""

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import auth
+from songnan_geo import auth, clock
 from songnan_geo.carriers import PlanFigure
 from songnan_geo.error_messages import msg
 from songnan_geo.indicators import (
@@ -28,9 +28,8 @@ from songnan_geo.indicators import (
     indicators_from_frames,
     parse_value,
 )
-from songnan_geo.store import StaleVersionError, _now_iso, latest_version
+from songnan_geo.db import StaleVersionError
 
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 #: The project's copy of the plan's indicator tables.
 DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent / "data" / "indicators"
@@ -114,7 +113,7 @@ class IndicatorStore:
         """Every entry (oldest first); ``indicator_id`` to limit to one indicator."""
         sql = "SELECT * FROM indicator_values" + (
             " WHERE indicator_id = :id" if indicator_id else "") + " ORDER BY seq"
-        with self.tracker._read() as conn:
+        with self.tracker.read() as conn:
             rows = conn.execute(text(sql), {"id": indicator_id}).mappings().all()
         return pd.DataFrame(rows, columns=_VALUE_COLUMNS)
 
@@ -124,7 +123,7 @@ class IndicatorStore:
         h = self.history()
         if as_of is not None:
             end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(),
-                                      tzinfo=_SHANGHAI).astimezone(dt.timezone.utc)
+                                      tzinfo=clock.TZ).astimezone(dt.timezone.utc)
             h = h[h["recorded_at"].map(lambda t: dt.datetime.fromisoformat(t) < end).astype(bool)]
         h = h.sort_values("version").groupby(["indicator_id", "year", "kind"]).tail(1)
         return h.sort_values(["indicator_id", "year", "kind"]).reset_index(drop=True)
@@ -145,20 +144,19 @@ class IndicatorStore:
 
     def version(self, indicator_id: str, year: int, kind: str = "actual") -> int:
         """Current version of a value (0 when none was entered yet)."""
-        with self.tracker._read() as conn:
+        with self.tracker.read() as conn:
             return self._version(conn, indicator_id, year, kind)[0]
 
-    @staticmethod
-    def _version(conn, indicator_id, year, kind):
-        return latest_version(conn, "indicator_values",
-                              {"indicator_id": indicator_id, "year": year, "kind": kind})
+    def _version(self, conn, indicator_id, year, kind):
+        return self.tracker.latest_version(conn, "indicator_values",
+                                           {"indicator_id": indicator_id, "year": year, "kind": kind})
 
     # ---------------------------------------------------------------- write
 
     def check_entry(self, indicator_id: str, year, kind: str, value,
                     today: dt.date | None = None) -> tuple[float, ...]:
         """Validate an entry; every problem is collected into one :class:`IndicatorError`."""
-        today = today or dt.datetime.now(_SHANGHAI).date()
+        today = today or clock.today()
         problems = []
         ind = self.indicators.get(indicator_id)
         if ind is None:
@@ -210,20 +208,20 @@ class IndicatorStore:
         stored = "/".join(f"{v:g}" for v in values)
         name = f"{self.indicators[indicator_id].name} {year} {kind}"
         try:
-            with self.tracker._write() as conn:
+            with self.tracker.write() as conn:
                 current, who, when = self._version(conn, indicator_id, year, kind)
                 if current != expected_version:
                     raise StaleVersionError(indicator_id, name, expected_version, current, who, when)
                 row = dict(indicator_id=indicator_id, year=year, kind=kind, value=stored,
-                           version=current + 1, recorded_at=_now_iso(), username=editor.username,
-                           note=note, source=source)
+                           version=current + 1, recorded_at=self.tracker.now_iso(),
+                           username=editor.username, note=note, source=source)
                 conn.execute(text(
                     "INSERT INTO indicator_values (indicator_id, year, kind, value, version, "
                     "recorded_at, username, note, source) VALUES (:indicator_id, :year, :kind, "
                     ":value, :version, :recorded_at, :username, :note, :source)"), row)
                 conn.commit_now()
         except IntegrityError:   # another writer took this version first (PostGIS)
-            with self.tracker._read() as conn:
+            with self.tracker.read() as conn:
                 current, who, when = self._version(conn, indicator_id, year, kind)
             raise StaleVersionError(indicator_id, name, expected_version, current, who, when) from None
         return row

@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 
 PLAN_START_YEAR = 2020   # the baseline year (end of the 13th FYP)
 PLAN_END_YEAR = 2025

@@ -21,6 +21,7 @@ from shapely.geometry import shape
 
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.import_messages import FeatureRef, render
+from songnan_geo.messages import LocalisedError
 
 #: The package's default data folder: ``<repo>/data/geo``.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
@@ -79,7 +80,7 @@ class Problem:
         return self.line("en")
 
 
-class LayerValidationError(ValueError):
+class LayerValidationError(LocalisedError, ValueError):
     """A layer file failed validation. ``problems`` lists every problem found; ``str()`` is
     English, :meth:`text` renders it in either language."""
 

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from songnan_geo import clock
 from songnan_geo.config import editable_data_dir, is_repository_data
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.io import (
@@ -221,7 +222,7 @@ class LayerStore:
         return _dump(doc)
 
     def _new_op(self, action: str, layer: str, features: int, note: str) -> Operation:
-        now = _dt.datetime.now(_dt.UTC)
+        now = clock.now().astimezone(_dt.UTC)
         op_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6]
         return Operation(id=op_id, time=now.isoformat(timespec="seconds"), action=action,
                          layer=layer, features=features, note=note)

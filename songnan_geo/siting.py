@@ -26,7 +26,8 @@ import numpy as np
 import shapely
 
 from songnan_geo.coverage import _geoms, access_points, metric_crs, _weights
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 from songnan_geo.network import WalkNetwork
 
 #: Default solver time limit, seconds.

@@ -36,7 +36,8 @@ import pandas as pd
 
 from songnan_geo.config import USER_DIR_ENV, user_dir  # noqa: F401  (USER_DIR_ENV: re-exported)
 from songnan_geo import import_messages
-from songnan_geo.error_messages import msg, render, text_of
+from songnan_geo.error_messages import msg, render
+from songnan_geo.messages import LocalisedError, text_of
 
 #: Folder of the built-in tables (part of the repository).
 STANDARDS_DIR = Path(__file__).resolve().parent.parent / "data" / "standards"
@@ -54,7 +55,7 @@ ALL_TYPES = "*"
 TIERS = (5, 10, 15)
 
 
-class StandardsError(ValueError):
+class StandardsError(LocalisedError, ValueError):
     """A standards table is invalid. ``problems`` lists every problem found, each an
     :class:`songnan_geo.error_messages.ErrorMessage`: ``str(exc)`` is English,
     ``exc.text("zh")`` Chinese."""

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from songnan_geo.error_messages import LocalisedError, msg
+from songnan_geo import clock
+from songnan_geo.error_messages import msg
+from songnan_geo.messages import LocalisedError
 
 #: The status "on hold"; resuming returns to the status held before the pause.
 PAUSED = "暂缓"
@@ -238,11 +240,6 @@ def parse_period(text: str | dt.date, *, end: bool = False) -> dt.date:
                               reason=msg("period_bad_day"))) from None
 
 
-def today_shanghai() -> dt.date:
-    """Today's date in Shanghai (UTC+8, no daylight saving)."""
-    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
-
-
 # --------------------------------------------------------------------------- checks
 
 @dataclass(frozen=True)
@@ -290,7 +287,7 @@ def check_change(workflow: Workflow, current: str, new: str, *, paused_from: str
         For an unknown status, a date that is not a date or in the future, a note too long.
     """
     problems = []
-    today = today or today_shanghai()
+    today = today or clock.today()
     reason = (correction_reason or "").strip() or None
     if reason is not None and len(reason) < _MIN_REASON_CHARS:
         problems.append(msg("workflow_reason_short", reason=reason, n=_MIN_REASON_CHARS))

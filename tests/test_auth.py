@@ -319,7 +319,7 @@ def test_an_old_store_gets_the_client_column_in_place_and_keeps_its_rows(store_u
         s.dispose()
     s = opened[0]
     try:
-        with s._read() as conn:
+        with s.read() as conn:
             rows = conn.execute(text("SELECT username, failed_at, client FROM "
                                      "tracker_login_failures ORDER BY failed_at")).all()
             assert conn.execute(text("SELECT value FROM tracker_meta WHERE key = "

@@ -214,20 +214,20 @@ def test_switching_back_to_a_new_park_does_not_keep_the_last_parks_position(stor
 def test_a_busy_store_is_said_in_chinese_not_a_traceback(store_path, editors, monkeypatch):
     """Another process holding the database's lock past the timeout: the page says so in the
     UI's language (StoreBusyError is localised) and nothing is stored."""
-    from songnan_geo.store import StoreBusyError, _busy_or
+    from songnan_geo.db import StoreBusyError, busy_or
 
     class _Locked:
         orig = "database is locked"
 
     def busy(self, *args, **kwargs):
-        raise _busy_or(_Locked())
+        raise busy_or(_Locked())
 
     at = _login(open_page(PAGE))
     monkeypatch.setattr(CarrierStore, "save", busy)
     _fill(at, lon=CENTRE_LONLAT[0], lat=CENTRE_LONLAT[1], name="忙碌测试园", source="测试录入")
     at = _save(at)
-    assert [e.value for e in at.error] == [_busy_or(_Locked()).text("zh")]
+    assert [e.value for e in at.error] == [busy_or(_Locked()).text("zh")]
     assert "数据库被另一项写入占用" in at.error[0].value
-    assert isinstance(_busy_or(_Locked()), StoreBusyError)
+    assert isinstance(busy_or(_Locked()), StoreBusyError)
     monkeypatch.undo()
     assert len(_register(str(store_path))) == 13

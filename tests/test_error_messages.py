@@ -19,6 +19,7 @@ from songnan_geo import (
     auth,
     carrier_store,
     carriers,
+    db,
     import_messages,
     indicator_store,
     indicators,
@@ -34,7 +35,7 @@ from songnan_geo.io import load_layer
 from conftest import catalogue_codes_used
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store, store)
+            indicator_store, store, db)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.

@@ -53,7 +53,7 @@ def test_page_logs_in_with_an_unknown_address_and_keeps_the_username_limit(store
 
 def _failures(store) -> list[tuple[str, str | None]]:
     from sqlalchemy import text
-    with store._read() as conn:
+    with store.read() as conn:
         return [tuple(r) for r in conn.execute(text(
             "SELECT username, client FROM tracker_login_failures ORDER BY failed_at"))]
 

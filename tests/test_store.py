@@ -84,13 +84,13 @@ def test_reopening_does_not_seed_again(store_url, editors):
 
 
 def test_latest_version_reads_the_highest_version_with_who_and_when(store, editors):
-    with store._read() as conn:
+    with store.read() as conn:
         assert latest_version(conn, "tracker_history", {"item_id": "p_dongya"})[:2] == (
             1, SEED_USER)
         assert latest_version(conn, "tracker_history", {"item_id": "no_such"}) == (0, "", "")
     out = store.change_status("p_dongya", "出让准备", editor=login(store, "alice"),
                               expected_version=1)
-    with store._read() as conn:
+    with store.read() as conn:
         assert latest_version(conn, "tracker_history", {"item_id": "p_dongya", "version": 2}) \
             == (2, "alice", out["updated_at"])
         for table, where in (("tracker_history; DROP TABLE x", {"item_id": "p_dongya"}),

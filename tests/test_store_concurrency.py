@@ -159,9 +159,9 @@ def test_login_failures_are_shared_between_processes(store_url, editors):
 
 def test_a_write_blocked_too_long_is_refused_as_busy(store_url, editors, monkeypatch):
     """Another writer holding the lock past the timeout: a clear 'busy' error, nothing written."""
-    import songnan_geo.store as store_mod
+    import songnan_geo.db as db
 
-    monkeypatch.setattr(store_mod, "LOCK_TIMEOUT_S", 1)
+    monkeypatch.setattr(db, "LOCK_TIMEOUT_S", 1)
     store = open_store(store_url)
     ed = login(store, "alice")
     holder = store.engine.connect()
@@ -172,7 +172,7 @@ def test_a_write_blocked_too_long_is_refused_as_busy(store_url, editors, monkeyp
     else:
         holder.execute(text("SELECT 1 FROM tracker_items WHERE id = 'p_dongya' FOR UPDATE"))
     t0 = time.monotonic()
-    with pytest.raises(store_mod.StoreBusyError, match="locked by another writer"):
+    with pytest.raises(db.StoreBusyError, match="locked by another writer"):
         store.change_status("p_dongya", "出让准备", editor=ed, expected_version=1)
     assert time.monotonic() - t0 < 10
     tx.rollback()

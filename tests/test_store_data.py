@@ -54,12 +54,12 @@ def test_table5_categories_fill_down_correctly():
 
 
 def test_table5_dates_are_read_by_the_store():
-    from songnan_geo.store import _plan_month
+    from songnan_geo.store_schema import plan_month
     for r in TABLE5.itertuples():
-        start = parse_period(_plan_month(r.start))
+        start = parse_period(plan_month(r.start))
         assert 2013 <= start.year <= 2020
         if r.plan_state != "建设中":
-            assert parse_period(_plan_month(r.finish), end=True) >= start
+            assert parse_period(plan_month(r.finish), end=True) >= start
 
 
 @pytest.mark.parametrize("row", FYP14.to_dict("records"), ids=lambda r: r["id"])
