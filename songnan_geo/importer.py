@@ -1074,8 +1074,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
             res.offers.append(Offer("drop_extra", msg("offer_drop_extra", columns=extra,
                                                       layer=target.name), {"drop_extra": True}))
     missing_core = [c for c in CORE_FIELDS if c in schema.get("required", [])
-                    and (c not in gdf.columns or any(_empty(v) and (i, c) not in flagged
-                                                     for i, v in enumerate(gdf[c])))]
+                    and (c not in gdf.columns or _any_empty(gdf[c], c, flagged))]
     if missing_core:
         res.offers.append(Offer("defaults", msg("offer_defaults", fields=missing_core),
                                 {"defaults": {}, "auto_ids": "id" in missing_core}))
@@ -1124,8 +1123,17 @@ def _flag_non_finite(gdf, raw, props: dict, fname: str, res: ImportResult,
         if values.dtype.kind == "f":
             rows = np.flatnonzero(np.isinf(values.to_numpy()))
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            rows = [i for i, v in enumerate(values)  # a NaN float in a frame: an empty cell
-                    if not (isinstance(v, float) and math.isnan(v))
+            try:  # vectorised: only cells that may be non-finite are looked at one by one
+                num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+                maybe = np.isinf(num)
+                if numeric:  # 'nan' text reads as NaN, like text that is no number
+                    maybe |= np.isnan(num) & values.notna().to_numpy()
+                candidates = np.flatnonzero(maybe)
+            except (TypeError, ValueError):  # lists, dicts…: every cell
+                candidates = range(len(values))
+            rows = [i for i in candidates  # a NaN float in a frame: an empty cell
+                    if not (isinstance(v := values.iloc[i], float) and math.isnan(v))
                     and _non_finite_token(v, numeric)]
         else:
             continue
@@ -1159,6 +1167,15 @@ def _flag_non_finite(gdf, raw, props: dict, fname: str, res: ImportResult,
         geom[bad] = None
         clean["geometry"] = geom
     return clean
+
+
+def _any_empty(values: pd.Series, col: str, flagged: set[tuple[int, str]]) -> bool:
+    """Whether a cell of ``values`` is empty, not counting those emptied as non-finite."""
+    empty = np.array(values.map(_empty), dtype=bool)  # a copy (pandas views are read-only)
+    for i, c in flagged:
+        if c == col:
+            empty[i] = False
+    return bool(empty.any())
 
 
 def _non_finite_rows(geoms) -> np.ndarray:
