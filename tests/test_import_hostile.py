@@ -4,7 +4,6 @@ Python exception names, no warning printed, and nothing stored. And a Google Ear
 whose ids are in ExtendedData, accepted."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -33,6 +32,8 @@ from songnan_geo.io import (
     validate_feature_collection,
 )
 
+from test_importer import tree_hash
+
 LAYERS = load_all_layers()
 MANIFEST = read_manifest()
 #: Python exception class names that must never reach a planner.
@@ -48,20 +49,10 @@ def target(name, new=False):
     return layer_target(name, LAYERS, MANIFEST, None if new else schema_of(name), new=new)
 
 
-def tree_hash(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != ".lock":
-            h.update(str(p.relative_to(folder)).encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
 @pytest.fixture
 def data_dir(tmp_path):
-    d = tmp_path / "geo"
-    shutil.copytree(DEFAULT_DATA_DIR, d)
-    return d
+    """A copy of the data folder to import into."""
+    return Path(shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "geo"))
 
 
 def _cli(args, capsys):
