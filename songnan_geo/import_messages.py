@@ -627,6 +627,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件有 {count} 列（字段），最多只接受 {limit} 列。请只保留本图层需要的列（一个图层通常只有"
               "几十个字段）后重新导入。",
     },
+    "xlsx_damaged": {
+        "en": "is a damaged workbook: its part '{member}' fails the check every .xlsx carries. "
+              "Download or copy it again, or open it in Excel/WPS and save it again as .xlsx.",
+        "zh": "工作簿已损坏：其中的“{member}”部分未通过 .xlsx 文件自带的校验。请重新下载或复制该文件，"
+              "或在 Excel/WPS 中打开后重新另存为 .xlsx。",
+    },
     "reader_note": {
         "en": "{file}: the reader noted: {text}",
         "zh": "{file}：读取程序提示（英文原文）：{text}",

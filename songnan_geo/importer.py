@@ -564,6 +564,20 @@ def _extract(zf: zipfile.ZipFile, names: list[str], dest: Path, stop) -> None:
                 dst.write(chunk)
 
 
+def _check_crc(zf: zipfile.ZipFile, stop, code: str) -> None:
+    """Read every member once (its size already checked by :func:`_check_zip`), refusing the
+    first whose data fails its CRC or cannot be unpacked with message ``code``."""
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with zf.open(info) as src:
+                while src.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            stop(code, member=info.filename)
+
+
 def _read_field_map(path: Path, stop) -> dict[str, str]:
     """The exporter's ``fields.csv`` (short → full field names), checked: UTF-8, the two
     columns, no field renamed to the geometry, no two fields given one name."""
@@ -874,7 +888,8 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             stop("csv_unreadable", error=str(exc).strip())
         res.info["sublayers"] = []
     else:
-        _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        zf = _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        _check_crc(zf, stop, "xlsx_damaged")  # damage, which GDAL takes for "no worksheet"
         path = tmpdir / "upload.xlsx"
         path.write_bytes(data)
         width = _xlsx_width(path, opts.sublayer)

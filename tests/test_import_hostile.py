@@ -264,6 +264,19 @@ def test_a_zip_failing_its_crc():
     assert "roads.dbf" in res.problems[0].text("zh")
 
 
+def test_an_xlsx_failing_its_crc():
+    with zipfile.ZipFile(io.BytesIO(export_layer(LAYERS["metro_stations"], "xlsx"))) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    sheet = next(n for n in members if n.startswith("xl/worksheets/"))
+    data = bytearray(_shp_zip(members, stored=True))
+    at = data.find(members[sheet][-200:-160])
+    assert at > 0
+    data[at + 3] ^= 0xFF
+    res = import_layer(bytes(data), "s.xlsx", target("metro_stations"), ImportOptions(crs="wgs84"))
+    _assert_refused(res, "xlsx_damaged", "s.xlsx")  # GDAL alone said "has no worksheet"
+    assert sheet in res.problems[0].text("zh")
+
+
 def test_fields_csv_not_utf8():
     members = _roads_members()
     members["fields.csv"] = "short,full\nname,名称\n".encode("gbk")
