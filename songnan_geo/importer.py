@@ -1031,6 +1031,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
     res.info["crs"] = opts.crs or _crs_label(declared)
     base_datum = datum or "wgs84"
     gdf = gdf.set_crs(declared, allow_override=True)
+    as_read = gdf.geometry.values.copy()  # in the file's CRS, before any conversion
     if not declared.is_geographic or not declared.equals(STORAGE_CRS):
         try:
             with warnings.catch_warnings():
@@ -1079,7 +1080,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
         target = replace(target, schema=schema, geometry_types=types)
     props = schema.get("properties", {})
     gdf = coerce_to_schema(gdf, schema)
-    clean = _flag_non_finite(gdf, raw, props, fname, res, flagged)
+    clean = _flag_non_finite(gdf, as_read, props, fname, res, flagged)
     extra = [c for c in gdf.columns if c != "geometry" and c not in props]
     if extra and schema.get("additionalProperties") is False:
         if opts.drop_extra:
@@ -1120,7 +1121,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
         res.layer = merge(target.existing, gdf, opts.mode)
 
 
-def _flag_non_finite(gdf, raw, props: dict, fname: str, res: ImportResult,
+def _flag_non_finite(gdf, as_read, props: dict, fname: str, res: ImportResult,
                      flagged: set[tuple[int, str]]) -> gpd.GeoDataFrame:
     """Report every non-finite value (NaN, ±Infinity, text such as '1e309' in a number
     field) and non-finite coordinate, naming the feature and field; return a copy of ``gdf``
@@ -1164,12 +1165,12 @@ def _flag_non_finite(gdf, raw, props: dict, fname: str, res: ImportResult,
             clean[col] = clean[col].astype(object)
             clean.iloc[list(rows), clean.columns.get_loc(col)] = None
     bad = _non_finite_rows(gdf.geometry.values)
-    in_file = np.intersect1d(bad, _non_finite_rows(raw))
+    in_file = np.intersect1d(bad, _non_finite_rows(as_read))
     far = np.setdiff1d(bad, in_file)
     if len(far):
         clean = clean.copy() if clean is gdf else clean
         geom = clean.geometry.values.copy()
-        geom[far] = np.asarray(raw, dtype=object)[far]
+        geom[far] = np.asarray(as_read, dtype=object)[far]
         clean["geometry"] = geom
     bad = in_file
     for i in bad:
