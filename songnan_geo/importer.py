@@ -13,11 +13,15 @@ BD-09 (Baidu), CGCS2000 or any EPSG CRS (:func:`songnan_geo.chinacoords.parse_co
 
 Checks, all collected before returning:
 
-* the file: size (:data:`MAX_FILE_BYTES`), empty, format, text encoding (UTF-8, else GBK/
+* the file: a file (not a folder) that can be read, size (:data:`MAX_FILE_BYTES`),
+  columns (:data:`MAX_COLUMNS`, counted before the file is parsed), empty, format, text
+  encoding (UTF-8, else GBK/
   GB18030 is detected and said; or the planner chooses), JSON syntax, zip safety (no
   absolute or ``../`` member paths, no links, no nested archives, at most
   :data:`MAX_UNZIPPED_BYTES` unpacked and a compression ratio under
-  :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked);
+  :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked; a member
+  failing its CRC is named), a KML's entities (refused) and ExtendedData (read here);
+* numbers: NaN, ±Infinity and 1e309 (beyond a float) are refused naming feature and field;
 * a CRS: declared by the file or chosen by the planner (a projected CRS in a file can not
   be silently re-labelled);
 * the target layer's rules, by the same code that checks ``data/geo``
@@ -246,7 +250,8 @@ def import_layer(source, filename: str | None, target: LayerTarget,
     ImportResult
         Never raises for bad input: each problem is in ``problems`` naming the file, the
         feature/row and field, what is wrong and how to fix it. ``layer`` (EPSG:4326) is
-        set only when there are no problems.
+        set only when there are no problems. Warnings raised while reading are never
+        printed: GDAL's become notes (``reader_note``), the others are logged.
     """
     options = options or ImportOptions()
     if isinstance(source, (str, Path)):
