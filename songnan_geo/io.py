@@ -258,25 +258,31 @@ def _json_token(value: float) -> str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
-def non_finite_values(props, path: str = "") -> list[tuple[str, str]]:
+def non_finite_values(props) -> list[tuple[str, str]]:
     """``(field, token)`` of every non-finite number (NaN, ±Infinity; ``1e309`` parses as
-    Infinity) in a feature's properties, nested lists and objects included (``tags.1``).
+    Infinity) in a feature's properties, nested lists and objects included (``tags.1``),
+    each level before the one nested in it; iterative, so any nesting depth is fine.
 
     Strict JSON (RFC 8259) has no such numbers, so a layer file may not hold them.
     """
     out: list[tuple[str, str]] = []
-    if isinstance(props, dict):
-        items = props.items()
-    elif isinstance(props, (list, tuple)):
-        items = enumerate(props)
-    else:
-        return out
-    for key, value in items:
-        where = f"{path}.{key}" if path else str(key)
-        if isinstance(value, float) and not math.isfinite(value):
-            out.append((where, _json_token(value)))
-        elif isinstance(value, (dict, list, tuple)):
-            out += non_finite_values(value, where)
+    todo = [("", props)]
+    while todo:
+        path, node = todo.pop()
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, (list, tuple)):
+            items = enumerate(node)
+        else:
+            continue
+        nested = []
+        for key, value in items:
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, float) and not math.isfinite(value):
+                out.append((where, _json_token(value)))
+            elif isinstance(value, (dict, list, tuple)):
+                nested.append((where, value))
+        todo += reversed(nested)
     return out
 
 
