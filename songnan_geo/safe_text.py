@@ -43,7 +43,8 @@ _JS_RE = re.compile("[<>&'{}\u2028\u2029]")
 # ASCII punctuation CommonMark lets a backslash escape; Streamlit adds ':' directives and '$'.
 _MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=^])")
 
-_TEMPLATE_SYNTAX_RE = re.compile(r"\{[{%#]|[}%#]\}")
+# What opens a Jinja2 expression, statement or comment (closing delimiters alone are plain text).
+_TEMPLATE_SYNTAX_RE = re.compile(r"\{[{%#]")
 
 
 def html_text(text) -> str:
@@ -105,5 +106,5 @@ def plot_text(text) -> str:
 
 
 def template_syntax(text) -> bool:
-    """True if ``text`` contains a Jinja2 delimiter (``{{ }} {% %} {# #}``)."""
+    """True if ``text`` contains what opens Jinja2 syntax (``{{``, ``{%`` or ``{#``)."""
     return bool(_TEMPLATE_SYNTAX_RE.search(str(text)))
