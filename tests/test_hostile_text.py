@@ -271,3 +271,15 @@ def test_corpus_has_what_the_issue_lists():
         assert needle in values
     assert len(hostile.LONG_NAME) >= 10_000
     assert str(hostile.CANARY_FILE) in HOSTILE["canary_file"]
+
+
+def test_the_canaries_fire_when_a_template_engine_evaluates_them():
+    """The canaries are real: evaluated by Jinja2 they set the variable and write the file."""
+    import jinja2
+
+    for key in ("canary_env", "canary_file", "canary_system"):
+        reset_canaries()
+        jinja2.Template(HOSTILE[key]).render()
+        assert canary_fired(), key
+    reset_canaries()
+    assert canary_fired(jinja2.Template(HOSTILE["jinja_expr"]).render()) != []
