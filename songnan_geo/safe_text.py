@@ -40,8 +40,12 @@ _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
                "{": "\\u007b", "}": "\\u007d", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _JS_RE = re.compile("[<>&'{}\u2028\u2029]")
 
-# ASCII punctuation CommonMark lets a backslash escape; Streamlit adds ':' directives and '$'.
-_MARKDOWN_RE = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=^])")
+# What makes Markdown (GFM, as Streamlit renders it) from inline text: emphasis, code, links,
+# images, HTML, entities, tables, strikethrough, headings; Streamlit's ':' directives, emoji
+# shortcodes and '$' (LaTeX); ':' also stops bare-URL autolinks. Escaped wherever they are.
+_MARKDOWN_INLINE_RE = re.compile(r"([\\`*_{}\[\]<>!|~:$&#])")
+# What makes a block only at the start of a line: lists, quotes, setext underlines.
+_MARKDOWN_LINE_RE = re.compile(r"^([ \t]*)(\d*)([-+=>.)])", re.M)
 
 # What opens a Jinja2 expression, statement or comment (closing delimiters alone are plain text).
 _TEMPLATE_SYNTAX_RE = re.compile(r"\{[{%#]")
@@ -88,11 +92,15 @@ def js_literal(value) -> str:
 def markdown_text(text) -> str:
     """``text`` for Streamlit Markdown (``st.markdown``, ``st.caption``, ``st.info``, labels).
 
-    Every Markdown/HTML character, ``:`` (Streamlit's ``:red[…]`` and ``:icon:`` directives)
-    and ``$`` (LaTeX) is backslash-escaped, so the text shows as it is: no link, image, emphasis,
-    colour or formula is made from data. Line breaks are kept.
+    Every character that makes inline Markdown or HTML (``\\ ` * _ [ ] < > ! | ~ & #``),
+    ``:`` (Streamlit's ``:red[…]`` and ``:icon:`` directives, bare-URL links), ``$`` (LaTeX) and
+    ``{ }`` is backslash-escaped everywhere, and a list, quote or underline marker at the start
+    of a line too, so the text shows as it is: no link, image, emphasis, colour or formula is made
+    from data. Plain sentences (``. , ( ) ' " -`` inside a line) are left as they are, so a
+    catalogue message with data in it reads the same in the page's source. Line breaks are kept.
     """
-    return _MARKDOWN_RE.sub(r"\\\1", str(text))
+    out = _MARKDOWN_INLINE_RE.sub(r"\\\1", str(text))
+    return _MARKDOWN_LINE_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}\\{m.group(3)}", out)
 
 
 def pdf_text(text) -> str:

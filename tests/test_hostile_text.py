@@ -79,7 +79,15 @@ def test_markdown_text_escapes_every_markdown_character(s):
     out = safe_text.markdown_text(s)
     assert re.sub(r"\\(.)", r"\1", out) == s
     # every special character is preceded by a backslash
-    assert not re.search(r"(?<!\\)(\\\\)*[\[\]()*_`#<>!:$|~]", re.sub(r"\\.", "", out))
+    assert not re.search(r"[\[\]*_`#<>!:$|~&]", re.sub(r"\\.", "", out))
+    for line in re.sub(r"\\.", "", out).splitlines():   # no list/quote marker opens a line
+        assert not re.match(r"\s*(\d+[.)]|[-+=>])", line)
+
+
+def test_markdown_text_leaves_plain_sentences_and_escapes_line_starts():
+    assert safe_text.markdown_text("数值（value）'abc' 无法识别，例如 3.5 (x)。") == \
+        "数值（value）'abc' 无法识别，例如 3.5 (x)。"
+    assert safe_text.markdown_text("1. a\n- b\n> c") == "1\\. a\n\\- b\n\\> c"
 
 
 def test_pdf_and_plot_text():
