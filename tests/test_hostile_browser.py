@@ -112,6 +112,14 @@ def page(chromium, hostile_server):
         assert hostile.canary_fired() == [], "the server evaluated a hostile string"
 
 
+def _settled_and_clean(ap) -> None:
+    """After a moment (an onerror or a timer would have fired): nothing evaluated in any frame,
+    no external request, no browser error."""
+    ap.page.wait_for_timeout(500)
+    _no_evaluation(ap)
+    assert_clean(ap)
+
+
 def _no_evaluation(ap) -> None:
     for frame in ap.page.frames:
         try:
@@ -139,9 +147,7 @@ def test_overview_map_shows_hostile_names_and_title_literally(page):
     # nothing from the data became an element
     assert frame.evaluate("document.querySelectorAll('.leaflet-container img, "
                           ".leaflet-container script').length") == 0
-    ap.page.wait_for_timeout(500)   # an onerror or a timer would have fired by now
-    _no_evaluation(ap)
-    assert_clean(ap)
+    _settled_and_clean(ap)
 
 
 def test_coverage_map_tooltips_show_hostile_names_literally(page):
@@ -154,9 +160,7 @@ def test_coverage_map_tooltips_show_hostile_names_literally(page):
     assert drawn, f"no facility tooltip shows a corpus name; tooltips: {tips[:5]}"
     for name in NAMES:   # a name shown at all is shown whole: never evaluated, cut or changed
         assert all(tip == name for tip in tips if tip.startswith(name[:12])), name
-    ap.page.wait_for_timeout(500)
-    _no_evaluation(ap)
-    assert_clean(ap)
+    _settled_and_clean(ap)
 
 
 def test_catalogue_shows_hostile_title_and_source_literally(page):
@@ -172,5 +176,4 @@ def test_catalogue_shows_hostile_title_and_source_literally(page):
     assert SOURCE in [c.strip() for c in caption.all_text_contents()]
     main = ap.page.locator('[data-testid="stMain"]')
     assert main.locator("img, a[href^='javascript']").count() == 0
-    _no_evaluation(ap)
-    assert_clean(ap)
+    _settled_and_clean(ap)
