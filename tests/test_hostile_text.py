@@ -18,6 +18,7 @@ import re
 from html.parser import HTMLParser
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 from shapely.geometry import Point, box
@@ -291,3 +292,17 @@ def test_the_canaries_fire_when_a_template_engine_evaluates_them():
         assert canary_fired(), key
     reset_canaries()
     assert canary_fired(jinja2.Template(HOSTILE["jinja_expr"]).render()) != []
+
+
+def test_xlsx_reports_store_formula_like_text_as_text():
+    """A name starting with '=' in a tracker/indicator/carrier XLSX is text, never a formula."""
+    import openpyxl
+
+    from songnan_geo.tracker import tables_xlsx
+
+    names = ['=HYPERLINK("http://x.invalid","y")', "=1+2", HOSTILE["jinja_expr"], "@SUM(1)"]
+    data = tables_xlsx({"t": pd.DataFrame({"name": names, "n": [1, 2.5, None, 4]})})
+    ws = openpyxl.load_workbook(io.BytesIO(data))["t"]
+    assert [c.value for c in ws["A"]][1:] == names
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert [c.value for c in ws["B"]][1:] == [1, 2.5, None, 4]
