@@ -435,7 +435,7 @@ def rewrite_from_package_import(text: str, rows: dict[str, str]) -> str:
 
 
 def rewrite_text(text: str, rows: dict[str, str], *, fixtures: list[str], is_cli_init: bool,
-                 in_benchmarks: bool) -> str:
+                 in_benchmarks: bool, tests_moved: dict[str, str] | None = None) -> str:
     changed_rows = {old: new for old, new in rows.items() if old != new}
     if changed_rows:
         alt = "|".join(sorted(map(re.escape, changed_rows), key=len, reverse=True))
@@ -461,10 +461,16 @@ def rewrite_text(text: str, rows: dict[str, str], *, fixtures: list[str], is_cli
         text = text.replace("tests/data/", "tests/fixtures/").replace("# tests/data —", "# tests/fixtures —")
         for name in fixtures:
             text = text.replace(f'"data" / "{name}"', f'"fixtures" / "{name}"')
+    if tests_moved:
+        # tests/test_data.py → tests/data/test_data.py (docs, docstrings, commands)
+        text = re.sub(r"(?<![\w/])tests/(test_\w+\.py)",
+                      lambda m: (f"tests/{tests_moved[m.group(1)]}/{m.group(1)}"
+                                 if m.group(1) in tests_moved else m.group(0)), text)
+    if rows or tests_moved:
+        text = re.sub(r"(python) benchmarks/(\w+)\.py", r"\1 -m benchmarks.\2", text)
     if in_benchmarks:
         text = re.sub(r"^sys\.path\.insert\(0, [^\n]*\)\n", "", text, flags=re.M)
         text = re.sub(r"^from (tracker_testlib|conftest) import", r"from tests.\1 import", text, flags=re.M)
-        text = re.sub(r"(python) benchmarks/(\w+)\.py", r"\1 -m benchmarks.\2", text)
     return text
 
 
@@ -490,7 +496,7 @@ def files_to_rewrite() -> list[Path]:
 
 
 def rewrite_all(rows: dict[str, str], moved: set[Path], fixtures: list[str],
-                only: list[Path] | None = None) -> list[Path]:
+                only: list[Path] | None = None, tests_moved: dict[str, str] | None = None) -> list[Path]:
     changed = []
     for path in (only if only is not None else files_to_rewrite()):
         try:
@@ -500,7 +506,8 @@ def rewrite_all(rows: dict[str, str], moved: set[Path], fixtures: list[str],
         rel = path.relative_to(ROOT).as_posix()
         new = rewrite_text(text, rows, fixtures=fixtures,
                            is_cli_init=rel == f"{PKG}/cli/__init__.py",
-                           in_benchmarks=rel.startswith("benchmarks/") or rel == "tools/build_data.py")
+                           in_benchmarks=rel.startswith("benchmarks/") or rel == "tools/build_data.py",
+                           tests_moved=tests_moved)
         if path in moved:
             new = deepen_file_paths(new)
         if rel.startswith("tests/") and rows:
@@ -587,7 +594,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = {m: MODULES[m] for m in old_modules}
     moved = move_modules(old_modules)
     moved_tests, fixtures = move_tests(old_tests)
-    changed = rewrite_all(rows, set(moved) | set(moved_tests), fixtures)
+    changed = rewrite_all(rows, set(moved) | set(moved_tests), fixtures,
+                          tests_moved={t: TESTS[t] for t in old_tests})
     log(f"rewrote references in {len(changed)} files")
     if not args.no_ruff:
         ruff_fix()
