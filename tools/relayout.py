@@ -156,7 +156,8 @@ errors), ``tracker`` (parcels and projects with history), ``carriers`` (the park
 SQL lives here and nowhere else.
 
 May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan``,
-``songnan_geo.config``, ``songnan_geo.clock``. Never ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
+``songnan_geo.config``, ``songnan_geo.clock``. Never ``briefing``, ``maps``, ``reports``, ``cli`` or
+streamlit.
 """,
     "reports": """Tables for download (XLSX, PDF) built from the stores' frames.
 
@@ -456,7 +457,8 @@ def rewrite_text(text: str, rows: dict[str, str], *, fixtures: list[str], is_cli
         for old, new in rows.items():
             if old.startswith("cli_"):
                 text = text.replace(f'"{old}"', f'"{new.rpartition(".")[2]}"')
-        text = text.replace('import_module(f"songnan_geo.{name}")', 'import_module(f"songnan_geo.cli.{name}")')
+        text = text.replace('import_module(f"songnan_geo.{name}")',
+                            'import_module(f"songnan_geo.cli.{name}")')
     if fixtures:
         text = text.replace("tests/data/", "tests/fixtures/").replace("# tests/data —", "# tests/fixtures —")
         for name in fixtures:
@@ -478,6 +480,21 @@ def deepen_file_paths(text: str) -> str:
     """A file moved one folder down: ``Path(__file__)….parent.parent`` gains one ``.parent``."""
     return re.sub(r"Path\(__file__\)(\.resolve\(\))?((?:\.parent)+)",
                   lambda m: f"Path(__file__){m.group(1) or ''}{m.group(2)}.parent", text)
+
+
+def cross_category_imports(text: str, category: str) -> str:
+    """``from test_importer import X`` in a test of another folder → ``from unit.test_importer import X``.
+
+    tests/ is on ``sys.path`` (pytest ``pythonpath``), so each category folder is a namespace
+    package; a test module of the same folder is found as before (pytest puts its folder first).
+    """
+    def repl(m: re.Match) -> str:
+        target = f"{m.group(2)}.py"
+        if target in TESTS and TESTS[target] != category:
+            return f"{m.group(1)}from {TESTS[target]}.{m.group(2)} import"
+        return m.group(0)
+
+    return re.sub(r"^([ \t]*)from (test_\w+) import", repl, text, flags=re.M)
 
 
 def files_to_rewrite() -> list[Path]:
@@ -510,6 +527,8 @@ def rewrite_all(rows: dict[str, str], moved: set[Path], fixtures: list[str],
                            tests_moved=tests_moved)
         if path in moved:
             new = deepen_file_paths(new)
+        if path in moved and path.parent.parent.name == "tests" and path.name in TESTS:
+            new = cross_category_imports(new, TESTS[path.name])
         if rel.startswith("tests/") and rows:
             new = new.replace(f'(REPO_ROOT / "{PKG}").glob("*.py")', f'(REPO_ROOT / "{PKG}").rglob("*.py")')
         if rel == "tests/conftest.py" and "def pytest_collection_modifyitems" not in new:
@@ -527,7 +546,7 @@ def ruff_fix() -> None:
     if not Path(ruff).exists() and not shutil.which(ruff):
         log("ruff not installed: skipped `ruff check --fix` (pip install -r requirements-dev.txt)")
         return
-    subprocess.run([ruff, "check", "--fix", "--quiet", "."], cwd=ROOT)
+    subprocess.run([ruff, "check", "--fix-only", "--quiet", "."], cwd=ROOT)
     stats = subprocess.run([ruff, "check", "--statistics", "."], cwd=ROOT, capture_output=True, text=True)
     left = stats.stdout.strip()
     log("ruff: nothing left" if not left else "ruff: left after --fix (fix by hand):\n" + left)
