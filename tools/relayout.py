@@ -482,21 +482,6 @@ def deepen_file_paths(text: str) -> str:
                   lambda m: f"Path(__file__){m.group(1) or ''}{m.group(2)}.parent", text)
 
 
-def cross_category_imports(text: str, category: str) -> str:
-    """``from test_importer import X`` in a test of another folder → ``from unit.test_importer import X``.
-
-    tests/ is on ``sys.path`` (pytest ``pythonpath``), so each category folder is a namespace
-    package; a test module of the same folder is found as before (pytest puts its folder first).
-    """
-    def repl(m: re.Match) -> str:
-        target = f"{m.group(2)}.py"
-        if target in TESTS and TESTS[target] != category:
-            return f"{m.group(1)}from {TESTS[target]}.{m.group(2)} import"
-        return m.group(0)
-
-    return re.sub(r"^([ \t]*)from (test_\w+) import", repl, text, flags=re.M)
-
-
 def files_to_rewrite() -> list[Path]:
     tracked = git("ls-files", "-z").split("\0")
     out = []
@@ -527,8 +512,6 @@ def rewrite_all(rows: dict[str, str], moved: set[Path], fixtures: list[str],
                            tests_moved=tests_moved)
         if path in moved:
             new = deepen_file_paths(new)
-        if path in moved and path.parent.parent.name == "tests" and path.name in TESTS:
-            new = cross_category_imports(new, TESTS[path.name])
         if rel.startswith("tests/") and rows:
             new = new.replace(f'(REPO_ROOT / "{PKG}").glob("*.py")', f'(REPO_ROOT / "{PKG}").rglob("*.py")')
         if rel == "tests/conftest.py" and "def pytest_collection_modifyitems" not in new:
