@@ -78,6 +78,7 @@ MODULES: dict[str, str] = {
     "indicator_store": "store.indicators",
     "auth": "store.auth",
     "db": "store.db",
+    "store_schema": "store.schema",
     # reports/
     "tracker": "reports.tracker",
     "carrier_report": "reports.carriers",
@@ -240,6 +241,9 @@ TESTS: dict[str, str] = {
     "test_tracker_page.py": "pages",
     "test_ui_package.py": "unit",
     "test_workflow.py": "unit",
+    "test_clock.py": "unit",
+    "test_messages.py": "unit",
+    "test_private_names.py": "unit",
     "test_zones_summary.py": "unit",
 }
 #: Files that stay in tests/ (conftest and helper modules imported by tests and benchmarks).
