@@ -244,6 +244,7 @@ TESTS: dict[str, str] = {
     "test_clock.py": "unit",
     "test_messages.py": "unit",
     "test_private_names.py": "unit",
+    "test_import_hostile.py": "unit",
     "test_zones_summary.py": "unit",
 }
 #: Files that stay in tests/ (conftest and helper modules imported by tests and benchmarks).
