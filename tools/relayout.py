@@ -494,6 +494,34 @@ def fix_private_names_test(text: str, rows: dict[str, str]) -> str:
         '{p.stem: private_uses(p) for p in sorted(PACKAGE.glob("*.py"))}',
         '{".".join(p.relative_to(PACKAGE).with_suffix("").parts): private_uses(p)\n'
         '            for p in sorted(PACKAGE.rglob("*.py"))}')
+    fixes = [
+        # modules are now bound by `from songnan_geo.lifecircle import coverage`, not only from the top
+        ('                elif node.module == "songnan_geo":\n',
+         '                elif _is_module(node.module, a.name):\n'),
+        ("            elif path.stem in STORE_MODULES and not (",
+         "            elif _module_name(path) in STORE_MODULES and not ("),
+        ("def private_uses(path: Path) -> list[str]:",
+         'def _is_module(package: str, name: str) -> bool:\n'
+         '    """``from package import name`` binds a module (or sub-package) of songnan_geo."""\n'
+         '    path = PACKAGE.joinpath(*package.split(".")[1:], name)\n'
+         '    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()\n\n\n'
+         'def _module_name(path: Path) -> str:\n'
+         '    """Dotted name inside songnan_geo (``store.carriers``); a sample file outside the package is\n'
+         '    named by its folder and stem."""\n'
+         '    try:\n'
+         '        return ".".join(path.relative_to(PACKAGE).with_suffix("").parts)\n'
+         '    except ValueError:\n'
+         '        return ".".join(path.with_suffix("").parts[-2:])\n\n\n'
+         "def private_uses(path: Path) -> list[str]:"),
+        ('    src = tmp_path / "carrier_store.py"\n',
+         '    src = tmp_path / "store" / "carriers.py"\n    src.parent.mkdir()\n'),
+        ('from songnan_geo import coverage\\n', 'from songnan_geo.lifecircle import coverage\\n'),
+    ]
+    for a, b in fixes:
+        if a in text:
+            text = text.replace(a, b)
+        else:
+            log(f"WARNING: tests/unit/test_private_names.py: {a.strip()[:60]!r} not found; check it by hand")
     if text == before:
         log("WARNING: tests/unit/test_private_names.py: the stem-keyed glob was not found; check it by hand")
     alt = "|".join(sorted(map(re.escape, rows), key=len, reverse=True))
