@@ -165,8 +165,8 @@ streamlit.
 ``tracker`` (parcel and project tables), ``carriers`` (the park register by belt), ``indicators``
 (the mid-term evaluation).
 
-May import: ``songnan_geo.text``, ``songnan_geo.plan``, ``songnan_geo.store``, ``songnan_geo.briefing``
-(fonts). Never ``maps``, ``cli`` or streamlit.
+May import: ``songnan_geo.text``, ``songnan_geo.plan``, ``songnan_geo.store``,
+``songnan_geo.briefing`` (fonts). Never ``maps``, ``cli`` or streamlit.
 """,
     "briefing": """Investment briefings (招商简报): the facts of a site, its map image, the HTML/PDF document.
 
