@@ -152,7 +152,8 @@ May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``
     "store": """The database: engine, transactions and versions, and the stores built on them.
 
 ``db`` (the base every store uses: engine, ``read``/``write``, ``latest_version``, ``now_iso``,
-errors), ``tracker`` (parcels and projects with history), ``carriers`` (the park register),
+errors), ``schema`` (DDL, seed, create/open, migrations), ``tracker`` (parcels and projects with
+history), ``carriers`` (the park register),
 ``indicators`` (yearly indicator values), ``auth`` (editors and their password hashes).
 SQL lives here and nowhere else.
 
