@@ -170,22 +170,23 @@ class NonFiniteValueError(StoreError, LocalisedError):
                                           problems=where))
 
 
-def _shown_time(iso: str) -> str:
+def _shanghai(iso: str) -> _dt.datetime | None:
+    """An ISO time (UTC when it names no zone) in Asia/Shanghai; None when not a time."""
     try:
         t = _dt.datetime.fromisoformat(iso)
     except (TypeError, ValueError):
-        return str(iso)
-    return t.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)"
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=_dt.UTC)).astimezone(SHANGHAI)
+
+
+def _shown_time(iso: str) -> str:
+    t = _shanghai(iso)
+    return t.strftime("%Y-%m-%d %H:%M:%S") + " (UTC+8)" if t else str(iso)
 
 
 def _shanghai_iso(iso_utc: str) -> str:
-    try:
-        t = _dt.datetime.fromisoformat(iso_utc)
-    except (TypeError, ValueError):
-        return str(iso_utc)
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=_dt.UTC)
-    return t.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    t = _shanghai(iso_utc)
+    return t.isoformat(timespec="seconds") if t else str(iso_utc)
 
 
 @dataclass

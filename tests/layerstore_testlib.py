@@ -1,6 +1,6 @@
 """Editors for the layer store's tests: genuine :class:`songnan_geo.auth.Editor` objects made by
 a real login (argon2 hashes in a secrets file of the test, failures kept in a GeoPackage tracker
-store of the test), as the 数据管理 page and ``python -m songnan_geo import --editor`` make them.
+store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as the 数据管理 page and ``python -m songnan_geo import --editor`` make them.
 
 ``layer_editors`` logs in alice and bob; ``cli_editor_env`` sets what the import command reads
 (``SONGNAN_STORE_PATH``, ``SONGNAN_EDITOR_PASSWORD`` of alice) and returns the CLI arguments.
@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tracker_testlib import PASSWORDS, editors, login  # noqa: F401
+from tracker_testlib import PASSWORDS, editors, login, store_path  # noqa: F401
 
 
 @pytest.fixture
-def tracker_path(monkeypatch, tmp_path):
-    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
-    path = tmp_path / "tracker" / "tracker.gpkg"
-    monkeypatch.setenv("SONGNAN_STORE_PATH", str(path))
-    return path
-
-
-@pytest.fixture
-def layer_editors(editors, tracker_path):  # noqa: F811
+def layer_editors(editors, store_path):  # noqa: F811
     """{'alice': Editor, 'bob': Editor}, logged in against a tracker store of the test."""
     from songnan_geo.store import open_store
 
-    store = open_store(str(tracker_path))
+    store = open_store(str(store_path))
     try:
         return {u: login(store, u) for u in ("alice", "bob")}
     finally:
@@ -39,7 +31,7 @@ def editor(layer_editors):
 
 
 @pytest.fixture
-def cli_editor_env(editors, tracker_path, monkeypatch):  # noqa: F811
+def cli_editor_env(editors, store_path, monkeypatch):  # noqa: F811
     """The import command logs in as alice: returns ['--editor', 'alice']."""
     monkeypatch.setenv("SONGNAN_EDITOR_PASSWORD", PASSWORDS["alice"])
     return ["--editor", "alice"]

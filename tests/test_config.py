@@ -11,8 +11,8 @@ from songnan_geo.layerstore import LayerStore, StoreError, make_editable_copy
 import layerstore_testlib as _lt
 
 # fixtures: a logged-in editor (alice), and the import command's --editor login
-cli_editor_env, editor, editors, layer_editors, tracker_path = (
-    _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.tracker_path)
+cli_editor_env, editor, editors, layer_editors, store_path = (
+    _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.store_path)
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ from songnan_geo.layerstore import CRASH_ENV, LayerStore
 import layerstore_testlib as _lt
 from tracker_testlib import PASSWORDS
 
-editor, editors, layer_editors, tracker_path = (_lt.editor, _lt.editors, _lt.layer_editors,
-                                                _lt.tracker_path)
+editor, editors, layer_editors, store_path = (_lt.editor, _lt.editors, _lt.layer_editors,
+                                                _lt.store_path)
 
 WRITE_STEPS = ["write:locked", "write:intent", "write:backups", "write:temp_partial",
                "write:temps", "write:applying"]

@@ -21,8 +21,8 @@ from songnan_geo.layerstore import (
 
 import layerstore_testlib as _lt
 
-editor, editors, layer_editors, tracker_path = (_lt.editor, _lt.editors, _lt.layer_editors,
-                                                _lt.tracker_path)
+editor, editors, layer_editors, store_path = (_lt.editor, _lt.editors, _lt.layer_editors,
+                                                _lt.store_path)
 
 
 @pytest.fixture
