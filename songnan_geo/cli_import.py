@@ -98,7 +98,8 @@ def run(args) -> int:
         try:
             op = store.undo(editor=editor)
         except (StoreError, OSError) as exc:
-            return _fail(f"nothing was undone: {exc}", 1)
+            text = exc.text(args.lang) if hasattr(exc, "text") else str(exc)
+            return _fail(f"nothing was undone: {text}", 1)
         if op is None:
             print("nothing to undo")
             return 0
@@ -150,7 +151,8 @@ def run(args) -> int:
                                note=f"import {os.path.basename(args.file)}",
                                editor=editor, base_version=base_version)
     except (StoreError, LayerValidationError, OSError) as exc:
-        return _fail(f"nothing was stored: {exc}", 1)
+        text = exc.text(args.lang) if hasattr(exc, "text") else str(exc)
+        return _fail(f"nothing was stored: {text}", 1)
     print(f"stored {op.features} feature(s) in layer '{args.layer}' ({op.action}) by "
           f"{op.editor}; undo with: python -m songnan_geo import --undo --editor NAME")
     return 0

@@ -21,8 +21,8 @@ from songnan_geo.layerstore import (
 
 import layerstore_testlib as _lt
 
-editor, editors, layer_editors, store_path = (_lt.editor, _lt.editors, _lt.layer_editors,
-                                                _lt.store_path)
+cli_editor_env, editor, editors, layer_editors, store_path = (
+    _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.store_path)
 
 
 @pytest.fixture
@@ -180,3 +180,32 @@ def test_open_sweeps_stale_temp_files_and_moves_orphans_away_with_a_log_line(fol
     store.save_import("shops", pts, new=True, schema=store.schema("facilities"),
                       geometry_types=["Point"], editor=editor, base_version="")
     assert "shops" in read_manifest(folder)["layers"]
+
+
+def test_the_import_command_refuses_a_write_that_landed_after_its_check(
+        folder, layer_editors, cli_editor_env, tmp_path, monkeypatch, capsys):
+    """The command reads the layer's version when it checks the file: bob storing the layer
+    while alice's file is being checked makes alice's store refused, naming bob."""
+    from songnan_geo import cli_import
+    from songnan_geo.cli import main
+    from songnan_geo.exporter import export_layer
+
+    src = tmp_path / "stations.geojson"
+    src.write_bytes(export_layer(stations(folder, "alice's file"), "geojson"))
+    real_check = cli_import.import_layer
+
+    def check_while_bob_writes(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        store = LayerStore(folder)
+        store.replace_layer("metro_stations", stations(folder, "bob's"),
+                            editor=layer_editors["bob"],
+                            base_version=store.layer_version("metro_stations"))
+        return result
+
+    monkeypatch.setattr(cli_import, "import_layer", check_while_bob_writes)
+    code = main(["import", str(src), "--layer", "metro_stations", "--data-dir", str(folder),
+                 *cli_editor_env, "--lang", "zh"])
+    err = capsys.readouterr().err
+    assert code == 1 and "已由 bob 于" in err and "未保存" in err, err
+    assert load_layer("metro_stations", folder).loc[0, "note"] == "bob's"
+    assert [o.editor for o in LayerStore(folder).history()] == ["bob"]
