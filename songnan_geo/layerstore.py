@@ -391,8 +391,8 @@ class LayerStore:
             with self._locked(blocking=False) as got:
                 if got:
                     self._recover()
-        except PermissionError:
-            pass   # a read-only folder: nothing can have been half-written by us
+        except OSError as exc:   # a read-only folder: nothing can have been half-written
+            log.info("layer store %s: no recovery on open (%s)", self.data_dir, exc)
 
     # ------------------------------------------------------------------ reading
     def manifest(self) -> dict:
