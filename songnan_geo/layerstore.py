@@ -100,7 +100,6 @@ from songnan_geo.error_messages import LocalisedError, msg
 from songnan_geo.io import (
     DEFAULT_DATA_DIR,
     LayerValidationError,
-    layer_info,
     validate_feature_collection,
 )
 
@@ -399,12 +398,17 @@ class LayerStore:
         """The manifest, read afresh from disk (a new dict each time)."""
         return json.loads((self.data_dir / "manifest.json").read_text(encoding="utf-8"))
 
+    def _entry(self, name: str) -> dict:
+        """The manifest entry of layer ``name``; an unknown name lists the valid ones."""
+        layers = self.manifest()["layers"]
+        if name not in layers:
+            raise KeyError(f"name '{name}' is not a layer of {self.data_dir}. Valid names: "
+                           f"{', '.join(layers)}.")
+        return layers[name]
+
     def schema(self, name: str) -> dict:
         """The JSON Schema of layer ``name``."""
-        entry = self.manifest()["layers"].get(name)
-        if entry is None:
-            layer_info(name, self.data_dir)   # the KeyError listing the valid names
-        return json.loads((self.data_dir / entry["schema"]).read_text(encoding="utf-8"))
+        return json.loads((self.data_dir / self._entry(name)["schema"]).read_text(encoding="utf-8"))
 
     def history(self) -> list[Operation]:
         """Every operation in the journal, oldest first (with who made and undid it)."""
@@ -687,7 +691,7 @@ class LayerStore:
         In every case nothing is written.
         """
         editor = require_editor(editor)
-        info = layer_info(name, self.data_dir)
+        info = self._entry(name)
         data = self._validated_bytes(name, gdf, self.schema(name), info["geometry_types"])
         with self._locked():
             self._recover()
