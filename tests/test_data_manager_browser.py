@@ -104,6 +104,8 @@ def test_a_viewer_has_no_upload_or_write_button_until_logged_in(page):
     _assert_viewer_only(ap)
     log_in(ap.page, "alice")
     ap.page.get_by_role("tab", name=t("dm_import", "zh")).wait_for(timeout=60_000)
+    ap.page.locator(FILE_INPUT).wait_for(state="attached", timeout=60_000)
+    settle(ap.page)
     assert ap.page.locator(FILE_INPUT).count() == 1
     assert ap.page.get_by_text(t("dm_readonly_viewer", "zh")).count() == 0
     _assert_no_errors(ap)
@@ -130,7 +132,11 @@ def test_import_from_upload_to_confirmed_layer_and_undo(page, chromium, dm_serve
     # the default target is the first layer, districts, replaced as a whole
     ap.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
     ap.page.get_by_text(t("dm_preview", "zh"), exact=True).wait_for(timeout=60_000)
-    frame = map_frame(ap)
+    # the import tab (first) holds the preview map, the layers tab (hidden) the layer's map
+    maps = ap.page.locator(MAP_IFRAME)
+    poll(ap, lambda: maps.count() == 2, "the preview map besides the layer map")
+    frame = poll(ap, lambda: maps.first.element_handle().content_frame(), "the preview map frame")
+    frame.wait_for_selector(".leaflet-container", timeout=60_000)
     poll(ap, lambda: frame.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
          >= 3 + 1, "the preview map to draw the 3 districts and the boundary")
     assert json.loads((data_copy / "districts.geojson").read_text("utf-8"))["features"].__len__() \
