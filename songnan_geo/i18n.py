@@ -657,6 +657,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "ind_hcol_username": ("录入人", "Entered by"),
     "ind_hcol_source": ("数据来源", "Source"),
     "ind_hcol_note": ("备注", "Note"),
+    "dm_readonly_viewer": ("只读：可查看和导出图层；编辑登录后可导入、替换、撤销图层或创建可编辑副本（全站同一登录）。",
+                           "Read-only: you can view and export the layers; log in as an editor to import, "
+                           "replace or undo layers or to make an editable copy (one login for the whole app)."),
+    "dm_login_unavailable": ("保存登录记录的进度数据库无法打开，本页为只读：",
+                             "The store that keeps the logins cannot be opened, so this page is read-only:"),
+    "dm_layers": ("图层与导出", "Layers and export"),
+    "dm_layer_preview": ("图层预览（前 200 个要素）", "Layer preview (first 200 features)"),
+    "dm_stale_note": ("预览已按图层的最新数据更新，未保存任何内容；如仍需导入，请查看预览后再次确认。",
+                      "Nothing was stored. The preview now shows the layer's current data; confirm "
+                      "again if your import still applies."),
+    "dm_stale_undo": ("未撤销：最新的导入已变为 {who} 于 {when} 对图层 “{layer}” 的操作。请查看后再决定是否撤销。",
+                      "Not undone: the latest import is now {who}'s change to layer '{layer}' at {when}. "
+                      "Check it before undoing."),
+    "dm_history": ("导入记录", "Import history"),
+    "dm_hcol_time": ("时间", "Time"),
+    "dm_hcol_action": ("操作", "Action"),
+    "dm_hcol_layer": ("图层", "Layer"),
+    "dm_hcol_features": ("要素数", "Features"),
+    "dm_hcol_editor": ("编辑人", "Editor"),
+    "dm_hcol_note": ("说明", "Note"),
+    "dm_hcol_undone": ("已撤销", "Undone"),
+    "dm_editor_unrecorded": ("（未记录）", "(not recorded)"),
 }
 
 
