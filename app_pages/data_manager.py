@@ -338,7 +338,7 @@ if tab_import is not None:
                             when=format_time(last.time), layer=last.layer))
                     else:
                         try:
-                            op = store.undo(editor=editor)
+                            op = store.undo(editor=editor, op_id=last.id)
                         except Exception as exc:  # nothing changed; never a traceback
                             st.error(t("dm_store_failed", lang))
                             st.code(_error_text(exc), language=None)
