@@ -94,7 +94,7 @@ LAYERS = {
         geometry_types=["Polygon", "MultiPolygon"], group="people",
         style={"color": "#b8860b", "weight": 1, "fill_opacity": 0.25, "fill_color": "#f4d58d"},
         fields={"population": {"type": "integer", "minimum": 0}, "population_estimated": {"type": "boolean"},
-                "population_method": TEXT, "name_verified": {"type": "boolean"},
+                "population_method": TEXT, "name_verified": {"type": "boolean"}, "address": TEXT_OR_NULL,
                 "area_m2": {"type": "number", "exclusiveMinimum": 0}},
         required=["population", "population_estimated", "population_method", "name_verified", "area_m2"]),
     "parcels": dict(
@@ -143,10 +143,11 @@ LAYERS = {
         title={"zh": "轨道交通车站", "en": "Metro stations"},
         geometry_types=["Point"], group="transport",
         inside_boundary=False,
-        inside_reason={"zh": "镇界外的殷高西路、殷高路、淞滨路、爱辉路、呼兰路等站为本镇最近车站，保留用于可达性分析。", "en": "Stations just outside the town (殷高西路, 殷高路, 淞滨路, 爱辉路, 呼兰路) are its nearest stations and are kept for access analysis."},
+        inside_reason={"zh": "镇界外的殷高西路、殷高路、淞滨路、爱辉路、呼兰路、康文路等站为本镇最近车站或18号线站序所需，保留用于可达性分析。", "en": "Stations outside the town (殷高西路, 殷高路, 淞滨路, 爱辉路, 呼兰路, 康文路) are its nearest stations or complete Line 18's order; they are kept for access analysis."},
         style={"color": "#000000", "radius": 5, "fill_opacity": 1.0, "fill_color": "#ffffff"},
         style_by="state", palette={"运营": "#000000", "未开通": "#999999"},
-        fields={"lines": TEXT, "state": {"enum": STATION_STATES}, "ref_lon": NUM_OR_NULL, "ref_lat": NUM_OR_NULL},
+        fields={"lines": TEXT, "state": {"enum": STATION_STATES}, "ref_lon": NUM_OR_NULL, "ref_lat": NUM_OR_NULL,
+                "osm_id": {"type": ["string", "null"], "pattern": "^(node|way|relation)/[0-9]+$"}},
         required=["lines", "state", "ref_lon", "ref_lat"]),
 }
 
