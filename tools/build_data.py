@@ -439,8 +439,10 @@ def main(reference: Path):
 
     # --- parcels -------------------------------------------------------------------------
     # (id, name, name_en, rect, status, status_source, target, deadline, quote, use, accuracy)
+    # Schematic rectangles. 沪北物流, 中节能铁合金 and 云峰 moved east (same size) with 江杨南路 when it was
+    # redrawn through its station; 沪北物流 stays on the 长江西路 belt, where the plan names it.
     P = [
-        ("p_hubei_logistics", "沪北物流地块", "Hubei Logistics parcel", (121.4628, 31.3452, 121.4680, 31.3485),
+        ("p_hubei_logistics", "沪北物流地块", "Hubei Logistics parcel", (121.4650, 31.3443, 121.4705, 31.3478),
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["transfer4"], "科创产业（总部型）", 500),
         ("p_hudong_auto", "沪东汽车地块", "Hudong Auto parcel", (121.4838, 31.3468, 121.4872, 31.3492),
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["cj_transfer"], "科创产业（总部型）", 500),
@@ -452,7 +454,7 @@ def main(reference: Path):
          "研究/先行先试", Q["pilot"], "先行先试研究", "2025", Q["pilot"], "吴淞创新城转型（科创产业）", 600),
         ("p_wusong_gas", "申能吴淞煤气厂地块", "Shenergy Wusong Gas Works site", (121.4860, 31.3590, 121.4915, 31.3640),
          "研究/先行先试", Q["pilot"], "先行先试研究", "2025", Q["pilot"], "吴淞创新城转型", 600),
-        ("p_ferroalloy", "中节能铁合金厂地块", "CECEP Ferroalloy Works site", (121.4632, 31.3540, 121.4680, 31.3570),
+        ("p_ferroalloy", "中节能铁合金厂地块", "CECEP Ferroalloy Works site", (121.4632, 31.3540, 121.4692, 31.3575),
          "研究/先行先试", Q["big_dev"], None, None, Q["big_dev"], "吴淞创新城转型", 700),
         ("p_songshen_aquatic", "淞申水产地块", "Songshen Aquatic parcel", (121.4955, 31.3600, 121.4985, 31.3630),
          "研究/先行先试", "规划未说明该地块现状；状态为估计，待核实", "开发建设", "2025", Q["yixian_build"], None, 700),
