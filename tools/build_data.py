@@ -647,7 +647,7 @@ def main(reference: Path):
         ("f_meal1", None, None, "助餐点", (121.4700, 31.3545), "现有", None, None, Q["elderly13"], 700),
         ("f_meal2", None, None, "助餐点", (121.4910, 31.3530), "现有", None, None, Q["elderly13"], 700),
         ("f_school_cj2", "上海市长江第二中学", "Shanghai Changjiang No.2 Middle School", "初中", (121.4720, 31.3490), "现有", None, None, Q["school"], 600),
-        ("f_primary1", "宝山区淞南中心校", "Songnan Central School (Baoshan)", "小学", (121.4660, 31.3505), "现有", None, None, SCHOOL_LIST, 800),
+        ("f_primary1", "宝山区淞南中心校", "Songnan Central School (Baoshan)", "小学", (121.4660, 31.3540), "现有", None, None, SCHOOL_LIST, 800),
         ("f_primary2", "宝山区淞南第二小学", "Songnan No.2 Primary School (Baoshan)", "小学", (121.4870, 31.3530), "现有", None, None, SCHOOL_LIST, 800),
         ("f_kg1", None, "区示范幼儿园", "幼儿园", (121.4670, 31.3580), "现有", None, None, Q["kinder"], 800),
         ("f_kg2", None, "区示范幼儿园", "幼儿园", (121.4820, 31.3480), "现有", None, None, Q["kinder"], 800),
