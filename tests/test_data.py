@@ -98,6 +98,15 @@ def test_every_station_is_within_30_m_of_openstreetmap(L):
     assert "© OpenStreetMap contributors, ODbL 1.0" in README
 
 
+def test_layers_made_from_openstreetmap_carry_its_attribution(L):
+    osm = "© OpenStreetMap contributors, ODbL 1.0"
+    from_osm = {name for name, gdf in L.items() if gdf["source"].str.contains("OpenStreetMap").any()}
+    assert {"metro_stations", "metro_lines", "zones", "roads"} <= from_osm
+    for name in from_osm:
+        assert MANIFEST["layers"][name].get("attribution") == osm, name
+        assert all(osm in src for src in L[name]["source"] if "OpenStreetMap" in src), name
+
+
 def test_line_18_runs_through_its_stations_in_order(L):
     order = ["复旦大学", "上海财经大学", "殷高路", "长江南路（18号线）", "通南路", "长江西路", "江杨南路",
              "爱辉路", "呼兰路", "康文路"]

@@ -386,6 +386,7 @@ def main(reference: Path):
 
     # --- roads: noded at every crossing so they form a walking network ------------------
     lines = {n: LineString(c) for n, (_, _, _, c) in ROADS.items()}
+    station_pts = {s_["pt"] for s_ in read_osm_stations(reference).values()}
     all_lines = shapely.unary_union(list(lines.values()))  # nodes at intersections
     roads = []
     for seg in shapely.get_parts(shapely.line_merge(all_lines) if False else all_lines):
@@ -398,8 +399,11 @@ def main(reference: Path):
     for name, cls, name_en, acc, seg in roads:
         counter[name] = counter.get(name, 0) + 1
         rid = f"road_{list(ROADS).index(name):02d}_{counter[name]:02d}"
+        src = DRAWN
+        if any(p in station_pts for p in ROADS[name][3]):
+            src += f"；经过 OpenStreetMap 车站位置（{OSM}）"
         feats.append(feature(seg, id=rid, name=name, name_en=name_en, road_class=cls, segment_of=name,
-                             source=DRAWN, accuracy_m=acc, estimated=True,
+                             source=src, accuracy_m=acc, estimated=True,
                              note="中心线为绘制估计；按交叉口打断，可用作步行网络"))
     write("roads", feats)
 
@@ -428,7 +432,8 @@ def main(reference: Path):
         g = geom_m.intersection(town_m)
         method = (f"范围为估计：通南路站（OpenStreetMap 位置，{OSM}）与淞南镇文体中心（估计点位）两点各 "
                   f"{centre_radius_m} 米范围的凸包" if kind == "centre" else
-                  f"范围为估计：道路中心线两侧各 {belt_width_m} 米、镇界以内")
+                  f"范围为估计：道路中心线两侧各 {belt_width_m} 米、镇界以内"
+                  + (f"；长江西路、江杨南路按 OpenStreetMap 车站位置绘制（{OSM}）" if zid != "belt_yixian" else ""))
         zfeats.append(feature(wgs([g])[0], id=zid, name=name, name_en=name_en, kind=kind, road=road,
                               functions=functions, role_quote=role, industries_quote=ind,
                               plan_ref="四（二）“一心三线”，优化产业布局空间", area_km2=round(g.area / 1e6, 3),
