@@ -285,6 +285,7 @@ HEALTH_LIST = ("宝山区社区卫生服务中心名录：淞南镇仅此 1 家�
 LABEL_EN = {"社区卫生服务站": "Community health station", "长者照护之家": "Elderly care home",
             "日间照料中心": "Elderly day-care centre", "助餐点": "Elderly meal point",
             "区示范幼儿园": "District model kindergarten", "幼儿园": "Kindergarten"}
+UNNAMED_LABEL = {"f_kg1": "区示范幼儿园", "f_kg2": "区示范幼儿园"}   # the plan's "区示范幼儿园达到2所"
 LABEL_ZH = {"日间照料中心": "老年人日间照护中心", "助餐点": "老年助餐服务点"}
 SIDE_EN = {"北": "north of", "南": "south of", "东": "east of", "西": "west of"}
 
@@ -306,7 +307,7 @@ def place_name(label: str, pt: Point, lines: dict) -> tuple[str, str]:
     else:
         side = "东" if pt.x > near.x else "西"
     zh = f"{LABEL_ZH.get(label, label)}（{road}{side}）"
-    return zh, f"{LABEL_EN[label]} ({SIDE_EN[side]} {ROADS[road][1]})"
+    return zh, f"{LABEL_EN[label]} ({SIDE_EN[side]} {ROADS[road][1].split(' (')[0]})"
 
 
 def read_osm_stations(reference: Path) -> dict:
@@ -654,8 +655,8 @@ def main(reference: Path):
         ("f_school_cj2", "上海市长江第二中学", "Shanghai Changjiang No.2 Middle School", "初中", (121.4720, 31.3490), "现有", None, None, Q["school"], 600),
         ("f_primary1", "宝山区淞南中心校", "Songnan Central School (Baoshan)", "小学", (121.4660, 31.3540), "现有", None, None, SCHOOL_LIST, 800),
         ("f_primary2", "宝山区淞南第二小学", "Songnan No.2 Primary School (Baoshan)", "小学", (121.4870, 31.3530), "现有", None, None, SCHOOL_LIST, 800),
-        ("f_kg1", None, "区示范幼儿园", "幼儿园", (121.4670, 31.3580), "现有", None, None, Q["kinder"], 800),
-        ("f_kg2", None, "区示范幼儿园", "幼儿园", (121.4820, 31.3480), "现有", None, None, Q["kinder"], 800),
+        ("f_kg1", None, None, "幼儿园", (121.4670, 31.3580), "现有", None, None, Q["kinder"], 800),
+        ("f_kg2", None, None, "幼儿园", (121.4820, 31.3480), "现有", None, None, Q["kinder"], 800),
         ("f_kg3", None, None, "幼儿园", (121.4975, 31.3530), "现有", None, None, "位置为示意；类型依据规划（幼儿园）", 800),
         ("f_songyi_centre", "淞益中心", "Songyi Centre", "淞益中心/空间/居", (121.4745, 31.3505), "规划", None, None, Q["songyi"], 800),
         ("f_songyi_10", "淞益空间（淞南十村）", "Songyi Space (Songnan No.10 Village)", "淞益中心/空间/居", (121.4750, 31.3358), "现有", None, None, Q["songnan10"], 800),
@@ -667,9 +668,8 @@ def main(reference: Path):
     # nearest drawn road and the side of it ("社区卫生服务站（淞肇路北）"), computed here.
     ffeats = []
     for fid, name, name_en, typ, pt, state, cap, unit, quote, acc in Fc:
-        label = name_en if name is None and name_en else typ      # name_en carries a label such as 区示范幼儿园
         if name is None:
-            name, name_en = place_name(label, Point(pt), lines)
+            name, name_en = place_name(UNNAMED_LABEL.get(fid, typ), Point(pt), lines)
         if quote == SCHOOL_LIST:
             src = f"名称：{SCHOOL_LIST}；点位为估计"
         elif quote in Q.values():
