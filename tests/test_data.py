@@ -142,6 +142,8 @@ def test_centre_holds_tongnan_road_station_and_culture_sports_centre(L):
     st = to_town_crs(L["metro_stations"]).set_index("name").geometry
     fac = to_town_crs(L["facilities"]).set_index("name").geometry
     assert c.contains(st["通南路"]) and c.contains(fac["淞南镇文体中心"])
+    # drawn around the real (OSM) station, not at its edge (the earlier centre missed it by 383 m)
+    assert c.exterior.distance(st["通南路"]) > 300
 
 
 def test_roads_are_noded_into_a_connected_network(L):
