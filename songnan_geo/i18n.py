@@ -65,6 +65,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "lines": ("线路", "Lines"),
     "ref_lon": ("参考经度", "Reference lon"),
     "ref_lat": ("参考纬度", "Reference lat"),
+    "osm_id": ("OpenStreetMap 要素", "OpenStreetMap feature"),
 }
 
 TEXT: dict[str, tuple[str, str]] = {
