@@ -126,6 +126,8 @@ def run(args) -> int:
                                extract_name=os.path.basename(args.extract))
     except LayerValidationError as exc:
         return _fail("nothing was stored:\n" + str(exc), 1)
+    except osm.OsmError as exc:
+        return _fail(str(exc), 1)
     except (StoreError, OSError) as exc:
         return _fail(f"storing stopped: {exc}", 1)
     for op in ops:

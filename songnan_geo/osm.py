@@ -1080,7 +1080,19 @@ def check_layers(build: OsmBuild, store) -> list:
     from songnan_geo.layerstore import feature_collection  # noqa: PLC0415
 
     manifest = store.manifest()["layers"]
-    problems = []
+    problems, old = [], []
+    for name, gdf in build.layers.items():
+        if name in manifest:
+            schema = store.schema(name)
+            lacking = [c for c in gdf.columns
+                       if c != gdf.geometry.name and c not in schema.get("properties", {})]
+            if lacking:
+                old.append(f"{name} (lacks {', '.join(lacking)})")
+    if old:
+        raise OsmError(
+            f"the data folder's schema of {'; '.join(old)} predates OpenStreetMap import, "
+            "so nothing was stored. Copy the repository's data/geo/schema/*.schema.json into "
+            f"{store.data_dir / 'schema'} (or make a fresh editable copy) and run again.")
     for name, gdf in build.layers.items():
         if name in manifest:
             schema, gtypes = store.schema(name), manifest[name]["geometry_types"]
@@ -1128,7 +1140,8 @@ def write_layers(build: OsmBuild, store, *, editor=None, base_versions: dict | N
     """Validate every built layer, then store each (one undoable operation per layer).
 
     Nothing is written when any layer has a problem: :class:`songnan_geo.io.
-    LayerValidationError` lists them all. Returns the store's operations, in order;
+    LayerValidationError` lists them all (:class:`OsmError` when the folder's schemas
+    predate the OSM fields). Returns the store's operations, in order;
     undo them (latest first) with :func:`store_undo`.
     """
     from songnan_geo.io import LayerValidationError  # noqa: PLC0415

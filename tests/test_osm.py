@@ -392,6 +392,21 @@ def test_invalid_build_writes_nothing(extracts, data_dir):
     assert not (data_dir / ".backups" / "journal.jsonl").exists()
 
 
+def test_old_schema_is_named_and_nothing_written(extracts, data_dir):
+    build = osm.build_from_extract(extracts["pbf"], load_all_layers(data_dir), margin_m=200,
+                                   layers=["roads"])
+    path = data_dir / "schema" / "roads.schema.json"
+    schema = json.loads(path.read_text("utf-8"))
+    for field in ("u", "v", "osm_id", "highway", "length_m"):
+        del schema["properties"][field]
+    path.write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
+    before = (data_dir / "roads.geojson").read_bytes()
+    with pytest.raises(osm.OsmError, match="predates OpenStreetMap import") as exc:
+        osm.write_layers(build, LayerStore(data_dir))
+    assert "u, v" in str(exc.value) or "osm_id" in str(exc.value)
+    assert (data_dir / "roads.geojson").read_bytes() == before
+
+
 # ---------------------------------------------------------------------------- CLI
 
 
