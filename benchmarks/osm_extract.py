@@ -279,21 +279,11 @@ def measure(pbf: Path) -> dict:
 
 def snap_report() -> dict:
     """Median snap distance of the residential demand points to the shipped roads."""
-    from songnan_geo.coverage import population_grid
+    from songnan_geo import osm
     from songnan_geo.io import DEFAULT_DATA_DIR, load_layer
-    from songnan_geo.network import WalkNetwork
 
     roads, res = load_layer("roads", DEFAULT_DATA_DIR), load_layer("residential", DEFAULT_DATA_DIR)
-    net = WalkNetwork.from_roads(roads)
-    grid = population_grid(res, cell_m=25.0, weight="population")
-    snap = net.snap(grid.get_coordinates().to_numpy()).snap_m
-    w = grid["weight"].to_numpy()
-    order = np.argsort(snap)
-    cum = np.cumsum(w[order]) / w.sum()
-    return {"demand_points": len(snap), "roads_features": len(roads),
-            "median_snap_m": round(float(np.median(snap)), 1),
-            "population_weighted_median_snap_m": round(float(snap[order][np.searchsorted(cum, 0.5)]), 1),
-            "p90_snap_m": round(float(np.percentile(snap, 90)), 1)}
+    return {"roads_features": len(roads), **osm.demand_snap_m(roads, res)}
 
 
 def main() -> int:

@@ -116,6 +116,13 @@ def run(args) -> int:
         return _fail(str(exc))
     diff = osm.diff_layers(build, current, moved_m=args.moved_m)
     print(_preview(build, diff, args.show))
+    if "roads" in build.layers and len(current.get("residential", ())) and len(current.get("roads", ())):
+        before = osm.demand_snap_m(current["roads"], current["residential"])
+        after = osm.demand_snap_m(build.layers["roads"], current["residential"])
+        print(f"residents' straight-line snap to the walking network (median of "
+              f"{after['points']} demand points): {before['median_m']:.0f} m now → "
+              f"{after['median_m']:.0f} m with this network (90th percentile "
+              f"{before['p90_m']:.0f} → {after['p90_m']:.0f} m)")
     if not build.layers:
         return _fail("the extract gave nothing to store.", 1)
     if args.dry_run:

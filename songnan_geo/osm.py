@@ -1069,6 +1069,32 @@ def diff_summary(diff: pd.DataFrame) -> pd.DataFrame:
     return table[["added", "removed", "moved", "kept"]].astype(int)
 
 
+def demand_snap_m(roads: gpd.GeoDataFrame, residential: gpd.GeoDataFrame,
+                  cell_m: float = 25.0) -> dict:
+    """How far residents start from the walking network: the straight-line "snap" of the
+    residential demand points (:func:`songnan_geo.coverage.population_grid`, ``cell_m``
+    grid, weighted by ``population`` when present) to ``roads``, metres (TOWN_CRS).
+
+    Returns ``{"points", "median_m", "weighted_median_m", "p90_m"}`` — the off-network part
+    that every walking distance adds; compare before and after an import.
+    """
+    from songnan_geo.coverage import population_grid  # noqa: PLC0415
+    from songnan_geo.network import WalkNetwork  # noqa: PLC0415
+
+    net = WalkNetwork.from_roads(roads)
+    weight = "population" if "population" in residential.columns else None
+    grid = population_grid(residential, cell_m=cell_m, weight=weight)
+    snap = net.snap(grid.get_coordinates().to_numpy()).snap_m
+    w = grid["weight"].to_numpy(float)
+    order = np.argsort(snap)
+    cum = np.cumsum(w[order])
+    wmed = float(snap[order][min(np.searchsorted(cum, cum[-1] / 2), len(snap) - 1)]) \
+        if len(snap) and cum[-1] > 0 else float("nan")
+    return {"points": int(len(snap)), "median_m": round(float(np.median(snap)), 1),
+            "weighted_median_m": round(wmed, 1),
+            "p90_m": round(float(np.percentile(snap, 90)), 1)}
+
+
 # ---------------------------------------------------------------------------- writing
 
 

@@ -392,6 +392,24 @@ def test_invalid_build_writes_nothing(extracts, data_dir):
     assert not (data_dir / ".backups" / "journal.jsonl").exists()
 
 
+def test_demand_snap_before_and_after(extracts, data_dir):
+    current = load_all_layers(data_dir)
+    roads = osm.build_from_extract(extracts["pbf"], current, margin_m=200,
+                                   layers=["roads"]).layers["roads"]
+    # one square residential block 0..100 × 0..100 m right of the footway F–G (x = 100)
+    x0, y0 = lonlat(100, 100)
+    x1, y1 = lonlat(200, 200)
+    res = gpd.GeoDataFrame({"population": [100]}, geometry=[shapely.box(x0, y0, x1, y1)],
+                           crs=STORAGE_CRS)
+    got = osm.demand_snap_m(roads, res, cell_m=25)
+    # TOWN_CRS puts 121.49°E at x = 500000 exactly, so the 25 m grid is aligned with the
+    # block: centres at 12.5, 37.5, 62.5, 87.5 m from the footway (x) — nearer to it than to
+    # anything else: median of the 16 distances = (37.5 + 62.5) / 2
+    assert got["points"] == 16
+    assert got["median_m"] == pytest.approx(50.0, abs=0.2)
+    assert got["weighted_median_m"] in (pytest.approx(37.5, abs=0.2), pytest.approx(62.5, abs=0.2))
+
+
 def test_old_schema_is_named_and_nothing_written(extracts, data_dir):
     build = osm.build_from_extract(extracts["pbf"], load_all_layers(data_dir), margin_m=200,
                                    layers=["roads"])
@@ -420,6 +438,7 @@ def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path):
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--dry-run")
     assert r.returncode == 0, r.stderr
     assert "dry run" in r.stdout and "roads" in r.stdout and "added" in r.stdout
+    assert "snap to the walking network" in r.stdout
     assert "© OpenStreetMap contributors, ODbL 1.0, extract of 2026-11-28T21:00:00Z" in r.stdout
     assert (data_dir / "roads.geojson").read_bytes() == before
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--layers", "roads")
