@@ -147,6 +147,7 @@ class OsmData:
     boundary_tags: dict
     timestamp: str                          # ISO 8601, UTC, "Z"
     clip_wgs84: shapely.Geometry            # the clip area, EPSG:4326
+    cache: dict = field(default_factory=dict, repr=False)   # built once per extract
 
 
 def _import_osmium():
@@ -176,30 +177,68 @@ def _iso(ts) -> str | None:
     return ts.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _processor(osmium, path: Path, entities, locations: bool = False, untagged_nodes=False):
-    fp = osmium.FileProcessor(str(path), entities)
-    if locations:
-        fp = fp.with_locations("flex_mem")
-    if not untagged_nodes:
-        fp = fp.with_filter(osmium.filter.EmptyTagFilter().enable_for(osmium.osm.NODE))
-    return fp
+def _apply(osmium, path: Path, entities, locations: bool, *handlers) -> None:
+    """Run ``handlers`` over the file, decoding only ``entities`` (libosmium skips the rest;
+    ``SimpleHandler.apply_file`` would decode every object), with node locations stored
+    for the ways when ``locations``."""
+    reader = osmium.io.Reader(str(path), entities)
+    try:
+        if locations:
+            index = osmium.index.create_map("flex_mem")
+            handlers = (osmium.NodeLocationsForWays(index), *handlers)
+        osmium.apply(reader, *handlers)
+    finally:
+        reader.close()
 
 
 def _read_relations(osmium, path: Path, boundary_name: str):
-    """Pass 1: the town's relation and multipolygon relations of interest."""
-    town, rels = None, []
-    for rel in _processor(osmium, path, osmium.osm.RELATION):
-        tags = dict(rel.tags)
-        rtype = tags.get("type")
-        if rtype == "boundary" or tags.get("boundary") == "administrative":
-            if tags.get("name") == boundary_name and town is None:
-                town = (rel.id, tags, [(m.ref, m.role) for m in rel.members if m.type == "w"],
-                        rel.timestamp)
-            continue
-        if rtype == "multipolygon" and any(k in tags for k in _AREA_KEYS):
-            rels.append({"osm_id": rel.id, "tags": tags, "timestamp": rel.timestamp,
-                         "members": [(m.ref, m.role) for m in rel.members if m.type == "w"]})
-    return town, pd.DataFrame(rels, columns=["osm_id", "tags", "timestamp", "members"])
+    """Pass 1: the town's relation and multipolygon relations of interest.
+
+    Only relations pass libosmium's filters (type=multipolygon/boundary or
+    boundary=administrative); nodes and ways are skipped undecoded."""
+    town, rels = [], []
+
+    class _Rels(osmium.SimpleHandler):
+        def relation(self, rel):
+            tags = rel.tags
+            rtype = tags.get("type")
+            if rtype == "multipolygon":
+                if any(k in tags for k in _AREA_KEYS):
+                    rels.append((rel.id, dict(tags), rel.timestamp,
+                                 [(m.ref, m.role) for m in rel.members if m.type == "w"]))
+            elif tags.get("name") == boundary_name and not town and (
+                    rtype == "boundary" or tags.get("boundary") == "administrative"):
+                town.append((rel.id, dict(tags),
+                             [(m.ref, m.role) for m in rel.members if m.type == "w"],
+                             rel.timestamp))
+
+    _apply(osmium, path, osmium.osm.RELATION, False,
+           osmium.filter.TagFilter(("type", "multipolygon"), ("type", "boundary"),
+                                   ("boundary", "administrative")), _Rels())
+    return (town[0] if town else None,
+            pd.DataFrame(rels, columns=["osm_id", "tags", "timestamp", "members"]))
+
+
+def _relations_job(path: str, boundary_name: str):
+    """:func:`_read_relations` in a worker process (runs beside the main pass)."""
+    return _read_relations(_import_osmium(), Path(path), boundary_name)
+
+
+def _start_relations(path: Path, boundary_name: str):
+    """Start the relation pass in another process; return its future.
+
+    Forks when this process has a single thread, else spawns (a fork of a threaded server
+    such as Streamlit's could inherit held locks)."""
+    import concurrent.futures  # noqa: PLC0415
+    import multiprocessing  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    method = "fork" if threading.active_count() == 1 else "spawn"
+    pool = concurrent.futures.ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context(method))
+    future = pool.submit(_relations_job, str(path), boundary_name)
+    pool.shutdown(wait=False)
+    return future
 
 
 _INVALID_XY = 1_800_000_000  # |x| beyond 180° (in 1e-7°) marks a missing node location
@@ -245,9 +284,9 @@ def _read_member_ways(osmium, path: Path, way_ids: set[int]) -> dict[int, list]:
         def way(self, w):
             out[w.id] = _way_lonlat(w)[1]
 
-    _Members().apply_file(str(path), locations=True, idx="flex_mem", filters=[
-        osmium.filter.EntityFilter(osmium.osm.NODE | osmium.osm.WAY),
-        osmium.filter.IdFilter(way_ids).enable_for(osmium.osm.WAY)])
+    _apply(osmium, path, osmium.osm.NODE | osmium.osm.WAY, True,
+           osmium.filter.EntityFilter(osmium.osm.WAY),
+           osmium.filter.IdFilter(way_ids).enable_for(osmium.osm.WAY), _Members())
     return out
 
 
@@ -274,15 +313,17 @@ def _town_buffer_wgs84(area_wgs84: shapely.Geometry, margin_m: float) -> shapely
     return shapely.transform(clip, lambda xy: np.c_[to_wgs.transform(xy[:, 0], xy[:, 1])])
 
 
-def _wanted_way(tags: dict) -> bool:
-    return any(k in tags for k in ("highway", "building", "waterway", "natural", "water",
-                                   "landuse", "leisure", "amenity", "healthcare",
-                                   "social_facility"))
+_WAY_KEYS = ("highway", "building", "waterway", "natural", "water", "boundary", "landuse",
+             "leisure", "amenity", "healthcare", "social_facility")
+
+
+def _wanted_way(tags) -> bool:
+    return any(k in tags for k in _WAY_KEYS)
 
 
 def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
-                 margin_m: float = DEFAULT_MARGIN_M, boundary_name: str = BOUNDARY_NAME
-                 ) -> OsmData:
+                 margin_m: float = DEFAULT_MARGIN_M, boundary_name: str = BOUNDARY_NAME,
+                 parallel: bool = True) -> OsmData:
     """Read the parts of an OSM extract that lie in the town plus ``margin_m``.
 
     Parameters
@@ -297,6 +338,9 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
         Walking margin around the town, metres (in :data:`TOWN_CRS`).
     boundary_name : str, default "淞南镇"
         ``name`` of the administrative relation of the town.
+    parallel : bool, default True
+        With a hint, read the relations in a second process while this one reads the
+        nodes and ways (the machine's second core).
 
     Returns
     -------
@@ -309,49 +353,56 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
     if not (margin_m >= 0 and math.isfinite(margin_m)):
         raise OsmError(f"margin_m is {margin_m!r}; give a walking margin in metres ≥ 0.")
     osmium = _import_osmium()
+    no_ring = (f"the relation {boundary_name} has no closed outer ring in this extract; "
+               "export it with its member ways and their nodes.")
     try:
         header = osmium.io.Reader(str(path), osmium.osm.NOTHING).header()
         header_ts = _iso(header.get("osmosis_replication_timestamp")) or \
             _iso(header.get("timestamp"))
-        town, rels = _read_relations(osmium, path, boundary_name)
         boundary = None
-        if town is not None:
-            member_ids = {w for w, _ in town[2]}
-            if clip_hint_wgs84 is None:
-                coords = _read_member_ways(osmium, path, member_ids)
-                boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
-                if boundary is None:
-                    raise OsmError(f"the relation {boundary_name} (r{town[0]}) has no closed "
-                                   "outer ring in this extract; export it with its member ways "
-                                   "and their nodes.")
-        else:
-            member_ids = set()
-        if boundary is not None:
-            clip = _town_buffer_wgs84(boundary, margin_m)
-        elif clip_hint_wgs84 is not None:
+        if clip_hint_wgs84 is not None:
+            # Two passes at once: relations (another process) and everything in the
+            # hint's clip box (here); a third only if the relation reaches beyond the hint.
             clip = _town_buffer_wgs84(clip_hint_wgs84, margin_m)
+            future = _start_relations(path, boundary_name) if parallel else None
+            ways, nodes = _read_main(osmium, path, clip, set())
+            town, rels = future.result() if future is not None else \
+                _read_relations(osmium, path, boundary_name)
+            if town is not None:
+                member_ids = {w for w, _ in town[2]}
+                have = dict(zip(ways["osm_id"], ways["lonlat"])) if len(ways) else {}
+                if member_ids <= set(have):
+                    boundary = _assemble_area([(have[w], r) for w, r in town[2]])
+                if boundary is None or not clip.buffer(1e-9).contains(
+                        _town_buffer_wgs84(boundary, margin_m)):
+                    coords = _read_member_ways(osmium, path, member_ids)
+                    boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
+                    if boundary is None:
+                        raise OsmError(no_ring)
+                    clip = _town_buffer_wgs84(boundary, margin_m)
+                    ways, nodes = _read_main(osmium, path, clip, member_ids)
+                else:
+                    clip = _town_buffer_wgs84(boundary, margin_m)
         else:
-            raise OsmError(f"the extract has no administrative relation named {boundary_name} "
-                           "and no current town boundary was given: run it against a data "
-                           "folder with a boundary layer, or use an extract with the relation.")
-        data = _read_main(osmium, path, clip, member_ids, rels)
+            town, rels = _read_relations(osmium, path, boundary_name)
+            if town is None:
+                raise OsmError(f"the extract has no administrative relation named "
+                               f"{boundary_name} and no current town boundary was given: run "
+                               "it against a data folder with a boundary layer, or use an "
+                               "extract with the relation.")
+            member_ids = {w for w, _ in town[2]}
+            coords = _read_member_ways(osmium, path, member_ids)
+            boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
+            if boundary is None:
+                raise OsmError(no_ring)
+            clip = _town_buffer_wgs84(boundary, margin_m)
+            ways, nodes = _read_main(osmium, path, clip, member_ids)
     except OsmError:
         raise
     except RuntimeError as exc:  # libosmium: unreadable / truncated / unknown format
         raise OsmError(f"extract '{path.name}' could not be read as OSM data ({exc}). Give an "
                        "OSM PBF (.osm.pbf) or XML (.osm) file.") from exc
-    ways, nodes, rel_ts = data
-    if town is not None and boundary is None:
-        member = ways.set_index("osm_id")["lonlat"].to_dict() if len(ways) else {}
-        boundary = _assemble_area([(member.get(w, []), r) for w, r in town[2]])
-        if boundary is None:
-            raise OsmError(f"the relation {boundary_name} (r{town[0]}) has no closed outer ring "
-                           "in this extract; export it with its member ways and their nodes.")
-        hint_clip = clip
-        clip = _town_buffer_wgs84(boundary, margin_m)
-        if not hint_clip.buffer(1e-9).contains(clip):
-            # The relation reaches beyond the hint: read again with the relation's area.
-            ways, nodes, rel_ts = _read_main(osmium, path, clip, member_ids, rels)
+    rel_ts = list(rels["timestamp"])
     stamps = [t for t in (list(ways["timestamp"]) + list(nodes["timestamp"]) + rel_ts
                           + [town[3] if town else None]) if t is not None]
     timestamp = header_ts or (_iso(max(stamps)) if stamps else None)
@@ -359,7 +410,6 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
         raise OsmError(f"extract '{path.name}' has no timestamp (no replication timestamp in "
                        "its header and none on its objects); the provenance needs the date of "
                        "the extract. Export it with metadata.")
-    # Drop relations whose members were not read (outside the clip).
     return OsmData(ways=ways, nodes=nodes, relations=rels, boundary=boundary,
                    boundary_osm_id=town[0] if town else None,
                    boundary_tags=town[1] if town else {}, timestamp=timestamp,
@@ -373,8 +423,7 @@ LONG_WAY_NODES = 16
 PREFILTER_M = 1500.0
 
 
-def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int],
-               rels: pd.DataFrame):
+def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int]):
     """Pass 3: tagged nodes and wanted ways whose box meets the clip box (with locations).
 
     Speed matters here (a Shanghai extract has ~1.5 M ways, almost all far from the
@@ -384,7 +433,7 @@ def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int],
     nodes); a longer way by its whole box (libosmium builds its WKB). A way of 4–15 nodes
     whose other nodes reach more than 1.5 km beyond the box of those three and into the
     town is missed — segments of 1.5 km, which a city's streets do not have. Members of the town relation are kept wherever they
-    run; members of multipolygon relations (often untagged) are kept like tagged ways.
+    run; untagged ways in the box are kept too (they may be multipolygon members).
     """
     minx, miny, maxx, maxy = clip.bounds
     pad_lat = PREFILTER_M / 110_000.0
@@ -395,7 +444,6 @@ def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int],
           int((maxx + pad_lon) * 1e7), int((maxy + pad_lat) * 1e7)]
     box = [math.floor(minx * 1e7), math.floor(miny * 1e7), math.ceil(maxx * 1e7),
            math.ceil(maxy * 1e7)]
-    rel_members = {w for ms in rels["members"] for w, _ in ms}
     wkb = osmium.geom.WKBFactory()
     ways, nodes = [], []
 
@@ -423,8 +471,9 @@ def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int],
                             return
                     except Exception:  # noqa: BLE001 - missing node locations: test below
                         pass
-                if wid not in rel_members and not _wanted_way(w.tags):
-                    return
+                tags = w.tags
+                if len(tags) and not _wanted_way(tags):
+                    return      # untagged ways stay: they may be multipolygon members
             refs, xs, ys = _way_nodes(w)
             if not xs:
                 return
@@ -443,14 +492,14 @@ def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int],
             if any(k in tags for k in _POI_KEYS):
                 nodes.append((n.id, dict(tags), loc.lon, loc.lat, n.timestamp))
 
-    _Main().apply_file(str(path), locations=True, idx="flex_mem",
-                       filters=[osmium.filter.EmptyTagFilter().enable_for(osmium.osm.NODE)])
+    _apply(osmium, path, osmium.osm.NODE | osmium.osm.WAY, True,
+           osmium.filter.EmptyTagFilter().enable_for(osmium.osm.NODE), _Main())
     ways = pd.DataFrame(ways, columns=["osm_id", "tags", "refs", "lonlat", "timestamp"])
     nodes = pd.DataFrame(nodes, columns=["osm_id", "tags", "lon", "lat", "timestamp"])
     if len(nodes):
         inside = shapely.contains_xy(clip, nodes["lon"].to_numpy(), nodes["lat"].to_numpy())
         nodes = nodes[inside].reset_index(drop=True)
-    return ways, nodes, list(rels["timestamp"])
+    return ways, nodes
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -554,21 +603,47 @@ def _ways_by_id(data: OsmData) -> dict:
     return dict(zip(data.ways["osm_id"], data.ways["lonlat"])) if len(data.ways) else {}
 
 
+def _closed_polygons(data: OsmData) -> dict:
+    """Polygons of every closed way (≥ 4 vertices, first = last), by way id; built once
+    per extract (vectorised) and kept on ``data``."""
+    cached = data.cache.get("closed")
+    if cached is not None:
+        return cached
+    ways = data.ways
+    closed = [len(c) >= 4 and c[0, 0] == c[-1, 0] and c[0, 1] == c[-1, 1]
+              for c in ways["lonlat"]] if len(ways) else []
+    sub = ways[np.asarray(closed, dtype=bool)] if len(ways) else ways
+    out = {}
+    if len(sub):
+        coords = list(sub["lonlat"])
+        rings = shapely.linearrings(np.concatenate(coords), indices=np.repeat(
+            np.arange(len(coords)), [len(c) for c in coords]))
+        polys = shapely.polygons(rings)
+        bad = ~shapely.is_valid(polys)
+        if bad.any():
+            polys[bad] = [_polygonal(shapely.make_valid(p)) for p in polys[bad]]
+        out = {int(w): p for w, p in zip(sub["osm_id"], polys) if p is not None}
+    data.cache["closed"] = out
+    return out
+
+
 def _area_features(data: OsmData, wanted) -> list[tuple[str, int, dict, shapely.Geometry]]:
     """Closed ways and multipolygon relations whose tags pass ``wanted``: (kind, id, tags,
     polygon in EPSG:4326) with kind 'w' or 'r'."""
     out = []
-    for wid, tags, lonlat in zip(data.ways["osm_id"], data.ways["tags"], data.ways["lonlat"]):
-        if wanted(tags) and len(lonlat) >= 4 and np.array_equal(lonlat[0], lonlat[-1]):
-            poly = shapely.make_valid(shapely.polygons(lonlat))
-            poly = _polygonal(poly)
+    polys = _closed_polygons(data)
+    for wid, tags in zip(data.ways["osm_id"], data.ways["tags"]):
+        if tags and wanted(tags):
+            poly = polys.get(int(wid))
             if poly is not None:
                 out.append(("w", int(wid), tags, poly))
-    coords = _ways_by_id(data)
+    coords = None
     for rid, tags, members in zip(data.relations["osm_id"], data.relations["tags"],
                                   data.relations["members"]):
         if not wanted(tags):
             continue
+        if coords is None:
+            coords = _ways_by_id(data)
         if not all(w in coords for w, _ in members):
             continue  # partly outside the extract or the clip box
         area = _assemble_area([(coords[w], r) for w, r in members])
@@ -1023,28 +1098,31 @@ def diff_layer(layer: str, current: gpd.GeoDataFrame | None, new: gpd.GeoDataFra
                 rows.append((layer, "added", None, name, "", None, counts_new[name]))
         return pd.DataFrame(rows, columns=DIFF_COLUMNS)
     cur_ids = dict(zip(cur_t["id"], range(len(cur_t)))) if len(cur_t) else {}
+    cur_name_col = cur_t["name"].tolist() if len(cur_t) and "name" in cur_t.columns else \
+        [None] * len(cur_t)
     cur_names: dict[str, list[int]] = {}
-    if len(cur_t) and "name" in cur_t.columns:
-        for i, n in enumerate(cur_t["name"]):
-            cur_names.setdefault(n, []).append(i)
+    for i, n in enumerate(cur_name_col):
+        cur_names.setdefault(n, []).append(i)
+    cur_geoms = cur_t.geometry.values if len(cur_t) else []
+    new_ids = new_t["id"].tolist() if len(new_t) else []
+    new_names = new_t["name"].tolist() if len(new_t) and "name" in new_t.columns else \
+        [None] * len(new_ids)
+    new_geoms = new_t.geometry.values if len(new_t) else []
     used = set()
-    for j in range(len(new_t)):
-        nrow = new_t.iloc[j]
-        i, how = cur_ids.get(nrow["id"]), "id"
+    for j, (fid, name) in enumerate(zip(new_ids, new_names)):
+        i, how = cur_ids.get(fid), "id"
         if i is None or i in used:
-            i, how = next((k for k in cur_names.get(nrow.get("name"), []) if k not in used),
-                          None), "name"
+            i, how = next((k for k in cur_names.get(name, []) if k not in used), None), "name"
         if i is None:
-            rows.append((layer, "added", nrow["id"], nrow.get("name"), "", None, 1))
+            rows.append((layer, "added", fid, name, "", None, 1))
             continue
         used.add(i)
-        shift = _shift_m(cur_t.geometry.iloc[i], nrow.geometry)
-        rows.append((layer, "moved" if shift > moved_m else "kept", nrow["id"], nrow.get("name"),
-                     how, round(shift, 1), 1))
+        shift = _shift_m(cur_geoms[i], new_geoms[j])
+        rows.append((layer, "moved" if shift > moved_m else "kept", fid, name, how,
+                     round(shift, 1), 1))
     for i in range(len(cur_t)):
         if i not in used:
-            rows.append((layer, "removed", cur_t["id"].iloc[i], cur_t["name"].iloc[i]
-                         if "name" in cur_t.columns else None, "", None, 1))
+            rows.append((layer, "removed", cur_t["id"].iloc[i], cur_name_col[i], "", None, 1))
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 
