@@ -57,13 +57,14 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _preview(build: osm.OsmBuild, diff, show: int) -> str:
+def _preview(preview: osm.OsmPreview, show: int) -> str:
+    build, diff = preview.build, preview.diff
     lines = [f"source: {build.source}", f"town boundary: {build.boundary_from}"]
     for name, gdf in build.layers.items():
         lines.append(f"  {name}: {len(gdf)} feature(s) built")
     for name, why in build.skipped.items():
         lines.append(f"  {name}: not built — {why}")
-    summary = osm.diff_summary(diff)
+    summary = preview.summary
     if len(summary):
         lines.append("change per layer (features):")
         lines.append(summary.to_string())
@@ -77,6 +78,12 @@ def _preview(build: osm.OsmBuild, diff, show: int) -> str:
             lines.append(f"  {r['change']:<8}{r['name']}{shift}")
         if len(rows) > show:
             lines.append(f"  … and {len(rows) - show} more")
+    before, after = preview.snap_before, preview.snap_after
+    if after is not None:
+        now = f"{before['median_m']:.0f} m now → " if before else ""
+        lines.append(f"residents' straight-line snap to the walking network (median of "
+                     f"{after['points']} demand points): {now}{after['median_m']:.0f} m with "
+                     f"this network (90th percentile {after['p90_m']:.0f} m)")
     if len(build.untyped_pois):
         lines.append(f"{len(build.untyped_pois)} POI(s) match no row of the POI table (not "
                      "imported); add rows to the table to type them.")
@@ -109,20 +116,13 @@ def run(args) -> int:
         if "facilities" in store.manifest()["layers"] else None
     base_versions = osm.layer_versions(store, [osm.TARGET_LAYER[n] for n in layers])
     try:
-        build = osm.build_from_extract(args.extract, current, layers=layers,
-                                       margin_m=args.margin_m, poi_table=args.poi_table,
-                                       allowed_types=types)
+        preview = osm.preview_extract(args.extract, current, layers=layers,
+                                      margin_m=args.margin_m, moved_m=args.moved_m,
+                                      poi_table=args.poi_table, allowed_types=types)
     except osm.OsmError as exc:
         return _fail(str(exc))
-    diff = osm.diff_layers(build, current, moved_m=args.moved_m)
-    print(_preview(build, diff, args.show))
-    if "roads" in build.layers and len(current.get("residential", ())) and len(current.get("roads", ())):
-        before = osm.demand_snap_m(current["roads"], current["residential"])
-        after = osm.demand_snap_m(build.layers["roads"], current["residential"])
-        print(f"residents' straight-line snap to the walking network (median of "
-              f"{after['points']} demand points): {before['median_m']:.0f} m now → "
-              f"{after['median_m']:.0f} m with this network (90th percentile "
-              f"{before['p90_m']:.0f} → {after['p90_m']:.0f} m)")
+    build = preview.build
+    print(_preview(preview, args.show))
     if not build.layers:
         return _fail("the extract gave nothing to store.", 1)
     if args.dry_run:

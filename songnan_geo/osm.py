@@ -375,12 +375,8 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
                     boundary = _assemble_area([(have[w], r) for w, r in town[2]])
                 if boundary is None or not clip.buffer(1e-9).contains(
                         _town_buffer_wgs84(boundary, margin_m)):
-                    coords = _read_member_ways(osmium, path, member_ids)
-                    boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
-                    if boundary is None:
-                        raise OsmError(no_ring)
-                    clip = _town_buffer_wgs84(boundary, margin_m)
-                    ways, nodes = _read_main(osmium, path, clip, member_ids)
+                    boundary, clip, ways, nodes = _read_by_relation(osmium, path, town,
+                                                                    margin_m, no_ring)
                 else:
                     clip = _town_buffer_wgs84(boundary, margin_m)
         else:
@@ -391,12 +387,8 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
                                "it against a data folder with a boundary layer, or use an "
                                "extract with the relation.")
             member_ids = {w for w, _ in town[2]}
-            coords = _read_member_ways(osmium, path, member_ids)
-            boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
-            if boundary is None:
-                raise OsmError(no_ring)
-            clip = _town_buffer_wgs84(boundary, margin_m)
-            ways, nodes = _read_main(osmium, path, clip, member_ids)
+            boundary, clip, ways, nodes = _read_by_relation(osmium, path, town, margin_m,
+                                                            no_ring)
     except OsmError:
         raise
     except RuntimeError as exc:  # libosmium: unreadable / truncated / unknown format
@@ -414,6 +406,17 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
                    boundary_osm_id=town[0] if town else None,
                    boundary_tags=town[1] if town else {}, timestamp=timestamp,
                    clip_wgs84=clip)
+
+
+def _read_by_relation(osmium, path: Path, town, margin_m: float, no_ring: str):
+    """The town relation's member ways → its area → the clip → the main pass."""
+    member_ids = {w for w, _ in town[2]}
+    coords = _read_member_ways(osmium, path, member_ids)
+    boundary = _assemble_area([(coords.get(w, []), r) for w, r in town[2]])
+    if boundary is None:
+        raise OsmError(no_ring)
+    clip = _town_buffer_wgs84(boundary, margin_m)
+    return (boundary, clip, *_read_main(osmium, path, clip, member_ids))
 
 
 #: Ways with fewer nodes than this are tested by their two end nodes against the clip box
@@ -908,22 +911,17 @@ def _empty(layer: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"id": pd.Series(dtype=str)}, geometry=[], crs=STORAGE_CRS)
 
 
-#: Schema of the new ``buildings`` layer (written with the layer on first import).
-BUILDINGS_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "Songnan layer 'buildings': feature properties",
-    "type": "object",
-    "properties": {
-        "id": {"type": "string", "pattern": "^[a-z0-9_\\-]+$", "description": "Stable id"},
-        "name": {"type": "string", "minLength": 1, "description": "Chinese name"},
-        "name_en": {"type": "string", "minLength": 1, "description": "English name"},
-        "source": {"type": "string", "minLength": 3,
-                   "description": "Where the geometry and values come from"},
-        "accuracy_m": {"type": "number", "minimum": 0,
-                       "description": "Estimated positional accuracy, metres"},
-        "estimated": {"type": "boolean",
-                      "description": "True where a shape or value is drawn or guessed"},
-        "note": {"type": ["string", "null"]},
+_COMMON_FIELDS = ("id", "name", "name_en", "source", "accuracy_m", "estimated", "note")
+
+
+def buildings_schema() -> dict:
+    """Schema of the new ``buildings`` layer (written with the layer on first import): the
+    common fields of every layer (as in the repository's roads schema) plus the building's
+    own."""
+    from songnan_geo.io import DEFAULT_DATA_DIR, layer_schema  # noqa: PLC0415
+
+    common = layer_schema("roads", DEFAULT_DATA_DIR)["properties"]
+    own = {
         "osm_id": {"type": ["integer", "null"]},
         "building": {"type": ["string", "null"], "description": "OSM building=* value"},
         "levels": {"type": "integer", "minimum": 1, "description": "Storeys above ground"},
@@ -933,11 +931,18 @@ BUILDINGS_SCHEMA = {
         "footprint_m2": {"type": "number", "exclusiveMinimum": 0},
         "floor_area_m2": {"type": "number", "exclusiveMinimum": 0,
                           "description": "footprint_m2 × levels"},
-    },
-    "required": ["id", "name", "name_en", "source", "accuracy_m", "estimated", "levels",
-                 "levels_estimated", "footprint_m2", "floor_area_m2"],
-    "additionalProperties": False,
-}
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Songnan layer 'buildings': feature properties",
+        "type": "object",
+        "properties": {**{k: common[k] for k in _COMMON_FIELDS}, **own},
+        "required": [*_COMMON_FIELDS[:-1], "levels", "levels_estimated", "footprint_m2",
+                     "floor_area_m2"],
+        "additionalProperties": False,
+    }
+
+
 BUILDINGS_TITLES = {"zh": "建筑（OSM）", "en": "Buildings (OSM)"}
 BUILDINGS_GEOMETRY_TYPES = ["Polygon", "MultiPolygon"]
 
@@ -1173,12 +1178,44 @@ def demand_snap_m(roads: gpd.GeoDataFrame, residential: gpd.GeoDataFrame,
             "p90_m": round(float(np.percentile(snap, 90)), 1)}
 
 
+@dataclass
+class OsmPreview:
+    """What an editor sees before anything is written (see :func:`preview_extract`)."""
+
+    build: OsmBuild
+    diff: pd.DataFrame          # :data:`DIFF_COLUMNS`
+    summary: pd.DataFrame       # per layer: added, removed, moved, kept
+    snap_before: dict | None    # :func:`demand_snap_m` on the current roads
+    snap_after: dict | None     # … on the new walking network
+
+
+def preview_extract(path, current: dict[str, gpd.GeoDataFrame], *, layers=LAYERS,
+                    margin_m: float = DEFAULT_MARGIN_M, moved_m: float = DEFAULT_MOVED_M,
+                    poi_table=POI_TYPES_CSV, allowed_types=None) -> OsmPreview:
+    """Build from an extract and compare with ``current`` — the one call behind the
+    command's and the 数据管理 page's preview. Writes nothing.
+
+    ``path`` is the extract on disk (an upload must be saved to a temporary file with its
+    own suffix, ``.osm.pbf`` or ``.osm``: libosmium picks the format by the name).
+    """
+    build = build_from_extract(path, current, layers=layers, margin_m=margin_m,
+                               poi_table=poi_table, allowed_types=allowed_types)
+    diff = diff_layers(build, current, moved_m=moved_m)
+    before = after = None
+    res, roads = current.get("residential"), current.get("roads")
+    if "roads" in build.layers and res is not None and len(res):
+        after = demand_snap_m(build.layers["roads"], res)
+        if roads is not None and len(roads):
+            before = demand_snap_m(roads, res)
+    return OsmPreview(build, diff, diff_summary(diff), before, after)
+
+
 # ---------------------------------------------------------------------------- writing
 
 
 def check_layers(build: OsmBuild, store) -> list:
     """Validate every built layer against the data folder's schema (or, for a new
-    ``buildings`` layer, :data:`BUILDINGS_SCHEMA`); return all problems of all layers
+    ``buildings`` layer, :func:`buildings_schema`); return all problems of all layers
     (:class:`songnan_geo.io.Problem`), so that nothing is written when any layer fails."""
     from songnan_geo.io import validate_feature_collection  # noqa: PLC0415
     from songnan_geo.layerstore import feature_collection  # noqa: PLC0415
@@ -1201,7 +1238,7 @@ def check_layers(build: OsmBuild, store) -> list:
         if name in manifest:
             schema, gtypes = store.schema(name), manifest[name]["geometry_types"]
         elif name == "buildings":
-            schema, gtypes = BUILDINGS_SCHEMA, BUILDINGS_GEOMETRY_TYPES
+            schema, gtypes = buildings_schema(), BUILDINGS_GEOMETRY_TYPES
         else:
             raise OsmError(f"the data folder has no layer '{name}'.")
         doc = feature_collection(gdf, list(schema.get("properties", {})))
@@ -1215,7 +1252,7 @@ def store_save(store, name: str, gdf: gpd.GeoDataFrame, *, new: bool, note: str,
     *, editor, base_version)``). Returns the store's operation."""
     kwargs = dict(new=new, note=note)
     if new:
-        kwargs.update(schema=BUILDINGS_SCHEMA, geometry_types=BUILDINGS_GEOMETRY_TYPES,
+        kwargs.update(schema=buildings_schema(), geometry_types=BUILDINGS_GEOMETRY_TYPES,
                       titles=BUILDINGS_TITLES)
     params = inspect.signature(store.save_import).parameters
     if "editor" in params:
