@@ -247,13 +247,14 @@ _INVALID_XY = 1_800_000_000  # |x| beyond 180° (in 1e-7°) marks a missing node
 def _way_nodes(way):
     """Node ids and x, y (integers, 1e-7°) of a way's nodes whose location is known.
 
-    Goes through the node list's accessor directly (``_list.get``; pyosmium 4.3, pinned):
-    iterating ``way.nodes`` costs about twice as much per node.
+    Goes through the C++ node list directly (``_pyosmium_data.nodes()``; pyosmium 4.3,
+    pinned): iterating ``way.nodes`` costs about twice as much per node.
     """
-    nl = way.nodes
-    get, buf = nl._list.get, nl._pyosmium_data
+    buf = way._pyosmium_data
+    lst = buf.nodes()
+    get = lst.get
     refs, xs, ys = [], [], []
-    for i in range(len(nl)):
+    for i in range(lst.size(buf)):
         r = get(buf, i)
         loc = r.location
         refs.append(r.ref)
@@ -455,12 +456,15 @@ def _read_main(osmium, path: Path, clip: shapely.Geometry, member_ids: set[int])
             wid = w.id
             forced = wid in member_ids       # the town's boundary: wherever it runs
             if not forced:
-                nl = w.nodes
-                n = len(nl)
+                # pyosmium 4.3 internals (pinned): the C++ node list without the Python
+                # wrappers of ``w.nodes`` — this test runs for every way of the extract.
+                buf = w._pyosmium_data
+                lst = buf.nodes()
+                n = lst.size(buf)
                 if n < 2:
                     return
                 if n < LONG_WAY_NODES:
-                    get, buf = nl._list.get, nl._pyosmium_data
+                    get = lst.get
                     a, m, b = (get(buf, 0).location, get(buf, n // 2).location,
                                get(buf, n - 1).location)
                     ax, mx, bx_, ay, my, by = a.x, m.x, b.x, a.y, m.y, b.y
