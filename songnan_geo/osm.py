@@ -185,7 +185,9 @@ def _apply(osmium, path: Path, entities, locations: bool, *handlers) -> None:
     try:
         if locations:
             index = osmium.index.create_map("flex_mem")
-            handlers = (osmium.NodeLocationsForWays(index), *handlers)
+            locs = osmium.NodeLocationsForWays(index)
+            locs.ignore_errors()   # a way's node missing from the extract: skipped, no crash
+            handlers = (locs, *handlers)
         osmium.apply(reader, *handlers)
     finally:
         reader.close()

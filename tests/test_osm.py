@@ -69,6 +69,11 @@ NODES = {  # id: (x, y, tags)
     68: (600, 300, {}), 69: (610, 300, {}), 70: (610, 320, {}), 71: (600, 320, {}),
     # park (closed way, POI)
     72: (150, 750, {}), 73: (250, 750, {}), 74: (250, 850, {}), 75: (150, 850, {}),
+    # a long ditch (17 nodes) that starts, turns and ends 3 km away but crosses the town
+    **{200 + k: (xy[0], xy[1], {}) for k, xy in enumerate(
+        [(-3000, 3000)] + [(-3000 + 600 * k, 2400 - 600 * k) for k in range(1, 7)]
+        + [(600, 300), (-3000, 3100)] + [(600 - 600 * k, 300 + 400 * k) for k in range(1, 8)]
+        + [(-3000, 3200)])},
     # POI nodes
     100: (520, 520, {"amenity": "school", "name": "宝山区淞南第二小学"}),
     101: (540, 520, {"amenity": "school", "name": "上海市长江第二中学"}),
@@ -95,6 +100,7 @@ WAYS = {  # id: (node ids, tags)
     20: ([40, 41], {"waterway": "river", "name": "蕰藻浜", "width": "60"}),
     21: ([42, 43, 44, 45, 42], {}), 22: ([46, 47, 48, 49, 46], {}),
     23: ([50, 51, 52, 53, 50], {"natural": "water"}),
+    24: (list(range(200, 217)), {"waterway": "ditch", "name": "长沟"}),
     30: ([60, 61, 62, 63, 60], {"building": "apartments", "building:levels": "6",
                                 "name": "淞南一村1号楼"}),
     31: ([64, 65, 66, 67, 64], {"building": "yes"}),
@@ -227,6 +233,8 @@ def test_boundary_water_buildings_pois(extracts, data_dir, fmt):
     # water: river line, the lake minus its island (10000 − 400 m²), the pond (400 m²)
     w = build.layers["rivers"].set_index("id")
     assert w.loc["osm-w20", "kind"] == "河道" and w.loc["osm-w20", "width_m"] == 60
+    # a long way is tested by its whole box, not by its first, middle and last node
+    assert w.loc["osm-w24", "name"] == "长沟" and len(w.loc["osm-w24", "geometry"].coords) == 17
     areas = w[w.geometry.geom_type == "Polygon"].to_crs(TOWN_CRS).area
     assert areas["osm-r2"] == pytest.approx(9600, rel=1e-3)
     assert areas["osm-w23"] == pytest.approx(400, rel=1e-3)
@@ -252,6 +260,9 @@ def test_boundary_water_buildings_pois(extracts, data_dir, fmt):
     assert osm_f.loc["osm-w33", "type"] == "公园绿地"
     assert "osm-n108" not in osm_f.index             # outside the town + margin
     assert build.untyped_pois["name"].tolist() == ["饭店"]
+    # names are data, kept as written (escaping is the renderer's job)
+    assert osm_f.loc["osm-n109", ["name", "type"]].tolist() == ["<script>{{ x }}</script>小学",
+                                                               "小学"]
     # planned facilities of the current layer are kept
     planned = current["facilities"][current["facilities"]["state"] == "规划"]
     assert set(planned["id"]) <= set(f["id"])
@@ -306,6 +317,12 @@ def test_unreadable_and_undated_extracts(tmp_path):
         osm.build_from_extract(tmp_path / "missing.osm", {}, layers=["roads"])
     with pytest.raises(osm.OsmError, match="unknown layer"):
         osm.parse_layers("roads,metro")
+    # a way that refers to a node the extract lacks (a cut-off Overpass export): no crash,
+    # the way runs between the nodes it has
+    gap = write_xml(tmp_path / "gap.osm", ways={**WAYS, 8: ([7, 999, 5], {"highway": "footway"})})
+    roads = osm.build_from_extract(gap, {}, layers=["roads"], margin_m=200).layers["roads"]
+    edge = roads[(roads["u"] == 7) & (roads["v"] == 5)]
+    assert edge["length_m"].tolist() == [pytest.approx(400.0, abs=0.02)]
     undated = {k: v for k, v in NODES.items()}
     xml = write_xml(tmp_path / "u.osm", nodes=undated, header_ts=False)
     text = xml.read_text("utf-8").replace(' timestamp="2026-11-0', ' x="')
