@@ -63,7 +63,7 @@ def _preview(preview: osm.OsmPreview, show: int) -> str:
     for name, gdf in build.layers.items():
         lines.append(f"  {name}: {len(gdf)} feature(s) built")
     for name, why in build.skipped.items():
-        lines.append(f"  {name}: not built — {why}")
+        lines.append(f"  {name}: not built — {osm.SKIP_REASONS[why]}")
     summary = preview.summary
     if len(summary):
         lines.append("change per layer (features):")

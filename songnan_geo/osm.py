@@ -227,17 +227,18 @@ def _relations_job(path: str, boundary_name: str):
 
 
 def _start_relations(path: Path, boundary_name: str):
-    """Start the relation pass in another process; return its future.
-
-    Forks when this process has a single thread, else spawns (a fork of a threaded server
-    such as Streamlit's could inherit held locks)."""
+    """Start the relation pass in a forked process; return its future, or None when this
+    process runs other threads (a Streamlit server): a fork could inherit their held locks,
+    and a spawned child would re-run the ``__main__`` script — the pass then runs here,
+    after the main one."""
     import concurrent.futures  # noqa: PLC0415
     import multiprocessing  # noqa: PLC0415
     import threading  # noqa: PLC0415
 
-    method = "fork" if threading.active_count() == 1 else "spawn"
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
     pool = concurrent.futures.ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context(method))
+        1, mp_context=multiprocessing.get_context("fork"))
     future = pool.submit(_relations_job, str(path), boundary_name)
     pool.shutdown(wait=False)
     return future
@@ -342,8 +343,9 @@ def read_extract(path, *, clip_hint_wgs84: shapely.Geometry | None = None,
     boundary_name : str, default "淞南镇"
         ``name`` of the administrative relation of the town.
     parallel : bool, default True
-        With a hint, read the relations in a second process while this one reads the
-        nodes and ways (the machine's second core).
+        With a hint, read the relations in a forked second process while this one reads
+        the nodes and ways (the machine's second core); only in a single-threaded process
+        (the command line), never in a server with threads.
 
     Returns
     -------
@@ -967,7 +969,15 @@ class OsmBuild:
     boundary_from: str                       # "relation r…" or "current boundary layer"
     clip_wgs84: shapely.Geometry
     untyped_pois: pd.DataFrame = field(default_factory=pd.DataFrame)
-    skipped: dict[str, str] = field(default_factory=dict)  # layer → why it was not built
+    skipped: dict[str, str] = field(default_factory=dict)  # layer → SKIP_REASONS code
+
+
+#: Why a requested layer was not built (code → English text; the UI has its own words).
+SKIP_REASONS = {
+    "no_relation": f"the extract has no administrative relation named {BOUNDARY_NAME}; the "
+                   "current boundary is kept and was used for the clip.",
+    "no_features": "the extract has no such features in the town and its margin.",
+}
 
 
 def parse_layers(text: str | None) -> list[str]:
@@ -1032,14 +1042,12 @@ def build_from_extract(path, current: dict[str, gpd.GeoDataFrame] | None = None,
         out["facilities"] = fac
     if "boundary" in layers:
         if data.boundary is None:
-            skipped["boundary"] = (f"the extract has no administrative relation named "
-                                   f"{BOUNDARY_NAME}; the current boundary is kept and was "
-                                   "used for the clip.")
+            skipped["boundary"] = "no_relation"
         else:
             out["boundary"] = boundary_layer(data, current.get("boundary"))
     for name in list(out):
         if len(out[name]) == 0:
-            skipped[name] = "the extract has no such features in the town and its margin."
+            skipped[name] = "no_features"
             del out[name]
     return OsmBuild(layers=out, timestamp=data.timestamp, source=provenance(data.timestamp),
                     boundary_from=(f"relation r{data.boundary_osm_id}" if data.boundary is not None

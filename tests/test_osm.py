@@ -302,7 +302,8 @@ def test_no_relation_clips_to_the_current_boundary(tmp_path, data_dir):
     xml = write_xml(tmp_path / "nob.osm", with_boundary=False)
     current = load_all_layers(data_dir)
     build = osm.build_from_extract(xml, current, layers=["roads", "boundary"], margin_m=200)
-    assert "boundary" not in build.layers and "淞南镇" in build.skipped["boundary"]
+    assert "boundary" not in build.layers and build.skipped["boundary"] == "no_relation"
+    assert "淞南镇" in osm.SKIP_REASONS["no_relation"]
     assert build.boundary_from == "current boundary layer"
     with pytest.raises(osm.OsmError, match="no administrative relation named 淞南镇"):
         osm.build_from_extract(xml, {}, layers=["roads"])
