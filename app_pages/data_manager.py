@@ -9,10 +9,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth
+from songnan_geo import auth, config
 from songnan_geo.error_messages import LocalisedError
-from songnan_geo.exporter import FORMATS as EXPORT_FORMATS
-from songnan_geo.exporter import export_layer
+from songnan_geo.exporter import FORMATS as EXPORT_FORMATS, export_layer
 from songnan_geo.i18n import TEXT, field_label, layer_title, t
 from songnan_geo.importer import (
     MAX_FILE_BYTES,
@@ -21,11 +20,11 @@ from songnan_geo.importer import (
     layer_target,
 )
 from songnan_geo.io import LayerValidationError, layer_schema, load_layer
-from songnan_geo import config
 from songnan_geo.layerstore import LayerStore, StaleLayerError, StoreError, make_editable_copy
 from songnan_geo.mapping import build_map
 from songnan_geo.store import StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
+from songnan_ui.osm_import import osm_import_section
 from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
@@ -120,9 +119,10 @@ def _accept(options: dict) -> None:
 
 
 if editor is not None:
-    tab_import, tab_layers = st.tabs([t("dm_import", lang), t("dm_layers", lang)])
+    tab_import, tab_osm, tab_layers = st.tabs([t("dm_import", lang), t("osm_title", lang),
+                                               t("dm_layers", lang)])
 else:   # a viewer: the layers and their exports only, no write widget at all
-    tab_import, tab_layers = None, st.container()
+    tab_import, tab_osm, tab_layers = None, None, st.container()
 
 # --------------------------------------------------------------------------- import (editors)
 if tab_import is not None:
@@ -350,6 +350,11 @@ if tab_import is not None:
             with st.expander(t("dm_history", lang)):
                 st.dataframe(_history_frame(store.history()), hide_index=True, width="stretch",
                              key="dm_history_table")
+
+# --------------------------------------------------------------------------- OpenStreetMap (editors)
+if tab_osm is not None:
+    with tab_osm:
+        osm_import_section(store, editor, layers, lang)
 
 # --------------------------------------------------------------------------- layers and export (everyone)
 with tab_layers:
