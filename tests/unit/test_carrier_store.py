@@ -74,7 +74,7 @@ def test_the_layer_parks_are_valid_records_inside_the_town(parks, town):
         assert all(r[f] is None for f in ("floor_area_m2", "enterprises", "tax_10k_yuan",
                                           "high_tech", "stats_year", "opened_year"))
     fudan = layer_park(parks, "c_fudan_software")
-    assert (fudan["lon"], fudan["lat"]) == (121.4905, 31.344) and fudan["yiyuan_lou"] is True
+    assert (fudan["lon"], fudan["lat"]) == (121.4895, 31.3413) and fudan["yiyuan_lou"] is True
 
 
 def test_check_park_names_every_problem_at_once():
