@@ -268,3 +268,38 @@ def resident_demand(layers: Mapping[str, gpd.GeoDataFrame], entered_populations=
     """
     return demand_points(layers["residential"], entered_populations, buildings=layers.get("buildings"),
                          residential_land=layers.get("residential_land"), cell_m=cell_m)
+
+
+def population_table(juwei: gpd.GeoDataFrame, current: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per 居委 for the population page: its figure and where it comes from.
+
+    Parameters
+    ----------
+    juwei : GeoDataFrame
+        The 居委 layer (``id``, official ``name``, estimate in ``population``).
+    current : DataFrame, optional
+        :meth:`songnan_geo.store.population.PopulationStore.current` (``juwei_id``, ``population``,
+        ``source``, ``year``, ``username``, ``recorded_at``, ``version``).
+
+    Returns
+    -------
+    DataFrame
+        ``juwei_id``, ``name``, ``population`` (residents, whole), ``source``, ``year``,
+        ``estimated``, ``username``, ``recorded_at`` (UTC ISO; empty for the estimate), ``version``
+        (0 for the estimate).
+    """
+    cur = current if current is not None else pd.DataFrame(
+        columns=["juwei_id", "population", "source", "year", "username", "recorded_at", "version"])
+    pops = juwei_populations(juwei, cur)
+    by_id = {str(r["juwei_id"]): r for r in cur.to_dict("records")}
+    rows = []
+    for p in pops.to_dict("records"):
+        e = by_id.get(p["juwei_id"])
+        rows.append({"juwei_id": p["juwei_id"], "name": p["juwei_name"],
+                     "population": int(round(p["population"])),
+                     "source": e["source"] if e else p["population_source"],
+                     "year": int(e["year"]) if e else None, "estimated": p["estimated"],
+                     "username": e["username"] if e else "",
+                     "recorded_at": e["recorded_at"] if e else "",
+                     "version": int(e["version"]) if e else 0})
+    return pd.DataFrame(rows)
