@@ -148,7 +148,7 @@ class PopulationStore:
         elif n < 0:
             problems.append(msg("pop_negative", value=n))
         elif n > MAX_POPULATION:
-            problems.append(msg("pop_implausible", value=n, limit=MAX_POPULATION))
+            problems.append(msg("pop_implausible", value=n, limit=f"{MAX_POPULATION:,}"))
         y = _whole_number(year)
         if y is None or not MIN_YEAR <= y <= today.year:
             problems.append(msg("pop_year", text=str(year), low=MIN_YEAR, high=today.year))
