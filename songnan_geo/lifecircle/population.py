@@ -39,7 +39,7 @@ NON_RESIDENTIAL_BUILDING_TAGS = frozenset({
     "university", "college", "hospital", "public", "civic", "government", "church", "temple",
     "train_station", "transportation", "garage", "garages", "parking", "shed", "roof", "kiosk",
     "service", "supermarket", "hotel", "factory", "sports_centre", "stadium", "construction"})
-OUTPUT_COLUMNS = ("juwei_id", "juwei_name", "population", "population_source", "estimated",
+OUTPUT_COLUMNS = ("area_index", "juwei_id", "juwei_name", "population", "population_source", "estimated",
                   "method", "floor_area_m2")
 
 
@@ -173,7 +173,9 @@ def demand_points(juwei: gpd.GeoDataFrame, populations=None,
     -------
     GeoDataFrame
         Points in TOWN_CRS (metres) with :data:`OUTPUT_COLUMNS`: per building (its representative
-        point; ``floor_area_m2`` its floor area) or per grid cell (``floor_area_m2`` NaN).
+        point; ``floor_area_m2`` its floor area) or per grid cell (``floor_area_m2`` NaN);
+        ``area_index`` is the 居委's row position in ``juwei`` (as in
+        :func:`songnan_geo.lifecircle.coverage.population_grid`).
         ``population`` of a 居委's points sums to its population.
     """
     require_crs(juwei, "juwei")
@@ -197,7 +199,7 @@ def _rows(pops: pd.DataFrame, owner: np.ndarray, share: np.ndarray, method: str,
           geometry: np.ndarray, floor_area: np.ndarray) -> pd.DataFrame:
     p = pops.iloc[owner]
     return pd.DataFrame({
-        "juwei_id": p["juwei_id"].to_numpy(), "juwei_name": p["juwei_name"].to_numpy(),
+        "area_index": owner, "juwei_id": p["juwei_id"].to_numpy(), "juwei_name": p["juwei_name"].to_numpy(),
         "population": p["population"].to_numpy(float) * share,
         "population_source": p["population_source"].to_numpy(),
         "estimated": p["estimated"].to_numpy(bool), "method": method,

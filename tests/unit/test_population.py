@@ -119,3 +119,21 @@ def test_a_building_on_no_juwei_is_ignored():
     b = buildings([(1000, 1000, 10, 5, "apartments")])
     pts = demand_points(juwei(), None, b, cell_m=100)
     assert set(pts["method"]) == {"land"} and pts["population"].sum() == pytest.approx(3000)
+
+
+def test_2sfca_uses_residents_where_they_live():
+    from songnan_geo.lifecircle.access2sfca import two_step_fca
+
+    # one clinic (capacity 10) at the west end of A; 居委 A's 1,000 residents live in two
+    # buildings: 50 m and 180 m from it. With a 100 m catchment only the near building counts.
+    j = juwei()
+    clinic = gpd.GeoDataFrame({"type": ["卫生站"], "capacity": [10]},
+                              geometry=[box(0, 40, 10, 60).centroid], crs=TOWN_CRS)
+    b = buildings([(50, 45, 10, 1, "apartments"), (175, 45, 10, 3, "apartments")])
+    pts = demand_points(j, None, b, cell_m=50)
+    r = two_step_fca(j, clinic, 100.0, demand=pts)
+    # near building: 250 residents (1/4 of A's floor area) share 10 places → 40 per 1,000;
+    # A's mean over its residents: 40 × 250 / 1000 = 10 per 1,000; B: none in reach
+    assert r["access_per_1000"].tolist() == pytest.approx([10.0, 0.0])
+    with pytest.raises(ValueError, match="area_index"):
+        two_step_fca(j, clinic, 100.0, demand=pts.drop(columns="area_index"))
