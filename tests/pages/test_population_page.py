@@ -90,3 +90,17 @@ def test_a_figure_saved_meanwhile_by_another_editor_is_not_overwritten(store_pat
     [err] = [e.value for e in at.error]
     assert "bob" in err and "淞南一村居委会" in err
     assert _history(store_path)["population"].tolist() == [4000]
+
+
+def test_hostile_source_text_is_kept_as_data(store_path, editors):
+    hostile = "**粗体** [链接](http://example.com) {{ 7*7 }} <b>x</b>"
+    at = open_page(PAGE)
+    form_login(at, "pop", "carol", PASSWORDS["carol"])
+    at.selectbox(key="pop_pick").set_value(J1)
+    run_app(at)
+    _save(at, "3000", "2023", hostile)
+    assert _table(at).loc[J1, t("pop_col_source")] == hostile      # the frame holds the text as is
+    assert _history(store_path)["source"].tolist() == [hostile]
+    _save(at, "x{{1}}", "2023", hostile)                             # echoed in the error, escaped
+    [err] = [e.value for e in at.error]
+    assert "x\\{\\{1\\}\\}" in err
