@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import os
+import signal
+import time
 
 import pytest
 from sqlalchemy import text
@@ -125,3 +129,45 @@ def test_two_processes_enter_the_same_juwei_at_once(pop_store, store_url):
     assert winner in loser_message
     h = pop_store.history(J1)
     assert h["username"].tolist() == [winner] and h["version"].tolist() == [1]
+
+
+def killed_population_writer(url: str, in_commit) -> None:
+    """Enter a figure and stop just before its COMMIT reaches the database, waiting to be killed
+    (SQLAlchemy's ``commit`` event fires after the INSERT, before the driver's commit)."""
+    from sqlalchemy import event
+
+    from songnan_geo.store.tracker import open_store
+
+    tracker = open_store(url)
+    store = PopulationStore(tracker)
+    editor = login(tracker, "bob")
+
+    def hang(conn):
+        in_commit.set()
+        time.sleep(120)   # the test kills this process long before
+
+    event.listen(tracker.engine, "commit", hang)
+    store.record(J1, 9999, 2024, "never committed", editor=editor, expected_version=0,
+                 today=TODAY)
+
+
+@pytest.mark.slow
+def test_a_writer_killed_in_its_commit_leaves_nothing_and_no_lock(pop_store, store, store_url):
+    ctx = mp.get_context("spawn")
+    in_commit = ctx.Event()
+    proc = ctx.Process(target=killed_population_writer, args=(store_url, in_commit))
+    proc.start()
+    try:
+        assert in_commit.wait(120), "the writer never reached its commit"
+        assert pop_store.history().empty          # readers see only committed rows meanwhile
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(120)
+    assert proc.exitcode == -signal.SIGKILL
+    assert pop_store.history().empty and pop_store.version(J1) == 0
+    if store.dialect == "sqlite":
+        with store.engine.connect() as c:
+            assert c.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    row = pop_store.record(J1, 3500, 2024, "台账", editor=login(store, "alice"), expected_version=0,
+                           today=TODAY)      # the lock died with the process
+    assert row["version"] == 1
