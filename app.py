@@ -72,6 +72,7 @@ pages = [
     st.Page("app_pages/data_manager.py", title=t("data_manager", lang), url_path="data"),
     st.Page("app_pages/tracker.py", title=t("tracker", lang), url_path="tracker"),
     st.Page("app_pages/coverage.py", title=t("coverage", lang), url_path="coverage"),
+    st.Page("app_pages/population.py", title=t("population", lang), url_path="population"),
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),
     st.Page("app_pages/indicators.py", title=t("indicators", lang), url_path="indicators"),
     st.Page("app_pages/carriers.py", title=t("carriers", lang), url_path="carriers"),

@@ -1,8 +1,9 @@
 """The tracker's database for every page: one engine (connection pool) per store URL and process.
 
-:func:`open_stores` returns the tracker store (:mod:`songnan_geo.store.tracker`) with the carrier register
-and the indicator values that live in the same database. Pages call it instead of opening their
-own engine, so the app holds one pool per database, however many pages a planner opens.
+:func:`open_stores` returns the tracker store (:mod:`songnan_geo.store.tracker`) with the carrier
+register, the indicator values and the 居委 populations that live in the same database. Pages call
+it instead of opening their own engine, so the app holds one pool per database, however many
+pages a planner opens.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import streamlit as st
 from songnan_geo import config
 from songnan_geo.store.carriers import CarrierStore
 from songnan_geo.store.indicators import IndicatorStore
+from songnan_geo.store.population import PopulationStore
 from songnan_geo.store.tracker import TrackerStore, open_store, resolve_store_url
 
 
@@ -20,12 +22,14 @@ class Stores(NamedTuple):
     tracker: TrackerStore
     carriers: CarrierStore
     indicators: IndicatorStore
+    population: PopulationStore
 
 
 @st.cache_resource(show_spinner=False)
 def _open(url: str, data_dir: str) -> Stores:
     tracker = open_store(url, data_dir=data_dir)
-    return Stores(tracker, CarrierStore(tracker), IndicatorStore(tracker))
+    return Stores(tracker, CarrierStore(tracker), IndicatorStore(tracker),
+                  PopulationStore(tracker, data_dir=data_dir))
 
 
 def open_stores() -> Stores:

@@ -44,7 +44,7 @@ def two_step_fca(residential: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ra
                  method: str = "euclidean", network: WalkNetwork | None = None,
                  pop_field: str = "population", capacity: str | None = "capacity",
                  type_field: str = "type", cell_m: float = 50.0,
-                 per: float = 1000.0) -> pd.DataFrame:
+                 per: float = 1000.0, demand: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
     """2SFCA accessibility of each area (e.g. 居委).
 
     Parameters
@@ -61,6 +61,10 @@ def two_step_fca(residential: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ra
         Grid spacing (metres) of the demand points.
     per : float, default 1000
         Result per this many residents.
+    demand : GeoDataFrame, optional
+        Demand points to use instead of the even grid: points with ``area_index`` (row position
+        in ``residential``) and ``pop_field``, e.g.
+        :func:`songnan_geo.lifecircle.population.resident_demand` (residents where they live).
 
     Returns
     -------
@@ -78,7 +82,16 @@ def two_step_fca(residential: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ra
     fgeom = _geoms(facilities, crs, "facilities")
     radius = facility_radius_m(facilities, radius_m, type_field)
     cap, assumed = _capacity(facilities, capacity)
-    grid = population_grid(residential.to_crs(crs), cell_m=cell_m, weight=pop_field)
+    if demand is None:
+        grid = population_grid(residential.to_crs(crs), cell_m=cell_m, weight=pop_field)
+    else:
+        if pop_field not in demand.columns or "area_index" not in demand.columns:
+            raise ValueError(f"demand needs the columns 'area_index' and '{pop_field}' "
+                             "(see songnan_geo.lifecircle.population.demand_points).")
+        w = pd.to_numeric(demand[pop_field], errors="coerce").to_numpy(float)
+        if not (np.isfinite(w) & (w >= 0)).all():
+            raise ValueError(f"demand '{pop_field}' has values that are not non-negative numbers.")
+        grid = demand.to_crs(crs).assign(weight=w)
     gxy = shapely.get_coordinates(grid.geometry.values.to_numpy())
     if method == "network":
         dist = network.distance_matrix_m(gxy, access_points(network, fgeom),

@@ -416,7 +416,41 @@ MESSAGES: dict[str, dict[str, str]] = {
     "layer_not_finite_where": {
         "en": "feature {index} (id {id!r}), field '{field}': {value}",
         "zh": "第 {index} 个要素（编号 {id!r}），字段“{field}”：{value}",
-    },}
+    },
+
+    # ---------------------------------------------------------------- 居委 population (store/population.py)
+    "pop_unknown_juwei": {
+        "en": "neighbourhood committee {id!r} is unknown; use the statistical code of one of the {n} "
+              "official neighbourhood committees (juwei)",
+        "zh": "居委编号 {id!r} 不存在；请使用 {n} 个官方居委之一的统计用区划代码",
+    },
+    "pop_not_number": {
+        "en": "population {text!r} is not a whole number of residents (e.g. 3500)",
+        "zh": "人口 {text!r} 不是整数人数（例如 3500）",
+    },
+    "pop_negative": {
+        "en": "population {value} is negative; enter the number of residents (0 or more)",
+        "zh": "人口 {value} 为负数；请填写常住人数（0 或以上）",
+    },
+    "pop_implausible": {
+        "en": "population {value} is implausible for one neighbourhood committee (more than "
+              "{limit}); check the figure",
+        "zh": "人口 {value} 对一个居委而言不合理（超过 {limit}）；请核对数字",
+    },
+    "pop_year": {
+        "en": "year {text!r}: give the year the figure refers to, {low}–{high}",
+        "zh": "年份 {text!r} 无效：请填写该数字所指的年份，{low}–{high}",
+    },
+    "pop_no_source": {
+        "en": "no source: say where the figure comes from (e.g. the committee's register, the 2020 "
+              "census tables)",
+        "zh": "未填写来源：请说明数字出处（例如 居委台账、第七次人口普查汇总表）",
+    },
+    "pop_entry_problems": {
+        "en": "{problems:semi}. Nothing was saved.",
+        "zh": "{problems:semi}。未保存任何内容。",
+    },
+}
 
 
 def _field(value, lang: str) -> str:

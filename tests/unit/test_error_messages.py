@@ -25,6 +25,7 @@ from songnan_geo.store import (
     carriers as carrier_store,
     db,
     indicators as indicator_store,
+    population as population_store,
     tracker as store,
 )
 from songnan_geo.store.indicators import read_carrier_figures
@@ -32,7 +33,7 @@ from songnan_geo.text import import_messages
 from songnan_geo.text.error_messages import MESSAGES, msg, render
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store, store, db, layerstore)
+            indicator_store, population_store, store, db, layerstore)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.
