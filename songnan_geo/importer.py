@@ -64,8 +64,9 @@ from songnan_geo.crs import STORAGE_CRS, to_town_crs
 from songnan_geo.exporter import SHP_FIELD_MAP
 from songnan_geo.i18n import FIELD_LABELS
 from songnan_geo.import_messages import FeatureRef, Message, msg, render
-from songnan_geo.io import Problem, json_problem, non_finite_values, validate_feature_collection
-from songnan_geo.layerstore import LAYER_NAME_PATTERN, feature_collection
+from songnan_geo.io import (Problem, coordinates_problem, json_problem, non_finite_values,
+                            validate_feature_collection, validate_frame)
+from songnan_geo.layerstore import LAYER_NAME_PATTERN
 
 #: Largest file accepted: 100 MB (files of this size or more are refused).
 MAX_FILE_BYTES = 100 * 1024 * 1024
@@ -481,6 +482,21 @@ def _read_geojson(data, fname, res, stop, target, flagged):
             names.update(props)
             if len(names) > MAX_COLUMNS:
                 stop("too_many_columns", count=f">{MAX_COLUMNS}", limit=MAX_COLUMNS)
+    # What the loader refuses is refused here too, not normalised by the reader: an item that
+    # is not a Feature, coordinates that are text or nested too deep (io.coordinates_problem).
+    malformed = []
+    for i, feat in enumerate(doc["features"]):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        label = FeatureRef(index=i, id=props.get("id") if isinstance(props, dict) else None)
+        if not isinstance(feat, dict) or feat.get("type") != "Feature":
+            malformed.append(Problem(fname, label, None, "not_a_feature"))
+        elif isinstance(feat.get("geometry"), dict) and \
+                (bad := coordinates_problem(feat["geometry"])):
+            malformed.append(Problem(fname, label, "geometry", "geometry_unreadable",
+                                     {"error": bad}))
+    if malformed:
+        res.problems += malformed
+        raise _Stop
     # Non-finite numbers (NaN, Infinity, 1e309): said here, where NaN is still told apart
     # from null; the value is then read as empty so that nothing else is said about it.
     for i, feat in enumerate(doc["features"]):
@@ -923,7 +939,10 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
     dupes = sorted({c for c, n in Counter(df.columns).items() if n > 1})
     if dupes:
         stop("duplicate_columns", columns=dupes)
-    df = df.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
+    for c in range(df.shape[1]):  # empty (blank) cells → None, column by column
+        col = df.iloc[:, c].astype(object)
+        blank = col.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
+        df.isetitem(c, col.where(~blank.fillna(False).astype(bool), None))
 
     cols = list(df.columns)
     wkt_col = opts.wkt_col
@@ -1109,9 +1128,8 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
 
     # 4. The layer's rules (schema, ids, geometry type and validity, Shanghai region), on
     # the values that are numbers (the non-finite ones are said above).
-    doc = feature_collection(clean, list(props))
-    res.problems += _unflagged(validate_feature_collection(doc, fname, schema,
-                                                           target.geometry_types), flagged)
+    res.problems += _unflagged(validate_frame(clean, fname, schema, target.geometry_types,
+                                              list(props)), flagged)
     res.schema, res.geometry_types = schema, target.geometry_types
     res.info["features"] = len(gdf)
 
@@ -1342,6 +1360,26 @@ def _coerce(v, types: set[str]):
     return v
 
 
+def _coerce_column(values: list, types: set[str]) -> list:
+    """:func:`_coerce` of every value; text in a text-only field is stripped in one pass and
+    every other value is converted once per distinct value."""
+    text_only = types <= {"string", "null"} and "string" in types
+    cache: dict = {}
+    out = []
+    for v in values:
+        if text_only and type(v) is str:
+            out.append(v.strip() or None)
+            continue
+        key = (type(v), v) if isinstance(v, (str, int, float, bool)) and v == v else None
+        if key is None:
+            out.append(_coerce(v, types))
+        elif key in cache:
+            out.append(cache[key])
+        else:
+            out.append(cache.setdefault(key, _coerce(v, types)))
+    return out
+
+
 def coerce_to_schema(gdf: gpd.GeoDataFrame, schema: dict) -> gpd.GeoDataFrame:
     """Convert cell values to the schema's types where that loses nothing.
 
@@ -1352,9 +1390,8 @@ def coerce_to_schema(gdf: gpd.GeoDataFrame, schema: dict) -> gpd.GeoDataFrame:
     out = gdf.copy()
     for col, spec in (schema.get("properties") or {}).items():
         if col in out.columns:
-            types = _types(spec)
-            out[col] = pd.Series([_coerce(v, types) for v in out[col]], index=out.index,
-                                 dtype=object)
+            out[col] = pd.Series(_coerce_column(out[col].tolist(), _types(spec)),
+                                 index=out.index, dtype=object)
     return out
 
 
@@ -1428,15 +1465,19 @@ def merge(existing: gpd.GeoDataFrame | None, imported: gpd.GeoDataFrame,
 
 def _check_inside_town(gdf, target, fname, res) -> None:
     town = to_town_crs(gpd.GeoDataFrame(geometry=[target.boundary], crs=STORAGE_CRS)).geometry.iloc[0]
-    geoms = to_town_crs(gdf[["geometry"]]).geometry
-    for i, g in enumerate(geoms):
-        if g is None or g.is_empty or not g.is_valid:
-            continue
-        d = g.distance(town) if not g.intersects(town) else 0.0
-        if d == 0:
-            continue
-        fid = gdf["id"].iloc[i] if "id" in gdf.columns else None
-        label = FeatureRef(index=i, id=fid)
+    geoms = np.asarray(to_town_crs(gdf[["geometry"]]).geometry.values, dtype=object)
+    check = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    check[check] = shapely.is_valid(geoms[check])
+    rows = np.flatnonzero(check)
+    dist = np.zeros(len(geoms))
+    if len(rows):
+        shapely.prepare(town)
+        outside = rows[~shapely.intersects(geoms[rows], town)]
+        dist[outside] = shapely.distance(geoms[outside], town)
+    ids = gdf["id"].tolist() if "id" in gdf.columns else [None] * len(gdf)
+    for i in np.flatnonzero(dist > 0):
+        d = float(dist[i])
+        label = FeatureRef(index=int(i), id=ids[i])
         if d > OUTSIDE_TOWN_M:
             res.problems.append(Problem(fname, label, "geometry", "outside_town",
                                         {"dist_m": d, "layer": target.name}))
@@ -1469,12 +1510,13 @@ def _reference_pairs(gdf, target) -> tuple[list[int], list, str]:
                 for v, g in zip(pool[key], pool.geometry):
                     if not _empty(v) and g is not None and not g.is_empty:
                         lookup.setdefault(str(v), g)
+        geoms = np.asarray(gdf.geometry.values, dtype=object)
+        usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         rows, refs = [], []
-        for i, v in enumerate(gdf[key]):
-            g = gdf.geometry.iloc[i]
-            if not _empty(v) and str(v) in lookup and g is not None and not g.is_empty:
+        for i, v in enumerate(gdf[key].tolist()):
+            if usable[i] and not _empty(v) and (ref := lookup.get(str(v))) is not None:
                 rows.append(i)
-                refs.append(lookup[str(v)])
+                refs.append(ref)
         if rows:
             return rows, refs, key
     return [], [], ""
@@ -1492,7 +1534,8 @@ def detect_datum_offset(raw, base_datum: str, gdf: gpd.GeoDataFrame, target: Lay
     :data:`OFFSET_FIXED_M` (or a third of it).
     """
     geoms = gdf.geometry.values
-    ok = np.array([g is not None and not g.is_empty and g.is_valid for g in geoms])
+    arr = np.asarray(geoms, dtype=object)
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr)) & shapely.is_valid(arr)
     if not ok.any():
         return None
     lat0 = float(np.nanmean(shapely.get_coordinates(geoms[ok])[:, 1]))
@@ -1514,8 +1557,12 @@ def detect_datum_offset(raw, base_datum: str, gdf: gpd.GeoDataFrame, target: Lay
         if ref_pts is None:
             ref = _points_m(refs, lat0)
         else:
-            d2 = ((pts[:, None, :] - ref_pts[None, :, :]) ** 2).sum(axis=2)
-            ref = ref_pts[d2.argmin(axis=1)]
+            nearest = np.empty(len(pts), dtype=int)
+            step = max(1, 4_000_000 // max(len(ref_pts), 1))  # bounded memory: chunks
+            for a in range(0, len(pts), step):
+                d2 = ((pts[a:a + step, None, :] - ref_pts[None, :, :]) ** 2).sum(axis=2)
+                nearest[a:a + step] = d2.argmin(axis=1)
+            ref = ref_pts[nearest]
         delta = pts - ref
         dist = np.hypot(delta[:, 0], delta[:, 1])
         if ref_pts is not None:
