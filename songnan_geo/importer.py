@@ -451,8 +451,17 @@ def _crs_from_member(doc: dict) -> CRS | None:
 
 def _read_geojson(data, fname, res, stop, target, flagged):
     text = _decode(data, fname, None, res, stop)
+    non_finite: list = []  # set while parsing: a NaN, ±Infinity or 1e309 in the file
+
+    def number(token: str) -> float:
+        value = float(token)
+        if not math.isfinite(value):
+            non_finite.append(token)
+        return value
+
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_float=number,
+                         parse_constant=lambda token: number(token.replace("Infinity", "inf")))
     except json.JSONDecodeError as exc:
         res.problems.append(json_problem(fname, exc))
         raise _Stop from None
@@ -499,11 +508,12 @@ def _read_geojson(data, fname, res, stop, target, flagged):
         raise _Stop
     # Non-finite numbers (NaN, Infinity, 1e309): said here, where NaN is still told apart
     # from null; the value is then read as empty so that nothing else is said about it.
-    for i, feat in enumerate(doc["features"]):
+    # (Only when the parser met one: most files have none.)
+    for i, feat in enumerate(doc["features"] if non_finite else ()):
         props = feat.get("properties") if isinstance(feat, dict) else None
-        if not isinstance(props, dict):
+        if not isinstance(props, dict) or not non_finite_values(props):
             continue
-        for key in list(props):
+        for key in list(props):  # field by field, in the properties' order
             bad = non_finite_values({key: props[key]})
             for where, token in bad:
                 res.problems.append(Problem(fname, FeatureRef(index=i, id=props.get("id")),
@@ -512,7 +522,7 @@ def _read_geojson(data, fname, res, stop, target, flagged):
                 props[key] = None
                 flagged.add((i, str(key)))
     try:
-        gdf = gpd.GeoDataFrame.from_features(doc["features"])
+        gdf = _frame_from_features(doc["features"])
     except Exception:
         # A malformed feature or geometry: the layer rules name each one.
         schema = target.schema or {"type": "object"}
@@ -524,6 +534,26 @@ def _read_geojson(data, fname, res, stop, target, flagged):
             stop("features_unreadable")
         raise _Stop
     return gdf, (file_crs or STORAGE_CRS)
+
+
+def _frame_from_features(features: list) -> gpd.GeoDataFrame:
+    """``GeoDataFrame.from_features`` (same rows, columns and errors), with the points of a
+    point layer built at once rather than feature by feature."""
+    if not all(isinstance(f, dict) and "geometry" in f and not (
+            isinstance(f.get("properties"), dict) and "geometry" in f["properties"])
+            for f in features):
+        return gpd.GeoDataFrame.from_features(features)
+    gjs = [f["geometry"] for f in features]
+    geoms = None
+    if all(isinstance(g, dict) and g.get("type") == "Point" for g in gjs):
+        coords = [g["coordinates"] for g in gjs]
+        if all(isinstance(c, list) and len(c) == 2 for c in coords):
+            geoms = shapely.points(np.array(coords, dtype=float))
+    if geoms is None:
+        geoms = [shapely.geometry.shape(g) if g else None for g in gjs]
+    props = pd.DataFrame([f.get("properties") or {} for f in features])
+    return gpd.GeoDataFrame(props, geometry=gpd.GeoSeries(list(geoms) if not isinstance(
+        geoms, np.ndarray) else geoms, index=props.index))
 
 
 def _unflagged(problems: list[Problem], flagged: set[tuple[int, str]]) -> list[Problem]:
@@ -940,9 +970,9 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
     if dupes:
         stop("duplicate_columns", columns=dupes)
     for c in range(df.shape[1]):  # empty (blank) cells → None, column by column
-        col = df.iloc[:, c].astype(object)
-        blank = col.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-        df.isetitem(c, col.where(~blank.fillna(False).astype(bool), None))
+        col = df.iloc[:, c].astype(str).astype(object)
+        keep = np.array([bool(v.strip()) for v in col.tolist()], dtype=bool)
+        df.isetitem(c, col.where(keep, None))
 
     cols = list(df.columns)
     wkt_col = opts.wkt_col
@@ -1070,7 +1100,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
     # 2. Geometries: 2D; single parts where the layer takes no multi-parts; repairs.
     gdf["geometry"] = shapely.force_2d(gdf.geometry.values)
     if target.geometry_types:
-        gdf["geometry"] = [_single(g, target.geometry_types) for g in gdf.geometry]
+        gdf["geometry"] = _singles(gdf.geometry.values, target.geometry_types)
     invalid = ~gdf.geometry.is_valid & gdf.geometry.notna()
     invalid.iloc[_non_finite_rows(gdf.geometry.values)] = False  # said in step 4
     if invalid.any():
@@ -1162,17 +1192,12 @@ def _flag_non_finite(gdf, as_read, props: dict, fname: str, res: ImportResult,
         if values.dtype.kind == "f":
             rows = np.flatnonzero(np.isinf(values.to_numpy()))
         elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            try:  # vectorised: only cells that may be non-finite are looked at one by one
-                num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
-                maybe = np.isinf(num)
-                if numeric:  # 'nan' text reads as NaN, like text that is no number
-                    maybe |= np.isnan(num) & values.notna().to_numpy()
-                candidates = np.flatnonzero(maybe)
-            except (TypeError, ValueError):  # lists, dicts…: every cell
-                candidates = range(len(values))
-            rows = [i for i in candidates  # a NaN float in a frame: an empty cell
-                    if not (isinstance(v := values.iloc[i], float) and math.isnan(v))
+            # only floats (and, in a number field, text) can be non-finite; a NaN float in
+            # a frame is an empty cell
+            plain = (int, bool, type(None)) if numeric else (int, bool, type(None), str)
+            rows = [i for i, v in enumerate(values.tolist()) if type(v) not in plain
+                    and not (isinstance(v, float) and math.isnan(v))
+                    and (type(v) is not float or math.isinf(v))
                     and _non_finite_token(v, numeric)]
         else:
             continue
@@ -1210,7 +1235,7 @@ def _flag_non_finite(gdf, as_read, props: dict, fname: str, res: ImportResult,
 
 def _any_empty(values: pd.Series, col: str, flagged: set[tuple[int, str]]) -> bool:
     """Whether a cell of ``values`` is empty, not counting those emptied as non-finite."""
-    empty = np.array(values.map(_empty), dtype=bool)  # a copy (pandas views are read-only)
+    empty = _empty_mask(values.tolist())
     for i, c in flagged:
         if c == col:
             empty[i] = False
@@ -1262,6 +1287,14 @@ def _move(geoms, src: str, dst: str):
     return shapely.transform(geoms, f)
 
 
+def _singles(geoms, allowed) -> np.ndarray:
+    """:func:`_single` of each geometry; only multi-part ones are looked at."""
+    out = np.asarray(geoms, dtype=object).copy()
+    multi = np.isin(shapely.get_type_id(out), (4, 5, 6))
+    out[multi] = [_single(g, allowed) for g in out[multi]]
+    return out
+
+
 def _single(g, allowed):
     if g is None or not allowed:
         return g
@@ -1281,6 +1314,13 @@ def _only_kind(g):
               default=None)
     keep = [p for p in parts if _SINGLE.get(p.geom_type, p.geom_type) == _SINGLE.get(top, top)]
     return shapely.union_all(keep) if keep else g
+
+
+def _empty_mask(values: list) -> np.ndarray:
+    """:func:`_empty` of each value, as a (writable) boolean array."""
+    return np.array([v is None or (v != v if type(v) is float else
+                                   (not v.strip() if type(v) is str else _empty(v)))
+                     for v in values], dtype=bool)
 
 
 def _empty(v) -> bool:
