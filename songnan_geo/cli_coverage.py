@@ -27,6 +27,7 @@ from pyproj import CRS
 from songnan_geo.coverage import METHODS, coverage, coverage_summary
 from songnan_geo.crs import STORAGE_CRS
 from songnan_geo.network import DEFAULT_WALK_SPEED_KMH, WalkNetwork
+from songnan_geo.spreadsheet import table_csv, table_xlsx
 
 _FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv",
             ".xlsx": "xlsx"}
@@ -112,10 +113,10 @@ def _write(result: gpd.GeoDataFrame, out: str) -> None:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt in ("csv", "xlsx"):
         table = result.drop(columns=result.geometry.name)
-        if fmt == "csv":
-            table.to_csv(path, index=False, encoding="utf-8")
+        if fmt == "csv":  # formula-like text neutralised (songnan_geo.spreadsheet)
+            path.write_bytes(table_csv(table, bom=False))
         else:
-            table.to_excel(path, index=False, engine="openpyxl")
+            path.write_bytes(table_xlsx(table))
     elif fmt == "geojson":
         result.to_crs(STORAGE_CRS).to_file(path, driver="GeoJSON")
     else:
