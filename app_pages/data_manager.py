@@ -11,6 +11,7 @@ from songnan_geo.exporter import FORMATS as EXPORT_FORMATS
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import field_label, layer_title, t
 from songnan_geo.importer import (
+    ENCODINGS,
     MAX_FILE_BYTES,
     ImportOptions,
     import_layer,
@@ -113,7 +114,7 @@ with tab_import:
         if crs_choice == "epsg":
             code = c2.text_input(t("dm_epsg", lang), key="dm_epsg", placeholder="4549").strip()
             crs = f"EPSG:{code.upper().removeprefix('EPSG:')}" if code else "EPSG:"
-        encoding = c3.selectbox(t("dm_encoding", lang), ["auto", "utf-8", "gb18030"],
+        encoding = c3.selectbox(t("dm_encoding", lang), ["auto", *ENCODINGS],
                                 key="dm_encoding", format_func=lambda e: t(f"dm_enc_{e}", lang))
         suffix = os.path.splitext(upload.name)[1].lower()
         is_table = suffix in (".csv", ".txt", ".xlsx")

@@ -615,6 +615,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: the reader noted: {text}",
         "zh": "{file}：读取程序提示（英文原文）：{text}",
     },
+    "read_as_encoding": {
+        "en": "{file}: not UTF-8; its encoding was detected as {encoding} and it was read so. If "
+              "the names look wrong, choose the encoding.",
+        "zh": "{file}：不是 UTF-8 编码，经检测为 {encoding} 编码并已按此读取。如果名称显示为乱码，"
+              "请手动选择编码。",
+    },
+    "encoding_uncertain": {
+        "en": "is not UTF-8, and its encoding cannot be told for sure (it could be "
+              "{candidates:or}); it is not read, so that no garbled text is stored. Choose its "
+              "encoding, or save it as UTF-8 (in Excel: Save As → CSV UTF-8).",
+        "zh": "文件不是 UTF-8 编码，且无法确定其编码（可能是 {candidates:or}）；为避免存入乱码，未读取该"
+              "文件。请手动选择文件编码，或另存为 UTF-8（Excel 中：另存为 → CSV UTF-8）。",
+    },
 }
 
 

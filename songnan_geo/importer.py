@@ -15,8 +15,9 @@ Checks, all collected before returning:
 
 * the file: a file (not a folder) that can be read, size (:data:`MAX_FILE_BYTES`),
   columns (:data:`MAX_COLUMNS`, counted before the file is parsed), empty, format, text
-  encoding (UTF-8, else GBK/
-  GB18030 is detected and said; or the planner chooses), JSON syntax, zip safety (no
+  encoding (UTF-8; a CSV's other encodings — GBK/GB18030, Big5, Shift-JIS, UTF-16 — are
+  detected with charset-normalizer and said, an uncertain one refused; or the planner
+  chooses), JSON syntax, zip safety (no
   absolute or ``../`` member paths, no links, no nested archives, at most
   :data:`MAX_UNZIPPED_BYTES` unpacked and a compression ratio under
   :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked; a member
@@ -95,8 +96,9 @@ FORMATS = {
     "xlsx": ("Excel (XLSX)", (".xlsx",)),
 }
 SUFFIXES = sorted({s for _, sfx in FORMATS.values() for s in sfx})
-#: Text encodings offered for CSV files (GB18030 is the superset of GBK and GB2312).
-ENCODINGS = ("utf-8", "gb18030")
+#: Text encodings offered for CSV files (GB18030 is the superset of GBK and GB2312); any
+#: other Python codec name may be given too. Without one, the encoding is detected.
+ENCODINGS = ("utf-8", "gb18030", "big5", "shift_jis", "utf-16")
 #: Fields every layer's features carry; the planner may fill them for a whole file.
 CORE_FIELDS = ("id", "name", "source", "accuracy_m", "estimated")
 
@@ -131,7 +133,9 @@ class ImportOptions:
     crs : the coordinates' system ('wgs84', 'gcj02', 'bd09', 'cgcs2000', 'EPSG:n'); None
         takes the file's own (a GeoJSON without ``crs`` is WGS84; a CSV has none).
     lon_col, lat_col, wkt_col : CSV/XLSX geometry columns; None guesses from the names.
-    encoding : CSV text encoding; None detects UTF-8, else GB18030 (GBK).
+    encoding : CSV text encoding (a Python codec name); None detects it: UTF-8 (or a
+        byte-order mark), else what charset-normalizer finds (Big5, Shift-JIS…), else
+        GB18030 (GBK); an uncertain detection is refused.
     sublayer : GeoPackage table, KML folder, XLSX sheet or Shapefile in the zip; None
         reads the only one (GeoPackage/XLSX: the first; KML/zip: all of them).
     make_valid : repair invalid geometries with shapely.make_valid.
@@ -412,7 +416,26 @@ def detect_format(data: bytes, fname: str) -> str | None:
 
 # --------------------------------------------------------------------------- readers
 
-def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, stop) -> str:
+#: Codecs of the GB family (GBK, GB2312…), all read as their superset GB18030.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936", "euc_cn"}
+#: Byte-order marks and the codec each announces (the longest first).
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+         (b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+#: A detected encoding is trusted only when its text is this coherent (charset-normalizer's
+#: "chaos", 0 = clean); a rival within CHAOS_MARGIN that gives other text makes it uncertain.
+MAX_CHAOS = 0.2
+CHAOS_MARGIN = 0.1
+
+
+def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, stop,
+            detect: bool = False) -> str:
+    """The text of ``data``: in the planner's ``encoding``, else UTF-8 (a byte-order mark
+    honoured), else — ``detect`` (CSV) — the encoding charset-normalizer finds, else GB18030.
+
+    The encoding used is in ``res.info['encoding']``, and said (a note) when it is not
+    UTF-8. Text whose encoding is uncertain (two readings differ), or that would hold
+    replacement characters, is refused: garbled names are never stored.
+    """
     if encoding:
         try:
             text = data.decode(encoding)
@@ -420,12 +443,28 @@ def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, st
             stop("encoding_failed", encoding=encoding, error=str(exc))
         res.info["encoding"] = encoding
         return text.lstrip("\ufeff")
+    bom = next((codec for mark, codec in _BOMS if data.startswith(mark)), None)
+    if bom in ("utf-16", "utf-32"):
+        try:
+            text = data.decode(bom)
+        except UnicodeDecodeError as exc:
+            stop("encoding_failed", encoding=bom, error=str(exc))
+        res.info["encoding"] = bom
+        res.warnings.append(msg("read_as_encoding", file=fname, encoding=bom.upper()))
+        return text.lstrip("\ufeff")
     try:
         text = data.decode("utf-8-sig")
         res.info["encoding"] = "utf-8"
         return text
     except UnicodeDecodeError as exc:
         first = exc
+    if detect:
+        codec = _detect_encoding(data, first, stop)
+        if codec not in _GB_FAMILY:
+            text = data.decode(codec)
+            res.info["encoding"] = codec
+            res.warnings.append(msg("read_as_encoding", file=fname, encoding=codec))
+            return text.lstrip("\ufeff")
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
@@ -434,6 +473,29 @@ def _decode(data: bytes, fname: str, encoding: str | None, res: ImportResult, st
     res.warnings.append(msg("read_as_gbk", file=fname))
     res.offers.append(Offer("encoding", msg("offer_encoding"), {"encoding": "gb18030"}))
     return text
+
+
+def _detect_encoding(data: bytes, first: UnicodeDecodeError, stop) -> str:
+    """The codec charset-normalizer finds for ``data`` (not UTF-8), when it is sure;
+    GB18030 when that is one of the fitting readings (the usual encoding of Chinese
+    Excel/WPS files, said with an offer to choose); otherwise the file is refused naming
+    the candidates."""
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        stop("not_utf8_nor_gbk", reason=first.reason, byte=first.start)
+    codec = best.encoding
+    if any(m.encoding in _GB_FAMILY and m.chaos <= best.chaos + CHAOS_MARGIN for m in matches):
+        return "gb18030"  # a planner's file in Shanghai: GBK when it reads as GBK (and said)
+    text = str(best)
+    rivals = [m.encoding for m in matches
+              if m is not best and m.chaos <= best.chaos + CHAOS_MARGIN
+              and not (m.encoding in _GB_FAMILY and codec in _GB_FAMILY) and str(m) != text]
+    if best.chaos > MAX_CHAOS or rivals or "\ufffd" in text:
+        stop("encoding_uncertain", candidates=[codec] + rivals[:4])
+    return codec
 
 
 def _crs_from_member(doc: dict) -> CRS | None:
@@ -921,7 +983,7 @@ def _tidy_kml(gdf: gpd.GeoDataFrame, placemarks: list[dict] | None = None) -> gp
 def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
     """CSV or XLSX → GeoDataFrame from the lon/lat (or WKT) columns; every cell is text."""
     if fmt == "csv":
-        text = _decode(data, fname, opts.encoding, res, stop)
+        text = _decode(data, fname, opts.encoding, res, stop, detect=True)
         try:
             sample = text[:20000]
             try:
