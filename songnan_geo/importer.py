@@ -626,6 +626,28 @@ def _unflagged(problems: list[Problem], flagged: set[tuple[int, str]]) -> list[P
             or (p.feature.index, p.field.split(".", 1)[0]) not in flagged]
 
 
+#: The zip checks' codes, said of a workbook's or a KMZ's parts (see _container_stop).
+_CONTAINER_CODES = {
+    "zip_unreadable": "container_unreadable", "zip_too_many": "container_too_many",
+    "zip_slip": "container_slip", "zip_symlink": "container_symlink",
+    "zip_encrypted": "container_encrypted", "zip_bomb_ratio": "container_bomb_ratio",
+    "zip_too_large": "container_too_large", "zip_member_grows": "container_member_grows",
+    "zip_member_corrupt": "container_member_corrupt", "zip_nested": "container_nested"}
+_CONTAINER_REFUSED = {"xlsx": "xlsx_refused", "kmz": "kmz_refused"}
+
+
+def _container_stop(stop, kind: str):
+    """``stop`` for the zip checks of an XLSX workbook or a KMZ (``kind``): the problem is
+    said in that format's terms (``xlsx_refused``/``kmz_refused`` with what is wrong), not
+    in a zipped Shapefile's."""
+    if kind == "shapefile":
+        return stop
+
+    def format_stop(code: str, fld=None, **params):
+        stop(_CONTAINER_REFUSED[kind], fld, problem=msg(_CONTAINER_CODES[code], **params))
+    return format_stop
+
+
 def _check_zip(data: bytes, fname: str, stop) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -725,12 +747,14 @@ def _read_field_map(path: Path, stop) -> dict[str, str]:
 def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
     field_map: dict[str, str] = {}
     if fmt == "shapefile":
-        zf = _check_zip(data, fname, stop)
+        kmz = fname.lower().endswith(".kmz")
+        zstop = _container_stop(stop, "kmz" if kmz else "shapefile")
+        zf = _check_zip(data, fname, zstop)
         names = [i.filename for i in zf.infolist() if not i.is_dir()
                  and not Path(i.filename).name.startswith(("._", "."))]
         nested = [n for n in names if n.lower().endswith((".zip", ".kmz", ".7z", ".rar"))]
         if nested:
-            stop("zip_nested", member=nested[0])
+            zstop("zip_nested", member=nested[0])
         stems: dict[str, dict[str, str]] = {}
         for n in names:
             p = Path(n)
@@ -739,10 +763,12 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
         if not shps:
             others = [n for n in names if n.lower().endswith((".geojson", ".json", ".gpkg",
                                                               ".kml", ".csv"))]
-            if fname.lower().endswith(".kmz") and any(n.lower().endswith(".kml") for n in names):
+            if kmz and any(n.lower().endswith(".kml") for n in names):
                 kml = next(n for n in names if n.lower().endswith(".kml"))
-                _extract(zf, [kml], tmpdir, stop)
+                _extract(zf, [kml], tmpdir, zstop)
                 return _read_gdal_file(tmpdir / Path(kml).name, fname, "kml", opts, res, stop, {})
+            if kmz:
+                stop("kmz_no_kml", files=names[:3])
             if others:
                 stop("zip_no_shp_other", files=others[:3])
             stop("zip_no_shp")
@@ -1001,7 +1027,8 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             stop("csv_unreadable", error=str(exc).strip())
         res.info["sublayers"] = []
     else:
-        zf = _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        # an XLSX is a zip: refuse bombs before GDAL opens it (said in a workbook's terms)
+        zf = _check_zip(data, fname, _container_stop(stop, "xlsx"))
         _check_crc(zf, stop, "xlsx_damaged")  # damage, which GDAL takes for "no worksheet"
         path = tmpdir / "upload.xlsx"
         path.write_bytes(data)
