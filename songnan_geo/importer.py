@@ -69,7 +69,10 @@ from songnan_geo.io import (Problem, coordinates_problem, json_problem, non_fini
                             validate_feature_collection, validate_frame)
 from songnan_geo.layerstore import LAYER_NAME_PATTERN
 
-#: Largest file accepted: 100 MB (files of this size or more are refused).
+#: Largest file accepted: 100 MB (files of this size or more are refused). The import's
+#: work grows linearly with features and columns; its memory stays under about 25 times
+#: the file's size for a CSV, 10 times for GeoJSON and 6 times for a GeoPackage (measured
+#: by benchmarks/import_scale.py), so at most about 2.5 GB at this limit.
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_FILE_LABEL = "100 MB"
 #: Largest total size of a zip's members once unpacked.
