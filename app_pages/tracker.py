@@ -9,6 +9,7 @@ from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t, value_label
 from songnan_geo.mapping import build_map
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
@@ -131,7 +132,7 @@ st.session_state["tracker_item_id"] = item_id
 item = items.set_index("id").loc[item_id]
 quote = item.get("plan_quote") if isinstance(item.get("plan_quote"), str) else None
 if quote:
-    st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{quote}")
+    st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{markdown_text(quote)}")
 # A plain table (a few rows per item): every entry is text on the page, easy to read and copy.
 st.table(tracker.timeline_table(history[history["item_id"] == item_id], lang).set_index(
     t("tr_col_effective_date", lang)))
@@ -165,10 +166,11 @@ if editor is not None:
                                       correction_reason=reason or None)
             seen[item_id] = out["version"]
             st.session_state["tracker_flash"] = t("tr_saved", lang).format(
-                name=names[item_id], status=out["status"], version=out["version"])
+                name=markdown_text(names[item_id]), status=out["status"], version=out["version"])
             st.rerun()
         except StaleVersionError as exc:
-            st.error(t("tr_stale", lang).format(name=names[item_id], who=exc.changed_by,
+            st.error(t("tr_stale", lang).format(name=markdown_text(names[item_id]),
+                                                who=markdown_text(exc.changed_by),
                                                 when=format_time(exc.changed_at),
                                                 current=exc.current_version, expected=exc.expected_version))
         except (workflow.WorkflowError, auth.EditorRequiredError, TrackerError) as exc:
