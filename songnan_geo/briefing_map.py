@@ -132,6 +132,7 @@ class MapImage:
     dpi: float
     basemap_attribution: str | None = None   # plain text, when tiles were drawn
     tiles_error: str | None = None           # why an online basemap was not drawn
+    data_attribution: str | None = None      # plain text: the manifest attributions of the layers drawn
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:
         """Image pixel ``(column, row)`` of TOWN_CRS point ``(x, y)`` (metres)."""
@@ -295,7 +296,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
         except TilesUnavailable as exc:
             tiles_error = str(exc)
 
-    handles = []
+    handles, data_attribution = [], []
     for z, (name, info) in enumerate(manifest["layers"].items()):
         if name not in layers or layers[name].empty:
             continue
@@ -305,6 +306,8 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
             continue
         _draw_layer(ax, name, gdf, info, zorder=1 + z * 0.1)
         handles.append(_legend_handle(name, info, lang))
+        if info.get("attribution") and str(info["attribution"]) not in data_attribution:
+            data_attribution.append(str(info["attribution"]))   # e.g. OpenStreetMap's ODbL
         if name == "metro_stations":
             col = "name_en" if lang == "en" else "name"
             for label, pt in zip(gdf[col], gdf.geometry):
@@ -346,8 +349,9 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     ax.add_artist(ScaleBar(1, units="m", location="lower left", length_fraction=0.22,
                            box_alpha=0.8, font_properties={"size": 8}))
     _north_arrow(ax, fprops, lang)
-    if attribution:
-        ax.text(0.995, 0.005, attribution, transform=ax.transAxes, ha="right", va="bottom",
+    corner = "; ".join(a for a in [attribution, *data_attribution] if a)
+    if corner:   # "$" escaped: no mathtext from the manifest
+        ax.text(0.995, 0.005, corner.replace("$", r"\$"), transform=ax.transAxes, ha="right", va="bottom",
                 fontproperties=_sized(fprops, 6), zorder=11,
                 bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
     site_handle = Patch(facecolor=to_rgba(HIGHLIGHT, 0.35), edgecolor=HIGHLIGHT,
@@ -369,7 +373,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     return MapImage(png=buf.getvalue(), width_px=int(round(fig.bbox.width)),
                     height_px=int(round(height)), extent=(x0, y0, x1, y1),
                     frame_px=frame_px, dpi=float(dpi), basemap_attribution=attribution,
-                    tiles_error=tiles_error)
+                    tiles_error=tiles_error, data_attribution="; ".join(data_attribution) or None)
 
 
 def _checked_basemap(basemap: str) -> str:

@@ -6,26 +6,38 @@
         [--lon-col C --lat-col C | --wkt-col C] [--encoding utf-8|gb18030|big5|shift_jis|utf-16] [--sublayer S]
         [--mode replace|upsert] [--new --title-zh T --title-en T] [--make-valid] [--drop-extra]
         [--source TEXT --accuracy-m N --estimated yes|no] [--auto-ids] [--keep-datum]
-        [--data-dir DIR] [--dry-run] [--lang en|zh]
-    python -m songnan_geo import --undo [--data-dir DIR]
+        [--data-dir DIR] [--dry-run] [--lang en|zh] [--editor NAME]
+    python -m songnan_geo import --undo --editor NAME [--data-dir DIR]
 
 The data folder is ``--data-dir``, else the one the app reads (``SONGNAN_DATA_DIR``, else the
 editable copy in the user folder; see :mod:`songnan_geo.config`). The file is checked first (:func:`songnan_geo.importer.import_layer`); every
 problem is printed and nothing is stored (exit 1). When the features look shifted by
 GCJ-02/BD-09 the command stops and says so: re-run with ``--crs gcj02`` (or ``bd09``) to
 convert, or ``--keep-datum`` to store them as they are. Storing is atomic with a backup;
-``--undo`` reverts the latest import. The file's problems, notes and offers are printed in
-English, or in Chinese with ``--lang zh`` (:mod:`songnan_geo.import_messages`).
+``--undo`` reverts the latest import.
+
+Storing and undoing are writes: they need an editor (``--editor NAME``; the password is read
+from the environment variable ``SONGNAN_EDITOR_PASSWORD``, else asked for on the terminal),
+checked against the editors' secrets with the tracker store's login throttling, as the app's
+login does (:func:`songnan_geo.auth.authenticate`). ``--dry-run`` needs no editor. The layer's
+version is read when the file is checked; if another editor changes the layer before the
+store, nothing is stored and the message names them
+(:class:`~songnan_geo.layerstore.StaleLayerError`). The file's problems, notes and offers are
+printed in English, or in Chinese with ``--lang zh`` (:mod:`songnan_geo.import_messages`).
 """
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 
 from songnan_geo.importer import ImportOptions, import_layer, layer_target
 from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo import config
+from songnan_geo import auth, config
 from songnan_geo.layerstore import LayerStore, StoreError
+
+#: Environment variable holding the editor's password (scripts); else a terminal prompt.
+PASSWORD_ENV = "SONGNAN_EDITOR_PASSWORD"
 
 
 def register(sub) -> None:
@@ -62,6 +74,8 @@ def register(sub) -> None:
     p.add_argument("--data-dir", help="data folder (default: the one the app reads, see songnan_geo.config)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     p.add_argument("--undo", action="store_true", help="revert the latest import")
+    p.add_argument("--editor", help="editor making the change (needed to store or undo; "
+                                    f"password from {PASSWORD_ENV} or asked for)")
     p.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the file's problems, notes and offers (default: en)")
     p.set_defaults(func=run)
@@ -80,7 +94,14 @@ def run(args) -> int:
     except StoreError as exc:
         return _fail(str(exc))
     if args.undo:
-        op = store.undo()
+        editor = _login(args, data_dir)
+        if not isinstance(editor, auth.Editor):
+            return editor
+        try:
+            op = store.undo(editor=editor)
+        except (StoreError, OSError) as exc:
+            text = exc.text(args.lang) if hasattr(exc, "text") else str(exc)
+            return _fail(f"nothing was undone: {text}", 1)
         if op is None:
             print("nothing to undo")
             return 0
@@ -88,6 +109,9 @@ def run(args) -> int:
         return 0
     if not args.file or not args.layer:
         return _fail("give the FILE and --layer NAME (or --undo).")
+    # the version the file is checked against, read before the layers are: a write landing
+    # after this point makes the store refuse ours, naming its editor
+    base_version = store.layer_version(args.layer)
     try:
         layers, manifest = load_all_layers(data_dir), read_manifest(data_dir)
     except LayerValidationError as exc:
@@ -119,13 +143,45 @@ def run(args) -> int:
     if args.dry_run:
         print(f"dry run: {len(result.layer)} feature(s) would be stored in '{args.layer}'.")
         return 0
+    editor = _login(args, data_dir)
+    if not isinstance(editor, auth.Editor):
+        return editor
     try:
         op = store.save_import(args.layer, result.layer, new=args.new, schema=result.schema,
                                geometry_types=result.geometry_types,
                                titles={"zh": args.title_zh, "en": args.title_en},
-                               note=f"import {os.path.basename(args.file)}")
+                               note=f"import {os.path.basename(args.file)}",
+                               editor=editor, base_version=base_version)
     except (StoreError, LayerValidationError, OSError) as exc:
-        return _fail(f"nothing was stored: {exc}", 1)
-    print(f"stored {op.features} feature(s) in layer '{args.layer}' ({op.action}); "
-          "undo with: python -m songnan_geo import --undo")
+        text = exc.text(args.lang) if hasattr(exc, "text") else str(exc)
+        return _fail(f"nothing was stored: {text}", 1)
+    print(f"stored {op.features} feature(s) in layer '{args.layer}' ({op.action}) by "
+          f"{op.editor}; undo with: python -m songnan_geo import --undo --editor NAME")
     return 0
+
+
+def _login(args, data_dir: str) -> auth.Editor | int:
+    """The editor of ``--editor`` (password from :data:`PASSWORD_ENV` or the terminal),
+    authenticated against the tracker store as the app's login is; else the exit code after
+    printing why."""
+    if not args.editor:
+        return _fail("storing or undoing needs an editor: add --editor NAME (the password is "
+                     f"read from {PASSWORD_ENV} or asked for). Check a file without storing "
+                     "with --dry-run.")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            return _fail(f"no terminal to ask for {args.editor}'s password: set {PASSWORD_ENV}.")
+        password = getpass.getpass(f"Password for {args.editor}: ")
+    from songnan_geo.store import TrackerError, open_store
+
+    try:
+        tracker = open_store(data_dir=data_dir)
+    except TrackerError as exc:
+        return _fail(f"cannot open the tracker store to check the login: {exc}")
+    try:
+        return auth.authenticate(args.editor, password, store=tracker)
+    except auth.AuthError as exc:
+        return _fail(f"not logged in, nothing was changed: {exc}", 1)
+    finally:
+        tracker.dispose()

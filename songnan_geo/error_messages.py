@@ -387,7 +387,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "year {year}: a value cannot be entered for a year after {this_year}",
         "zh": "年份 {year}：不能填写 {this_year} 年以后的数值",
     },
-}
+
+    # ---------------------------------------------------------------- layer store (layerstore.py)
+    "layer_stale": {
+        "en": "layer '{layer}' was changed by {editor} at {time} after you opened it; your "
+              "change was not saved. Reload to see their change, then make yours again if it "
+              "still applies.",
+        "zh": "图层“{layer}”在您打开之后已由 {editor} 于 {time} 修改；您的修改未保存。请刷新查看"
+              "对方的修改，如仍需要，再重新提交您的修改。",
+    },
+    "layer_stale_outside": {
+        "en": "layer '{layer}' was changed outside the app at {time} after you opened it; "
+              "your change was not saved. Reload, then make it again if it still applies.",
+        "zh": "图层“{layer}”在您打开之后已于 {time} 在本工具之外被修改；您的修改未保存。请刷新后，"
+              "如仍需要，再重新提交。",
+    },
+    "layer_not_finite": {
+        "en": "layer '{layer}' has {n} value{n:plural} that {problems:isare} not a finite number "
+              "({problems:semi}); layer files hold only finite numbers (strict JSON). Nothing "
+              "was written.",
+        "zh": "图层“{layer}”有 {n} 个值不是有限数字（{problems:semi}）；图层文件只能保存有限数字"
+              "（严格 JSON）。未写入任何内容。",
+    },
+    "layer_not_finite_where": {
+        "en": "feature {index} (id {id!r}), field '{field}': {value}",
+        "zh": "第 {index} 个要素（编号 {id!r}），字段“{field}”：{value}",
+    },}
 
 
 def _field(value, lang: str) -> str:

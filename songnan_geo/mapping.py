@@ -643,11 +643,17 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         data, styles, has_points = _feature_collection(name, gdf, info, title, lang)
         if data["features"]:
             radius = (info.get("style") or {}).get("radius", 6)
+            # A layer made from others' data (e.g. OpenStreetMap, ODbL) names them in the map's
+            # attribution control while it is shown. Escaped (the control sets innerHTML) and
+            # braces as entities (folium renders options through Jinja2).
+            attribution = {"attribution": _esc(info["attribution"]).replace("{", "&#123;")
+                           .replace("}", "&#125;")} if info.get("attribution") else {}
             gj = folium.GeoJson(
                 data,
                 style_function=lambda f, _s=styles: _s[f["id"]],
                 marker=folium.CircleMarker(radius=radius) if has_points else None,
                 control=False,
+                **attribution,
             )
             folium.GeoJsonTooltip(fields=[TOOLTIP_PROPERTY], labels=False, localize=False,
                                   sticky=True, class_name="sn-tooltip").add_to(gj)

@@ -3,7 +3,9 @@
 :class:`WalkNetwork` is built once from road centre-lines (``WalkNetwork.from_roads``,
 cache the object) as an undirected graph whose nodes are the lines' vertices (merged
 within ``node_tolerance_m``) and whose edges are the straight pieces between them,
-weighted by length in metres in :data:`songnan_geo.crs.TOWN_CRS`. Shortest paths use
+weighted by length in metres in :data:`songnan_geo.crs.TOWN_CRS`. A roads layer built
+from OpenStreetMap (:mod:`songnan_geo.osm`) carries each feature's end-node ids ``u``/``v``;
+the graph then follows OSM's own node topology instead of noding the geometry. Shortest paths use
 :func:`scipy.sparse.csgraph.dijkstra` once for all sources together (``min_only``), not
 one search per facility.
 
@@ -34,6 +36,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 from songnan_geo.crs import TOWN_CRS, to_town_crs
 
@@ -42,6 +45,9 @@ DEFAULT_WALK_SPEED_KMH = 4.5
 #: Edges shorter than this (metres) are given this length so that a zero never
 #: disappears from the sparse matrix.
 _MIN_EDGE_M = 1e-6
+#: A hand-drawn line's vertex this close to an OSM feature's end node (metres) is joined to
+#: it (OSM coordinates are stored to 1e-7°, about 1 cm; hand-drawn ends are rarely closer).
+OSM_JOIN_M = 1.0
 
 
 def walk_minutes(dist_m, speed_kmh: float = DEFAULT_WALK_SPEED_KMH):
@@ -118,7 +124,10 @@ class WalkNetwork:
         roads : geopandas.GeoDataFrame
             (Multi)LineStrings in any CRS (projected to :data:`TOWN_CRS`); a missing CRS
             is an error. Lines should be split at crossings (the roads layer is); lines
-            that only cross without a shared vertex are not connected.
+            that only cross without a shared vertex are not connected. When the frame
+            has ``u`` and ``v`` columns (OSM node ids of each feature's ends, as written
+            by :mod:`songnan_geo.osm`), features are joined by those ids and never by
+            geometry (see :meth:`_from_osm_topology`).
         node_tolerance_m : float, default 0.01
             Vertices closer than about this (metres, rounded to a grid of this size)
             become one node.
@@ -137,12 +146,68 @@ class WalkNetwork:
             raise ValueError("roads has no (Multi)LineString features" if len(geoms) == 0 else
                              f"roads has {int(bad.sum())} feature(s) that are not lines; pass "
                              "road centre-lines (LineString or MultiLineString).")
+        if {"u", "v"} <= set(roads.columns):
+            return cls._from_osm_topology(roads, node_tolerance_m)
         coords, line = shapely.get_coordinates(geoms, return_index=True)
         keys = np.round(coords / node_tolerance_m).astype(np.int64)
         _, first, node = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         node = node.ravel()
         same_line = line[1:] == line[:-1]
         return cls(coords[first], node[:-1][same_line], node[1:][same_line], crs=TOWN_CRS)
+
+    @classmethod
+    def _from_osm_topology(cls, roads: gpd.GeoDataFrame, node_tolerance_m: float
+                           ) -> "WalkNetwork":
+        """Nodes from the features' ``u``/``v`` (OSM node ids of their two ends).
+
+        A feature's first vertex is node ``u``, its last ``v``; its inner vertices belong
+        to it alone (so two ways that cross without a shared OSM node — a bridge over a
+        road — stay apart). Features without ``u``/``v`` (drawn by hand) are joined by
+        geometry as in :meth:`from_roads` to each other, and to the nearest OSM end node
+        within :data:`OSM_JOIN_M` (or ``node_tolerance_m`` if larger).
+        """
+        lines = roads.geometry.values
+        u = pd.to_numeric(roads["u"], errors="coerce").to_numpy(dtype=float)
+        v = pd.to_numeric(roads["v"], errors="coerce").to_numpy(dtype=float)
+        bad = shapely.get_type_id(lines) != 1
+        if bad.any():
+            raise ValueError(f"roads has {int(bad.sum())} feature(s) with u/v that are not "
+                             "single LineStrings; each OSM edge must be one LineString.")
+        coords, line = shapely.get_coordinates(lines, return_index=True)
+        n = len(coords)
+        idx = np.arange(n)
+        first = np.r_[True, line[1:] != line[:-1]]
+        last = np.r_[line[1:] != line[:-1], True]
+        osm_row = np.isfinite(u) & np.isfinite(v)
+        # key = (kind, a, b): 0 = OSM node id a; 1 = inner vertex a; 2 = grid cell (a, b).
+        kind = np.full(n, 1, dtype=np.int64)
+        a = idx.astype(np.int64)
+        b = np.zeros(n, dtype=np.int64)
+        grid = np.round(coords / node_tolerance_m).astype(np.int64)
+        on_osm = osm_row[line]
+        end_u, end_v = on_osm & first, on_osm & last
+        kind[end_u | end_v] = 0
+        a[end_u] = u[line[end_u]].astype(np.int64)
+        a[end_v] = v[line[end_v]].astype(np.int64)
+        free = ~on_osm
+        if free.any():
+            # Hand-drawn vertices: their grid cell, or the OSM node in that cell.
+            osm_end = np.flatnonzero(end_u | end_v)
+            fi = np.flatnonzero(free)
+            found = np.zeros(len(fi), bool)
+            hit = np.zeros(len(fi), dtype=np.int64)
+            if len(osm_end):
+                dist, near = cKDTree(coords[osm_end]).query(coords[fi], k=1)
+                found = dist <= max(node_tolerance_m, OSM_JOIN_M)
+                hit = a[osm_end[np.minimum(near, len(osm_end) - 1)]]
+            kind[fi[found]], a[fi[found]] = 0, hit[found]
+            kind[fi[~found]] = 2
+            a[fi[~found]], b[fi[~found]] = grid[fi[~found], 0], grid[fi[~found], 1]
+        _, first_idx, node = np.unique(np.c_[kind, a, b], axis=0, return_index=True,
+                                       return_inverse=True)
+        node = node.ravel()
+        same_line = line[1:] == line[:-1]
+        return cls(coords[first_idx], node[:-1][same_line], node[1:][same_line], crs=TOWN_CRS)
 
     @staticmethod
     def _matrix(n, u, v, w):

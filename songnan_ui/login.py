@@ -39,8 +39,9 @@ def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -
     when they cannot be read; a read-only notice naming
     ``python -m songnan_geo editor add USER`` when there is no editor; else a login form
     (collapsed expander) with the throttling and wrong-password messages, or, once logged in,
-    the editor's name and a logout button. An editor removed from the secrets meanwhile is
-    logged out (back to read-only).
+    the editor's name and a logout button. An editor removed from the secrets meanwhile, or
+    anything in the session that :func:`songnan_geo.auth.authenticate` did not make (a forged
+    :class:`~songnan_geo.auth.Editor`, a name), is logged out (back to read-only).
 
     Parameters
     ----------
@@ -64,8 +65,10 @@ def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -
     """
     usernames, error = _configured_editors()
     editor = st.session_state.get(SESSION_KEY)
-    if editor is not None and editor.username not in usernames:
-        editor = st.session_state[SESSION_KEY] = None   # removed meanwhile: back to read-only
+    if editor is not None and not (isinstance(editor, auth.Editor) and editor.is_genuine()
+                                   and editor.username in usernames):
+        # removed meanwhile, or not made by a password check in this process: read-only
+        editor = st.session_state[SESSION_KEY] = None
     if error:
         st.error(t("tr_editors_error", lang))
         st.code(error, language=None)

@@ -302,6 +302,14 @@ def test_map_frame_covers_site_and_ring(layers, manifest):
     assert row is not None and b.area_m2 > 0
 
 
+def test_map_attributes_the_openstreetmap_data_it_draws(layers, manifest):
+    m = draw_site_map(layers, manifest, "p_hubei_logistics", dpi=DPI)
+    assert m.data_attribution == "© OpenStreetMap contributors, ODbL 1.0"   # stations, lines, zones…
+    plain = {"layers": {k: {kk: vv for kk, vv in v.items() if kk != "attribution"}
+                        for k, v in manifest["layers"].items()}}
+    assert draw_site_map(layers, plain, "p_hubei_logistics", dpi=DPI).data_attribution is None
+
+
 def test_missing_font_names_the_package(layers, manifest, monkeypatch, tmp_path):
     monkeypatch.setenv(bmap.CJK_FONT_ENV, str(tmp_path / "nope.ttc"))
     with pytest.raises(CJKFontMissingError, match="fonts-wqy-microhei"):

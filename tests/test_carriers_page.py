@@ -56,8 +56,8 @@ def test_viewer_sees_counts_per_belt_figures_and_targets(store_path, editors):
     at = open_page(PAGE)
     zt = _zone_table(at)
     assert zt[t("cr_col_parks")].to_dict() == {
-        "一心：公共中心（小五角场区域）": 0, "逸仙路沿线 科技产业发展带": 4, "长江（西）路沿线 科技企业总部集聚带": 4,
-        "江杨南路沿线 综合产业发展带": 0, "不在一心三线范围内": 5, "全镇": 13}
+        "一心：公共中心（小五角场区域）": 0, "逸仙路沿线 科技产业发展带": 4, "长江（西）路沿线 科技企业总部集聚带": 3,
+        "江杨南路沿线 综合产业发展带": 2, "不在一心三线范围内": 4, "全镇": 13}
     assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_yiyuan")] == 2
     assert zt.loc["全镇", t("cr_col_area")] == "未知"       # the layer has no floor areas
     plan = frame_with_column(at, t("cr_col_plan_value")).set_index(t("cr_col_plan_value"))

@@ -47,6 +47,11 @@ from songnan_geo.io import (
 from songnan_geo.layerstore import LayerStore, StoreError
 
 from conftest import catalogue_codes_used
+import layerstore_testlib as _lt
+
+# fixtures: a logged-in editor (alice), and the import command's --editor login
+cli_editor_env, editor, editors, layer_editors, store_path = (
+    _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.store_path)
 
 LAYERS = load_all_layers()
 MANIFEST = read_manifest()
@@ -188,7 +193,7 @@ def test_gbk_csv_is_detected_and_read_correctly():
     assert res.layer["name"].tolist() == st["name"].tolist()
 
 
-def test_csv_with_chinese_headers_and_picked_columns_into_a_new_layer(data_dir):
+def test_csv_with_chinese_headers_and_picked_columns_into_a_new_layer(data_dir, editor):
     rows = ["名称,来源,位置精度（米）,估计数据,X坐标,Y坐标,类型"]
     for i, (x, y) in enumerate([(121.49, 31.35), (121.495, 31.352), (121.487, 31.345)]):
         rows.append(f"商店{i},街道调查 2025,15,否,{x},{y},便利店")
@@ -203,13 +208,14 @@ def test_csv_with_chinese_headers_and_picked_columns_into_a_new_layer(data_dir):
     assert res.layer["estimated"].tolist() == [False] * 3 and res.layer["accuracy_m"].iloc[0] == 15
     assert res.schema["properties"]["类型"] == {"type": ["string", "null"]}
     op = store.save_import("shops", res.layer, new=True, schema=res.schema,
-                           geometry_types=res.geometry_types, titles={"zh": "商店", "en": "Shops"})
-    assert op.action == "add"
+                           geometry_types=res.geometry_types, titles={"zh": "商店", "en": "Shops"},
+                           editor=editor, base_version="")
+    assert op.action == "add" and op.editor == "alice"
     loaded = load_layer("shops", data_dir)
     assert loaded["name"].tolist() == ["商店0", "商店1", "商店2"]
     assert read_manifest(data_dir)["layers"]["shops"]["title"] == {"zh": "商店", "en": "Shops"}
     assert len(load_all_layers(data_dir)) == len(ALL) + 1
-    store.undo()
+    store.undo(editor=editor)
     assert "shops" not in read_manifest(data_dir)["layers"]
     assert not (data_dir / "shops.geojson").exists()
     assert not (data_dir / "schema" / "shops.schema.json").exists()
@@ -330,47 +336,52 @@ def test_no_offset_offer_for_correct_or_unrelated_points():
 
 # --------------------------------------------------------------------------- the store
 
-def test_store_replace_keeps_a_backup_and_undo_restores(data_dir):
+def test_store_replace_keeps_a_backup_and_undo_restores(data_dir, editor):
     store = LayerStore(data_dir)
     path = data_dir / "metro_stations.geojson"
     before = path.read_bytes()
     st = LAYERS["metro_stations"].copy()
     st.loc[0, "note"] = "改"
-    op = store.replace_layer("metro_stations", st, note="test")
+    op = store.replace_layer("metro_stations", st, note="test", editor=editor,
+                             base_version=store.layer_version("metro_stations"))
     assert (store.backup_dir / op.files["metro_stations.geojson"]).read_bytes() == before
     assert load_layer("metro_stations", data_dir).loc[0, "note"] == "改"
-    op2 = store.replace_layer("metro_stations", LAYERS["metro_stations"].iloc[:3])
+    op2 = store.replace_layer("metro_stations", LAYERS["metro_stations"].iloc[:3], editor=editor,
+                              base_version=store.layer_version("metro_stations"))
     assert len(load_layer("metro_stations", data_dir)) == 3
     assert [o.id for o in store.history()] == [op.id, op2.id]
-    assert store.undo().id == op2.id
+    assert store.undo(editor=editor).id == op2.id
     assert load_layer("metro_stations", data_dir).loc[0, "note"] == "改"
-    assert store.undo().id == op.id
+    assert store.undo(editor=editor).id == op.id
     assert path.read_bytes() == before
-    assert store.undo() is None
+    assert store.undo(editor=editor) is None
     assert all(o.undone for o in store.history())
 
 
-def test_store_refuses_invalid_layers_and_writes_nothing(data_dir):
+def test_store_refuses_invalid_layers_and_writes_nothing(data_dir, editor):
     store = LayerStore(data_dir)
+    kw = {"editor": editor, "base_version": store.layer_version("roads")}
     h = tree_hash(data_dir)
     bad = LAYERS["roads"].drop(columns="source")
     with pytest.raises(LayerValidationError, match="field 'source': is missing"):
-        store.replace_layer("roads", bad)
+        store.replace_layer("roads", bad, **kw)
     with pytest.raises(KeyError, match="not a layer"):
-        store.replace_layer("nope", bad)
+        store.replace_layer("nope", bad, **kw)
     with pytest.raises(StoreError, match="already a layer"):
-        store.add_layer("roads", LAYERS["roads"], {"geometry_types": ["LineString"]}, {})
+        store.add_layer("roads", LAYERS["roads"], {"geometry_types": ["LineString"]}, {},
+                        editor=editor, base_version="")
     with pytest.raises(StoreError, match="not a valid layer name"):
-        store.add_layer("Bad Name", LAYERS["roads"], {"geometry_types": ["LineString"]}, {})
+        store.add_layer("Bad Name", LAYERS["roads"], {"geometry_types": ["LineString"]}, {},
+                        editor=editor, base_version="")
     assert tree_hash(data_dir) == h
     assert (data_dir / "roads.geojson").read_bytes() == (DEFAULT_DATA_DIR / "roads.geojson").read_bytes()
 
 
-def test_store_rolls_back_when_a_write_fails(data_dir, monkeypatch):
+def test_store_rolls_back_when_a_write_fails(data_dir, monkeypatch, editor):
     """A crash while adding a layer (the manifest write fails) leaves no new file behind."""
     store = LayerStore(data_dir)
     layer_files = {p.relative_to(data_dir): p.read_bytes() for p in data_dir.rglob("*")
-                   if p.is_file()}
+                   if p.is_file() and ".backups" not in p.parts}
     real_replace = os.replace
 
     def failing(src, dst):
@@ -383,7 +394,7 @@ def test_store_rolls_back_when_a_write_fails(data_dir, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         store.add_layer("copy_of_facilities", pts, {"title": {"zh": "x", "en": "x"},
                                                     "geometry_types": ["Point"]},
-                        schema_of("facilities"))
+                        schema_of("facilities"), editor=editor, base_version="")
     monkeypatch.setattr(os, "replace", real_replace)
     now = {p.relative_to(data_dir): p.read_bytes() for p in data_dir.rglob("*")
            if p.is_file() and ".backups" not in p.parts}
@@ -407,26 +418,32 @@ def _cli(args, capsys):
     return code, out.out + out.err
 
 
-def test_cli_import_dry_run_store_and_undo(data_dir, tmp_path, capsys):
+def test_cli_import_dry_run_store_and_undo(data_dir, tmp_path, capsys, cli_editor_env):
     f = tmp_path / "roads.gpkg"
     write_layer(LAYERS["roads"].iloc[:5], f)
     h = tree_hash(data_dir)
     code, out = _cli([str(f), "--layer", "roads", "--data-dir", str(data_dir), "--dry-run"], capsys)
     assert code == 0 and "would be stored" in out and tree_hash(data_dir) == h
     code, out = _cli([str(f), "--layer", "roads", "--data-dir", str(data_dir)], capsys)
-    assert code == 0 and "stored 5 feature(s)" in out
+    assert code == 2 and "needs an editor: add --editor NAME" in out and tree_hash(data_dir) == h
+    code, out = _cli([str(f), "--layer", "roads", "--data-dir", str(data_dir), *cli_editor_env],
+                     capsys)
+    assert code == 0 and "stored 5 feature(s)" in out and "by alice" in out
     assert len(load_layer("roads", data_dir)) == 5
+    assert LayerStore(data_dir).history()[-1].editor == "alice"
     code, out = _cli(["--undo", "--data-dir", str(data_dir)], capsys)
+    assert code == 2 and "needs an editor" in out and len(load_layer("roads", data_dir)) == 5
+    code, out = _cli(["--undo", "--data-dir", str(data_dir), *cli_editor_env], capsys)
     assert code == 0 and "undone" in out
     assert len(load_layer("roads", data_dir)) == len(LAYERS["roads"])
 
 
-def test_cli_import_new_layer_from_csv_with_defaults(data_dir, tmp_path, capsys):
+def test_cli_import_new_layer_from_csv_with_defaults(data_dir, tmp_path, capsys, cli_editor_env):
     f = tmp_path / "pts.csv"
     f.write_text("name,lon,lat\n甲,121.49,31.35\n乙,121.5,31.36\n", encoding="utf-8")
     code, out = _cli([str(f), "--layer", "survey_points", "--new", "--crs", "wgs84", "--auto-ids",
                       "--source", "现场踏勘 2025-06", "--accuracy-m", "10", "--estimated", "no",
-                      "--title-zh", "踏勘点", "--data-dir", str(data_dir)], capsys)
+                      "--title-zh", "踏勘点", "--data-dir", str(data_dir), *cli_editor_env], capsys)
     assert code == 0, out
     gdf = load_layer("survey_points", data_dir)
     assert gdf["source"].tolist() == ["现场踏勘 2025-06"] * 2 and gdf["accuracy_m"].tolist() == [10, 10]

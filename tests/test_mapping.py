@@ -616,3 +616,26 @@ def test_clicked_lonlat_undoes_the_gaode_shift_and_pending_point_applies_it():
     assert clicked_lonlat(None, "blank") is None and clicked_lonlat({"lat": 1}, "blank") is None
     marker = next(iter(pending_point(*wgs, label="待保存", basemap="gaode_vector")._children.values()))
     assert marker.location == pytest.approx([gcj[1], gcj[0]])
+
+
+@pytest.mark.browser
+def test_browser_shows_the_openstreetmap_attribution_while_such_a_layer_is_on(browser, leaflet_dir, layers,
+                                                                             manifest, tmp_path):
+    assert manifest["layers"]["roads"]["attribution"] == "© OpenStreetMap contributors, ODbL 1.0"
+    odd = copy.deepcopy(manifest)
+    odd["layers"]["parcels"]["attribution"] = "{{ 7*7 }} <b>x</b>"
+    m = build_map(layers, odd, asset_base_url=leaflet_dir.as_uri() + "/")
+    p = _open(browser, m, tmp_path)
+    page = p.page
+    try:
+        attr = page.locator(".leaflet-control-attribution")
+        assert "© OpenStreetMap contributors, ODbL 1.0" in attr.text_content()
+        assert "{{ 7*7 }} <b>x</b>" in attr.text_content() and attr.locator("b").count() == 0
+        # switched off, the roads (the only OSM-derived layer here) take their attribution along
+        title = i18n.layer_title(manifest["layers"]["roads"], "zh")
+        page.locator(".leaflet-control-layers label", has_text=title).locator("input").click()
+        page.wait_for_timeout(200)
+        assert "OpenStreetMap" not in attr.text_content()
+        assert p.errors == [] and p.blocked == []
+    finally:
+        page.close()
