@@ -9,21 +9,22 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, config
-from songnan_geo.error_messages import LocalisedError
-from songnan_geo.exporter import FORMATS as EXPORT_FORMATS, export_layer
-from songnan_geo.i18n import TEXT, field_label, layer_title, t
-from songnan_geo.importer import (
+from songnan_geo import config
+from songnan_geo.layers.exporter import FORMATS as EXPORT_FORMATS, export_layer
+from songnan_geo.layers.importer import (
     ENCODINGS,
     MAX_FILE_BYTES,
     ImportOptions,
     import_layer,
     layer_target,
 )
-from songnan_geo.io import LayerValidationError, layer_schema, load_layer
-from songnan_geo.layerstore import LayerStore, StaleLayerError, StoreError, make_editable_copy
-from songnan_geo.mapping import build_map
-from songnan_geo.store import StoreConfigError, TrackerError, format_time
+from songnan_geo.layers.io import LayerValidationError, layer_schema, load_layer
+from songnan_geo.layers.layerstore import LayerStore, StaleLayerError, StoreError, make_editable_copy
+from songnan_geo.maps.folium_map import build_map
+from songnan_geo.store import auth
+from songnan_geo.store.tracker import StoreConfigError, TrackerError, format_time
+from songnan_geo.text.error_messages import LocalisedError
+from songnan_geo.text.i18n import TEXT, field_label, layer_title, t
 from songnan_ui.login import editor_login
 from songnan_ui.osm_import import osm_import_section
 from songnan_ui.stores import open_stores

@@ -1,8 +1,8 @@
 """Imports at city scale: time and peak memory as the file grows, measured in one run.
 
-    python benchmarks/import_scale.py [--sizes 10000,100000,1000000] [--only csv,geojson,gpkg,wide]
+    python -m benchmarks.import_scale [--sizes 10000,100000,1000000] [--only csv,geojson,gpkg,wide]
 
-Issue 17. Each case runs :func:`songnan_geo.importer.import_layer` in its own subprocess
+Issue 17. Each case runs :func:`songnan_geo.layers.importer.import_layer` in its own subprocess
 (so peak memory — ``ru_maxrss`` of that process — is the import's own), on a file built
 here and passed by path, as the CLI does:
 
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
 import json, resource, sys, time
-from songnan_geo import importer
-from songnan_geo.importer import ImportOptions, import_layer, layer_target
-from songnan_geo.io import layer_schema, load_all_layers, read_manifest
+from songnan_geo.layers import importer
+from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target
+from songnan_geo.layers.io import layer_schema, load_all_layers, read_manifest
 if {lift}:
     importer.MAX_FILE_BYTES = 1 << 40
 layers, manifest = load_all_layers(), read_manifest()

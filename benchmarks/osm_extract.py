@@ -1,9 +1,9 @@
 """Performance goal of the OpenStreetMap onboarding (issue 13): clip and build the town from
 an extract the size of Shanghai's in under 60 s and 4 GB on 2 cores.
 
-    python benchmarks/osm_extract.py                 # generate (cached in /tmp) and measure
-    python benchmarks/osm_extract.py --scale 0.1     # a tenth of the size, for a smoke run
-    python benchmarks/osm_extract.py --snap-only     # only the shipped data's snap distances
+    python -m benchmarks.osm_extract                 # generate (cached in /tmp) and measure
+    python -m benchmarks.osm_extract --scale 0.1     # a tenth of the size, for a smoke run
+    python -m benchmarks.osm_extract --snap-only     # only the shipped data's snap distances
 
 What is generated (to ``/tmp``, never the repository), and why
 --------------------------------------------------------------
@@ -45,8 +45,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 LON0, LAT0, LON1, LAT1 = 120.86, 30.68, 121.98, 31.88
 URBAN = (121.25, 31.00, 121.75, 31.45)
@@ -157,7 +155,8 @@ def generate(path: Path, scale: float = 1.0, seed: int = 0) -> dict:
         counts["nodes"] += n_poi
         # ---- the town boundary ring (the shipped boundary)
         import geopandas as gpd
-        from songnan_geo.io import DEFAULT_DATA_DIR
+
+        from songnan_geo.layers.io import DEFAULT_DATA_DIR
         ring = np.asarray(gpd.read_file(DEFAULT_DATA_DIR / "boundary.geojson").geometry.iloc[0]
                           .exterior.coords)[:-1]
         r0 = node_id
@@ -243,10 +242,10 @@ def generate(path: Path, scale: float = 1.0, seed: int = 0) -> dict:
 
 def measure(pbf: Path) -> dict:
     """Clip and build the town from ``pbf`` (run in a fresh process)."""
-    from songnan_geo import osm
-    from songnan_geo.io import DEFAULT_DATA_DIR, load_all_layers
-
     import shapely
+
+    from songnan_geo.layers import osm
+    from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers
 
     current = load_all_layers(DEFAULT_DATA_DIR)
     # Without a hint (no data folder): three passes (relations, the boundary's ways, the rest).
@@ -282,8 +281,8 @@ def measure(pbf: Path) -> dict:
 
 def snap_report() -> dict:
     """Median snap distance of the residential demand points to the shipped roads."""
-    from songnan_geo import osm
-    from songnan_geo.io import DEFAULT_DATA_DIR, load_layer
+    from songnan_geo.layers import osm
+    from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_layer
 
     roads, res = load_layer("roads", DEFAULT_DATA_DIR), load_layer("residential", DEFAULT_DATA_DIR)
     return {"roads_features": len(roads), **osm.demand_snap_m(roads, res)}

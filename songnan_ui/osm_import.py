@@ -2,10 +2,10 @@
 
 :func:`osm_import_section` renders in the current container: the upload (``.osm.pbf`` or
 ``.osm``), what to build, the walking margin and the "moved" threshold; "read and preview"
-calls :func:`songnan_geo.osm.preview_extract` once (the result is kept in the session for
+calls :func:`songnan_geo.layers.osm.preview_extract` once (the result is kept in the session for
 that file and those options); the preview shows the provenance, the change per layer, the
 named changes and the residents' snap distance now and with the new network; "store" writes
-every layer through :func:`songnan_geo.osm.write_layers` (validated, atomic, one undoable
+every layer through :func:`songnan_geo.layers.osm.write_layers` (validated, atomic, one undoable
 operation per layer) and needs the logged-in editor.
 """
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from songnan_geo import osm
-from songnan_geo.i18n import t
-from songnan_geo.io import LayerValidationError
+from songnan_geo.layers import osm
+from songnan_geo.layers.io import LayerValidationError
+from songnan_geo.text.i18n import t
 
 
 def _preview(upload, chosen, margin_m, moved_m, layers, store, lang):

@@ -1,4 +1,4 @@
-"""Editors for the layer store's tests: genuine :class:`songnan_geo.auth.Editor` objects made by
+"""Editors for the layer store's tests: genuine :class:`songnan_geo.store.auth.Editor` objects made by
 a real login (argon2 hashes in a secrets file of the test, failures kept in a GeoPackage tracker
 store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as the 数据管理 page and ``python -m songnan_geo import --editor`` make them.
 
@@ -8,14 +8,13 @@ store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as
 from __future__ import annotations
 
 import pytest
-
 from tracker_testlib import PASSWORDS, editors, login, store_path  # noqa: F401
 
 
 @pytest.fixture
 def layer_editors(editors, store_path):  # noqa: F811
     """{'alice': Editor, 'bob': Editor}, logged in against a tracker store of the test."""
-    from songnan_geo.store import open_store
+    from songnan_geo.store.tracker import open_store
 
     store = open_store(str(store_path))
     try:

@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,12 +21,11 @@ from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.ops import substring
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from songnan_geo.crs import STORAGE_CRS, TOWN_CRS, area_m2  # noqa: E402
-from songnan_geo.io import read_plan_text  # noqa: E402
-from songnan_geo.plan import missing_quotes  # noqa: E402
-from songnan_geo.zones import in_centre, zone_membership  # noqa: E402
+from songnan_geo.coords.crs import STORAGE_CRS, TOWN_CRS, area_m2  # noqa: E402
+from songnan_geo.layers.io import read_plan_text  # noqa: E402
+from songnan_geo.plan.quotes import missing_quotes  # noqa: E402
+from songnan_geo.plan.zones import in_centre, zone_membership  # noqa: E402
 
 OUT = ROOT / "data" / "geo"
 PLAN = "《宝山区淞南镇国民经济和社会发展第十四个五年规划纲要》(2021年1月)"

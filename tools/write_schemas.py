@@ -17,7 +17,7 @@ FACILITY_TYPES = [
 FACILITY_STATES = ["现有", "规划"]
 ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路", "步行道"]
 RIVER_KINDS = ["河道", "江", "水面"]
-# OpenStreetMap id of a feature built from an extract (songnan_geo.osm); null otherwise.
+# OpenStreetMap id of a feature built from an extract (songnan_geo.layers.osm); null otherwise.
 OSM_ID = {"type": ["integer", "null"], "description": "OpenStreetMap id (node/way/relation)"}
 ZONE_KINDS = ["centre", "belt"]
 STATION_STATES = ["运营", "未开通"]
@@ -90,7 +90,7 @@ LAYERS = {
                  "步行道": "#c7a17a"},
         weights={"快速路": 5, "主干路": 3.5, "次干路": 2.5, "支路": 1.5, "步行道": 1},
         # osm_id/highway/u/v/length_m: set by an OSM import; u and v are the OSM node ids of the
-        # feature's ends, and the walking network joins features by them (songnan_geo.network).
+        # feature's ends, and the walking network joins features by them (songnan_geo.lifecircle.network).
         fields={"road_class": {"enum": ROAD_CLASSES}, "segment_of": TEXT, "osm_id": OSM_ID,
                 "highway": TEXT_OR_NULL, "u": {"type": ["integer", "null"]},
                 "v": {"type": ["integer", "null"]}, "length_m": NUM_OR_NULL},
