@@ -3,7 +3,8 @@
 ::
 
     python -m songnan_geo import FILE --layer NAME [--crs wgs84|gcj02|bd09|cgcs2000|EPSG:n]
-        [--lon-col C --lat-col C | --wkt-col C] [--encoding utf-8|gb18030|big5|shift_jis|utf-16] [--sublayer S]
+        [--lon-col C --lat-col C | --wkt-col C] [--sublayer S]
+        [--encoding utf-8|gb18030|big5|shift_jis|utf-16]
         [--mode replace|upsert] [--new --title-zh T --title-en T] [--make-valid] [--drop-extra]
         [--source TEXT --accuracy-m N --estimated yes|no] [--auto-ids] [--keep-datum]
         [--data-dir DIR] [--dry-run] [--lang en|zh] [--editor NAME]
