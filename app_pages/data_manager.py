@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 from songnan_geo import config
 from songnan_geo.layers.exporter import FORMATS as EXPORT_FORMATS, export_layer
 from songnan_geo.layers.importer import (
+    ENCODINGS,
     MAX_FILE_BYTES,
     ImportOptions,
     import_layer,
@@ -177,7 +178,7 @@ if tab_import is not None:
             if crs_choice == "epsg":
                 code = c2.text_input(t("dm_epsg", lang), key="dm_epsg", placeholder="4549").strip()
                 crs = f"EPSG:{code.upper().removeprefix('EPSG:')}" if code else "EPSG:"
-            encoding = c3.selectbox(t("dm_encoding", lang), ["auto", "utf-8", "gb18030"],
+            encoding = c3.selectbox(t("dm_encoding", lang), ["auto", *ENCODINGS],
                                     key="dm_encoding", format_func=lambda e: t(f"dm_enc_{e}", lang))
             suffix = os.path.splitext(upload.name)[1].lower()
             is_table = suffix in (".csv", ".txt", ".xlsx")

@@ -25,6 +25,7 @@ import numpy as np
 from pyproj import CRS
 
 from songnan_geo.coords.crs import STORAGE_CRS
+from songnan_geo.layers.spreadsheet import table_csv, table_xlsx
 from songnan_geo.lifecircle.coverage import METHODS, coverage, coverage_summary
 from songnan_geo.lifecircle.network import DEFAULT_WALK_SPEED_KMH, WalkNetwork
 
@@ -112,10 +113,10 @@ def _write(result: gpd.GeoDataFrame, out: str) -> None:
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt in ("csv", "xlsx"):
         table = result.drop(columns=result.geometry.name)
-        if fmt == "csv":
-            table.to_csv(path, index=False, encoding="utf-8")
+        if fmt == "csv":  # formula-like text neutralised (songnan_geo.layers.spreadsheet)
+            path.write_bytes(table_csv(table, bom=False))
         else:
-            table.to_excel(path, index=False, engine="openpyxl")
+            path.write_bytes(table_xlsx(table))
     elif fmt == "geojson":
         result.to_crs(STORAGE_CRS).to_file(path, driver="GeoJSON")
     else:

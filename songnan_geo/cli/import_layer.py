@@ -3,7 +3,8 @@
 ::
 
     python -m songnan_geo import FILE --layer NAME [--crs wgs84|gcj02|bd09|cgcs2000|EPSG:n]
-        [--lon-col C --lat-col C | --wkt-col C] [--encoding utf-8|gb18030] [--sublayer S]
+        [--lon-col C --lat-col C | --wkt-col C] [--sublayer S]
+        [--encoding utf-8|gb18030|big5|shift_jis|utf-16]
         [--mode replace|upsert] [--new --title-zh T --title-en T] [--make-valid] [--drop-extra]
         [--source TEXT --accuracy-m N --estimated yes|no] [--auto-ids] [--keep-datum]
         [--data-dir DIR] [--dry-run] [--lang en|zh] [--editor NAME]
@@ -59,7 +60,9 @@ def register(sub) -> None:
     p.add_argument("--lon-col", help="CSV/XLSX longitude column")
     p.add_argument("--lat-col", help="CSV/XLSX latitude column")
     p.add_argument("--wkt-col", help="CSV/XLSX column holding WKT geometries")
-    p.add_argument("--encoding", help="CSV text encoding (default: UTF-8, else GB18030/GBK)")
+    p.add_argument("--encoding", help="CSV text encoding, e.g. utf-8, gb18030, big5, shift_jis, "
+                                      "utf-16 (default: detected; an uncertain detection is "
+                                      "refused)")
     p.add_argument("--sublayer", help="GeoPackage table, KML folder, XLSX sheet or Shapefile")
     p.add_argument("--make-valid", action="store_true", help="repair invalid geometries")
     p.add_argument("--drop-extra", action="store_true",

@@ -37,7 +37,9 @@ class CRSMismatchError(ValueError):
     """Two inputs that must share a CRS do not."""
 
 
-def _crs_name(crs) -> str:
+def crs_name(crs) -> str:
+    """How a CRS is named in messages: ``EPSG:n`` when it has a code, else its name
+    ('no CRS' for None). Takes anything pyproj reads (a CRS, 'EPSG:4326', 4326…)."""
     if crs is None:
         return "no CRS"
     crs = CRS.from_user_input(crs)
@@ -62,8 +64,8 @@ def require_same_crs(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame, a_name: str = "le
     require_crs(b, b_name)
     if not CRS.from_user_input(a.crs).equals(CRS.from_user_input(b.crs)):
         raise CRSMismatchError(
-            f"CRS mismatch: {a_name} is in {_crs_name(a.crs)} but {b_name} is in "
-            f"{_crs_name(b.crs)}. Reproject one with .to_crs(...) before combining them."
+            f"CRS mismatch: {a_name} is in {crs_name(a.crs)} but {b_name} is in "
+            f"{crs_name(b.crs)}. Reproject one with .to_crs(...) before combining them."
         )
 
 

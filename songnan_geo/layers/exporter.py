@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 
 from songnan_geo.coords.chinacoords import from_wgs84
+from songnan_geo.layers.spreadsheet import table_csv
 
 #: Export formats: key → (file suffix, MIME type, label).
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -137,7 +138,7 @@ def export_layer(gdf: gpd.GeoDataFrame, fmt: str, name: str = "layer",
     if fmt == "geojson":
         return out.to_json(drop_id=True, ensure_ascii=False, indent=None).encode("utf-8")
     if fmt == "csv":
-        return table_with_geometry_columns(out).to_csv(index=False).encode("utf-8-sig")
+        return table_csv(table_with_geometry_columns(out))  # formulas neutralised
     with tempfile.TemporaryDirectory(prefix="songnan-export-") as tmp:
         folder = Path(tmp)
         if fmt == "gpkg":

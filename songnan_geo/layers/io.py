@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field as dataclass_field
 from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
 import jsonschema
+import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import shape
 
@@ -190,9 +193,11 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
     if crs_problem:
         problems.append(crs_problem)
     validator = jsonschema.Draft202012Validator(schema)
+    all_props = [f.get("properties") if isinstance(f, dict) else None for f in features]
+    suspects = schema_suspects(_prop_columns(all_props), len(features), schema)
     seen: dict[str, int] = {}
     for i, feat in enumerate(features):
-        props = feat.get("properties") if isinstance(feat, dict) else None
+        props = all_props[i]
         fid = props.get("id") if isinstance(props, dict) else None
         label = FeatureRef(index=i, id=fid)
         if not isinstance(feat, dict) or feat.get("type") != "Feature":
@@ -201,53 +206,190 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
         if not isinstance(props, dict):
             problems.append(Problem(fname, label, "properties", "no_properties"))
             props = {}
-        not_finite = non_finite_values(props)
-        for field, token in not_finite:
-            problems.append(Problem(fname, label, field, "value_not_finite", {"value": token}))
-        skip = {k for k, v in props.items() if not_finite and non_finite_values({k: v})}
-        for err in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
-            if err.path and str(err.path[0]) in skip:
-                continue  # the non-finite value is the problem, said above
-            field = ".".join(str(p) for p in err.path) or None
-            if err.validator == "required":
-                field = err.message.split("'")[1]
-            elif err.validator == "additionalProperties":
-                field = ", ".join(sorted(set(props) - set(schema.get("properties", {}))))
-            problems.append(Problem(fname, label, field, *_schema_message(err, props, schema)))
+        if suspects[i] or not isinstance(all_props[i], dict):
+            problems += property_problems(props, fname, label, validator, schema)
+        else:
+            problems += [Problem(fname, label, field, "value_not_finite", {"value": token})
+                         for field, token in non_finite_values(props)]
         if fid is not None:
             if fid in seen:
                 problems.append(Problem(fname, label, "id", "duplicate_id", {"other": seen[fid]}))
             else:
                 seen[fid] = i
-        gj = feat.get("geometry")
-        if gj is None:
+        problems += geometry_problems(feat.get("geometry"), fname, label, geometry_types)
+    return problems
+
+
+def _prop_columns(all_props: list) -> dict[str, list]:
+    """Each property name with its value in every feature (:data:`ABSENT` where missing)."""
+    keys = dict.fromkeys(k for p in all_props if isinstance(p, dict) for k in p)
+    return {k: [p.get(k, ABSENT) if isinstance(p, dict) else ABSENT for p in all_props]
+            for k in keys}
+
+
+def property_problems(props: dict, fname: str, label: FeatureRef, validator, schema: dict
+                      ) -> list[Problem]:
+    """Every problem of one feature's properties: non-finite numbers, then the schema's
+    rules (by jsonschema ``validator``), field by field."""
+    problems = []
+    not_finite = non_finite_values(props)
+    for field, token in not_finite:
+        problems.append(Problem(fname, label, field, "value_not_finite", {"value": token}))
+    skip = {k for k, v in props.items() if not_finite and non_finite_values({k: v})}
+    for err in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
+        if err.path and str(err.path[0]) in skip:
+            continue  # the non-finite value is the problem, said above
+        field = ".".join(str(p) for p in err.path) or None
+        if err.validator == "required":
+            field = err.message.split("'")[1]
+        elif err.validator == "additionalProperties":
+            field = ", ".join(sorted(set(props) - set(schema.get("properties", {}))))
+        problems.append(Problem(fname, label, field, *_schema_message(err, props, schema)))
+    return problems
+
+
+#: GeoJSON geometry type → how deep its coordinates nest (1: a position).
+_DEPTH = {"Point": 1, "MultiPoint": 2, "LineString": 2, "MultiLineString": 3, "Polygon": 3,
+          "MultiPolygon": 4}
+
+
+def coordinates_problem(gj) -> str | None:
+    """What is wrong with a GeoJSON geometry's structure (RFC 7946), or None: coordinates
+    nested to the depth of the type, each position two or three numbers (not text, not
+    true/false). Shapely would read text and extra nesting; a layer file may not hold them."""
+    if not isinstance(gj, dict):
+        return "not an object"
+    gtype = gj.get("type")
+    if gtype == "GeometryCollection":
+        parts = gj.get("geometries")
+        if not isinstance(parts, list):
+            return "'geometries' is not a list"
+        return next((p for p in map(coordinates_problem, parts) if p), None)
+    if gtype not in _DEPTH:
+        return None  # the type check names it
+    todo = [(gj.get("coordinates"), _DEPTH[gtype])]
+    while todo:
+        node, depth = todo.pop()
+        if not isinstance(node, list):
+            return f"{type(node).__name__} where a list is expected"
+        if depth == 1:
+            if not 2 <= len(node) <= 3:
+                return f"a position has {len(node)} values (2 or 3)"
+            for v in node:
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    return f"coordinate {json.dumps(v, ensure_ascii=False)[:40]} is not a number"
+        else:
+            todo += [(child, depth - 1) for child in node]
+    return None
+
+
+def geometry_problems(gj, fname: str, label: FeatureRef, geometry_types: list[str]
+                      ) -> list[Problem]:
+    """The problem of one feature's GeoJSON geometry (at most one): missing, type,
+    structure, unreadable, empty, not finite, invalid (with region), outside the region."""
+    if gj is None:
+        return [Problem(fname, label, "geometry", "geometry_missing")]
+    gtype = gj.get("type") if isinstance(gj, dict) else None
+    if gtype not in geometry_types:
+        return [Problem(fname, label, "geometry", "geometry_type",
+                        {"type": gtype, "allowed": list(geometry_types)})]
+    bad = coordinates_problem(gj)
+    if bad:
+        return [Problem(fname, label, "geometry", "geometry_unreadable", {"error": bad})]
+    try:
+        geom = shape(gj)
+    except Exception as exc:  # malformed coordinates
+        return [Problem(fname, label, "geometry", "geometry_unreadable", {"error": str(exc)})]
+    if geom.is_empty:
+        return [Problem(fname, label, "geometry", "geometry_empty")]
+    return _shape_problems(geom, fname, label)
+
+
+def _shape_problems(geom, fname: str, label: FeatureRef) -> list[Problem]:
+    coords = shapely.get_coordinates(geom)
+    if not np.isfinite(coords).all():
+        return [Problem(fname, label, "geometry", "geometry_not_finite")]
+    problems = []
+    if not geom.is_valid:
+        problems.append(Problem(fname, label, "geometry", "geometry_invalid",
+                                {"reason": shapely.is_valid_reason(geom)}))
+    if _coords_out_of_region(geom):
+        problems.append(Problem(fname, label, "geometry", "outside_region", {
+            "lon_min": _REGION_LON[0], "lon_max": _REGION_LON[1],
+            "lat_min": _REGION_LAT[0], "lat_max": _REGION_LAT[1]}))
+    return problems
+
+
+def validate_frame(gdf: gpd.GeoDataFrame, fname: str, schema: dict, geometry_types: list[str],
+                   columns: list[str] | None = None) -> list[Problem]:
+    """The problems :func:`validate_feature_collection` finds in the FeatureCollection of
+    ``gdf`` (EPSG:4326; properties in the order of ``columns``, then the rest), found column
+    by column: only the features a column-wise screen cannot clear are turned into GeoJSON
+    and checked one by one, so the work grows linearly with features and columns.
+    """
+    n = len(gdf)
+    geom_col = gdf.geometry.name
+    cols = [c for c in (columns or []) if c in gdf.columns]
+    cols += [c for c in gdf.columns if c not in cols and c != geom_col]
+    values = {}
+    for c in cols:
+        col = gdf[c]
+        obj = col.astype(object)
+        missing = col.isna().to_numpy() if col.dtype != object else \
+            np.array([v is None or (isinstance(v, float) and v != v) for v in obj], dtype=bool)
+        values[str(c)] = [None if m else v for v, m in zip(obj.tolist(), missing)]
+    suspects = schema_suspects(values, n, schema)
+    ids = values.get("id", [None] * n)
+    by_row: dict[int, list[Problem]] = {}
+    rows = np.flatnonzero(suspects)
+    if len(rows):
+        validator = jsonschema.Draft202012Validator(schema)
+        sub = gdf.iloc[rows][cols + [geom_col]]
+        doc = json.loads(sub.to_json(na="null", drop_id=True, ensure_ascii=False))
+        for i, feat in zip(rows, doc["features"]):
+            props = {c: feat["properties"].get(c) for c in cols}
+            label = FeatureRef(index=int(i), id=props.get("id"))
+            by_row[int(i)] = property_problems(props, fname, label, validator, schema)
+    # unique ids (the first feature with an id is "the other")
+    id_series = pd.Series([v if isinstance(v, (str, int, float, bool)) else repr(v)
+                           for v in ids], dtype=object)
+    has = id_series.notna().to_numpy() & np.array([v is not None for v in ids], dtype=bool)
+    dup = id_series.duplicated().to_numpy() & has
+    first: dict = {}
+    if dup.any():
+        for i in np.flatnonzero(has):
+            first.setdefault(id_series.iloc[i], int(i))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)  # written as null
+    type_names = np.array([None if m else g.geom_type for g, m in zip(geoms, missing)],
+                          dtype=object)
+    wrong_type = ~missing & ~np.isin(type_names, list(geometry_types))
+    finite = np.ones(n, dtype=bool)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    finite[np.unique(index[~np.isfinite(coords).all(axis=1)])] = False
+    check = ~missing & ~wrong_type
+    invalid = check & finite & ~shapely.is_valid(geoms)
+    bounds = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        outside = check & finite & ((bounds[:, 0] < _REGION_LON[0]) | (bounds[:, 2] > _REGION_LON[1])
+                                    | (bounds[:, 1] < _REGION_LAT[0]) | (bounds[:, 3] > _REGION_LAT[1]))
+    flagged = suspects | dup | missing | wrong_type | (check & ~finite) | invalid | outside
+    problems: list[Problem] = []
+    for i in np.flatnonzero(flagged):
+        i = int(i)
+        fid = ids[i]
+        label = FeatureRef(index=i, id=fid)
+        problems += by_row.get(i, [])
+        if dup[i]:
+            problems.append(Problem(fname, label, "id", "duplicate_id",
+                                    {"other": first[id_series.iloc[i]]}))
+        if missing[i]:
             problems.append(Problem(fname, label, "geometry", "geometry_missing"))
-            continue
-        gtype = gj.get("type") if isinstance(gj, dict) else None
-        if gtype not in geometry_types:
+        elif wrong_type[i]:
             problems.append(Problem(fname, label, "geometry", "geometry_type",
-                                    {"type": gtype, "allowed": list(geometry_types)}))
-            continue
-        try:
-            geom = shape(gj)
-        except Exception as exc:  # malformed coordinates
-            problems.append(Problem(fname, label, "geometry", "geometry_unreadable",
-                                    {"error": str(exc)}))
-            continue
-        if geom.is_empty:
-            problems.append(Problem(fname, label, "geometry", "geometry_empty"))
-            continue
-        coords = shapely.get_coordinates(geom)
-        if not all(math.isfinite(v) for v in coords.ravel()):
-            problems.append(Problem(fname, label, "geometry", "geometry_not_finite"))
-            continue
-        if not geom.is_valid:
-            problems.append(Problem(fname, label, "geometry", "geometry_invalid",
-                                    {"reason": shapely.is_valid_reason(geom)}))
-        if _coords_out_of_region(geom):
-            problems.append(Problem(fname, label, "geometry", "outside_region", {
-                "lon_min": _REGION_LON[0], "lon_max": _REGION_LON[1],
-                "lat_min": _REGION_LAT[0], "lat_max": _REGION_LAT[1]}))
+                                    {"type": type_names[i], "allowed": list(geometry_types)}))
+        else:
+            problems += _shape_problems(geoms[i], fname, label)
     return problems
 
 
@@ -368,3 +510,104 @@ PLAN_TEXT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "plan"
 def read_plan_text(path: str | Path = PLAN_TEXT_PATH) -> str:
     """The plan's full text (UTF-8) from the project's own copy."""
     return Path(path).read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- column-wise screen
+
+#: Keywords the column-wise screen understands (others: every feature goes to jsonschema).
+_SCREEN_TOP = {"$schema", "$id", "$comment", "title", "description", "type", "properties",
+               "required", "additionalProperties"}
+_SCREEN_PROP = {"type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
+                "exclusiveMinimum", "exclusiveMaximum", "description", "title", "default",
+                "$comment", "examples", "format"}
+#: Marks a property a feature does not have (a column's cell for a missing key).
+ABSENT = object()
+_JSON_KIND = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+
+
+def _column_suspects(values: list, spec: dict, required: bool) -> np.ndarray:
+    """Rows whose value of one property may break ``spec`` (True: check with jsonschema)."""
+    n = len(values)
+    kinds = [_JSON_KIND.get(type(v), "absent" if v is ABSENT else "other") for v in values]
+    kinds = np.array(kinds, dtype=object) if n else np.zeros(0, dtype=object)
+    absent = kinds == "absent"
+    bad = kinds == "other"  # lists, dicts, numpy values…: jsonschema decides
+    if required:
+        bad |= absent
+    types = spec.get("type")
+    if types is not None:
+        allowed = {types} if isinstance(types, str) else set(types)
+        if "number" in allowed:
+            allowed |= {"integer"}
+        ok = np.isin(kinds, list(allowed | {"absent", "other"}))
+        if "integer" in allowed and "number" not in allowed:
+            ok &= kinds != "number"  # 3.0 is an integer to jsonschema: let it say
+        bad |= ~ok
+    is_str = kinds == "string"
+    rows_str = np.flatnonzero(is_str)
+    if "enum" in spec:
+        enum = spec["enum"]
+        strs = {e for e in enum if isinstance(e, str)}
+        present = ~absent
+        ok = np.zeros(n, dtype=bool)
+        ok[rows_str] = [values[i] in strs for i in rows_str]
+        if None in enum:
+            ok |= kinds == "null"
+        bad |= present & ~ok
+    if "pattern" in spec and len(rows_str):
+        pat = re.compile(spec["pattern"])
+        uniq = {values[i] for i in rows_str}
+        failing = {s for s in uniq if not pat.search(s)}
+        if failing:
+            bad[rows_str] |= np.array([values[i] in failing for i in rows_str])
+    if ("minLength" in spec or "maxLength" in spec) and len(rows_str):
+        lengths = np.array([len(values[i]) for i in rows_str])
+        if "minLength" in spec:
+            bad[rows_str] |= lengths < spec["minLength"]
+        if "maxLength" in spec:
+            bad[rows_str] |= lengths > spec["maxLength"]
+    limits = [k for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+              if k in spec]
+    if limits:
+        rows_num = np.flatnonzero((kinds == "integer") | (kinds == "number"))
+        if len(rows_num):
+            try:
+                nums = np.array([values[i] for i in rows_num], dtype=float)
+            except OverflowError:  # an int beyond a float: let jsonschema compare
+                bad[rows_num] = True
+                nums = None
+            if nums is not None:
+                b = ~np.isfinite(nums)
+                for k in limits:
+                    lim = spec[k]
+                    b |= {"minimum": nums < lim, "maximum": nums > lim,
+                          "exclusiveMinimum": nums <= lim, "exclusiveMaximum": nums >= lim}[k]
+                bad[rows_num] |= b
+    return bad
+
+
+def schema_suspects(columns: dict, n: int, schema: dict) -> np.ndarray:
+    """Features whose properties may break ``schema``, found column by column.
+
+    ``columns`` maps each property name to its ``n`` values (:data:`ABSENT` where a feature
+    lacks it). A feature that passes is certainly valid; the others (True) are checked by
+    jsonschema, which words the messages. A schema using keywords this screen does not know
+    makes every feature a suspect, so the screen never changes what is reported.
+    """
+    everything = np.ones(n, dtype=bool)
+    props = schema.get("properties") or {}
+    if set(schema) - _SCREEN_TOP or schema.get("type", "object") != "object" or \
+            not isinstance(props, dict) or any(
+                not isinstance(s, dict) or set(s) - _SCREEN_PROP for s in props.values()) or \
+            not isinstance(schema.get("additionalProperties", True), bool):
+        return everything
+    bad = np.zeros(n, dtype=bool)
+    required = set(schema.get("required") or [])
+    for key in required - set(columns):
+        return everything  # every feature lacks it
+    for key, values in columns.items():
+        if key in props:
+            bad |= _column_suspects(values, props[key], key in required)
+        elif schema.get("additionalProperties") is False:
+            bad |= np.array([v is not ABSENT for v in values], dtype=bool)
+    return bad

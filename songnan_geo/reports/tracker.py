@@ -7,11 +7,11 @@ projects :data:`PROJECT_PALETTE`.
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import altair as alt
 import pandas as pd
 
+from songnan_geo.layers import spreadsheet
 from songnan_geo.plan import workflow
 from songnan_geo.store.tracker import SEED_USER, format_time
 from songnan_geo.text import i18n
@@ -229,26 +229,15 @@ def export_tables(table: pd.DataFrame, history: pd.DataFrame, lang: str) -> dict
 
 
 def table_csv(table: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a byte-order mark, so Excel shows the Chinese text correctly."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """CSV in UTF-8 with a byte-order mark, so Excel shows the Chinese text correctly;
+    formula-like text neutralised (:mod:`songnan_geo.layers.spreadsheet`)."""
+    return spreadsheet.table_csv(table)
 
 
 def tables_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table (names cut to Excel's 31 characters).
-
-    Every text is stored as text: openpyxl would store one starting with ``=`` as a formula,
-    which the spreadsheet would then run (a name ``=HYPERLINK(…)``); no cell is a formula.
-    """
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, df in sheets.items():
-            df.to_excel(xw, sheet_name=name[:31], index=False)
-        for ws in xw.book.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
-    return buf.getvalue()
+    """An XLSX workbook with one sheet per table (names cut to Excel's 31 characters);
+    formula-like text stored as text (:mod:`songnan_geo.layers.spreadsheet`)."""
+    return spreadsheet.tables_xlsx(sheets)
 
 
 def with_tracked_state(layers: dict, parcels: pd.DataFrame | None = None,

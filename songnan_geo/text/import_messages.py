@@ -615,6 +615,80 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{file}: the reader noted: {text}",
         "zh": "{file}：读取程序提示（英文原文）：{text}",
     },
+    "read_as_encoding": {
+        "en": "{file}: not UTF-8; its encoding was detected as {encoding} and it was read so. If "
+              "the names look wrong, choose the encoding.",
+        "zh": "{file}：不是 UTF-8 编码，经检测为 {encoding} 编码并已按此读取。如果名称显示为乱码，"
+              "请手动选择编码。",
+    },
+    "encoding_uncertain": {
+        "en": "is not UTF-8, and its encoding cannot be told for sure (it could be "
+              "{candidates:or}); it is not read, so that no garbled text is stored. Choose its "
+              "encoding, or save it as UTF-8 (in Excel: Save As → CSV UTF-8).",
+        "zh": "文件不是 UTF-8 编码，且无法确定其编码（可能是 {candidates:or}）；为避免存入乱码，未读取该"
+              "文件。请手动选择文件编码，或另存为 UTF-8（Excel 中：另存为 → CSV UTF-8）。",
+    },
+    "xlsx_refused": {
+        "en": "is refused as an Excel workbook: {problem}. Open it in Excel or WPS and save it "
+              "again as .xlsx (a workbook Excel writes passes these checks).",
+        "zh": "作为 Excel 工作簿被拒绝：{problem}。请在 Excel 或 WPS 中打开并重新另存为 .xlsx"
+              "（Excel 保存的工作簿都能通过这些检查）。",
+    },
+    "kmz_refused": {
+        "en": "is refused as a KMZ (a zipped KML): {problem}. Save it again as .kmz from Google "
+              "Earth or your GIS, or export it as .kml.",
+        "zh": "作为 KMZ（压缩的 KML）被拒绝：{problem}。请在 Google Earth 或 GIS 软件中重新保存为 "
+              ".kmz，或导出为 .kml。",
+    },
+    "kmz_no_kml": {
+        "en": "holds no .kml document (it holds {files:list}); a KMZ is a zipped KML. Save it "
+              "again as .kmz, or export it as .kml.",
+        "zh": "压缩包中没有 .kml 文档（其中是 {files:list}）；KMZ 是压缩的 KML。请重新保存为 .kmz，"
+              "或导出为 .kml。",
+    },
+    "container_unreadable": {
+        "en": "its zip structure cannot be read ({error})",
+        "zh": "其 zip 结构无法读取（{error}）",
+    },
+    "container_too_many": {
+        "en": "it holds {count} parts, more than {limit}",
+        "zh": "其中有 {count} 个部件，超过 {limit} 个",
+    },
+    "container_slip": {
+        "en": "its part '{member}' has a path pointing outside the file",
+        "zh": "其中的部件“{member}”的路径指向文件之外",
+    },
+    "container_symlink": {
+        "en": "its part '{member}' is a symbolic link",
+        "zh": "其中的部件“{member}”是符号链接",
+    },
+    "container_encrypted": {
+        "en": "its part '{member}' is encrypted",
+        "zh": "其中的部件“{member}”已加密",
+    },
+    "container_bomb_ratio": {
+        "en": "its part '{member}' would unpack from {packed} bytes to {unpacked} ({ratio}:1, "
+              "the limit is {limit}:1): a zip bomb",
+        "zh": "其中的部件“{member}”会从 {packed} 字节解压为 {unpacked} 字节（{ratio}:1，上限 "
+              "{limit}:1），属于 zip 炸弹",
+    },
+    "container_too_large": {
+        "en": "it would unpack to {size_mb:.0f} MB (the limit is {limit_mb} MB)",
+        "zh": "解压后将达 {size_mb:.0f} MB（上限 {limit_mb} MB）",
+    },
+    "container_member_grows": {
+        "en": "its part '{member}' unpacks past {limit_mb} MB, more than its header says: a zip "
+              "bomb",
+        "zh": "其中的部件“{member}”解压后超过 {limit_mb} MB，多于其头部所写：属于 zip 炸弹",
+    },
+    "container_member_corrupt": {
+        "en": "its part '{member}' is damaged (its data fails the file's check)",
+        "zh": "其中的部件“{member}”已损坏（数据未通过文件自带的校验）",
+    },
+    "container_nested": {
+        "en": "it holds another archive ('{member}')",
+        "zh": "其中包含另一个压缩包（“{member}”）",
+    },
 }
 
 

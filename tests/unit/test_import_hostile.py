@@ -21,7 +21,7 @@ from shapely.geometry import Point
 from test_importer import tree_hash
 
 from songnan_geo.cli import main as cli_main
-from songnan_geo.layers import importer as importer_module
+from songnan_geo.layers import importer as importer_module, kml as kml_module
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.layers.importer import MAX_COLUMNS, ImportOptions, import_layer, layer_target
 from songnan_geo.layers.io import (
@@ -313,7 +313,7 @@ def test_json_nested_too_deep():
 def test_an_unforeseen_reader_failure_has_no_python_names(monkeypatch):
     def boom(*_a, **_k):
         raise RecursionError("maximum recursion depth exceeded")
-    monkeypatch.setattr(importer_module, "_read_geojson", boom)
+    monkeypatch.setattr(importer_module, "read_geojson", boom)
     res = import_layer(b'{"type": "FeatureCollection", "features": []}', "a.geojson",
                        target("roads"))
     _assert_refused(res, "read_failed", "a.geojson")
@@ -442,19 +442,19 @@ def test_a_google_earth_kmz_and_the_old_kml_driver(monkeypatch):
     assert res.ok, res.report()
     assert {"s_ge1", "s_ge2"} <= set(res.layer["id"])
     # GDAL's KML driver (no LIBKML) drops ExtendedData: the fields are read by our parser.
-    rows = importer_module._kml_placemarks(_google_earth_kml(), lambda *a, **k: None)
+    rows = kml_module.kml_placemarks(_google_earth_kml(), lambda *a, **k: None)
     frame = gpd.GeoDataFrame({"Name": ["新站一", "新站二"], "Description": ["", ""]},
                              geometry=[Point(121.49, 31.35), Point(121.495, 31.355)])
-    tidy = importer_module._tidy_kml(frame, importer_module._placemarks_of(rows, "站点", frame))
+    tidy = kml_module.tidy_kml(frame, kml_module.placemarks_of(rows, "站点", frame))
     assert tidy["id"].tolist() == ["s_ge1", "s_ge2"] and tidy["state"].tolist() == ["运营"] * 2
     assert "Description" not in tidy.columns and tidy["name"].tolist() == ["新站一", "新站二"]
 
 
 def test_kml_placemarks_are_not_guessed_when_names_do_not_match():
-    rows = importer_module._kml_placemarks(_google_earth_kml(), lambda *a, **k: None)
+    rows = kml_module.kml_placemarks(_google_earth_kml(), lambda *a, **k: None)
     frame = gpd.GeoDataFrame({"Name": ["别的", "新站二"]},
                              geometry=[Point(121.49, 31.35), Point(121.495, 31.355)])
-    assert importer_module._placemarks_of(rows, "站点", frame) is None
+    assert kml_module.placemarks_of(rows, "站点", frame) is None
 
 
 def test_a_kmz_declaring_entities_is_refused():

@@ -811,7 +811,10 @@ def test_a_missing_code_or_language_fails_loudly():
 
 def test_every_code_used_is_in_the_catalogue_and_every_entry_is_used():
     # stop("code"), msg("code"), render("code"), Problem(f, ft, fld, "code")
-    used = catalogue_codes_used((importer_module, io_module), MESSAGES,
+    from songnan_geo.layers import containers, datum, fitting, import_model, kml, readers
+
+    modules = (importer_module, io_module, import_model, readers, containers, kml, fitting, datum)
+    used = catalogue_codes_used(modules, MESSAGES,
                                 {"stop": 0, "msg": 0, "render": 0, "Problem": 3})
     assert used - set(MESSAGES) == set(), "codes without a catalogue entry"
     assert set(MESSAGES) - used - _DYNAMIC == set(), "catalogue entries never used"
