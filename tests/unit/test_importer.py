@@ -185,9 +185,10 @@ def test_kmz_import():
 
 
 def test_gbk_csv_is_detected_and_read_correctly():
+    # GB18030 (the superset GBK readers use): the stations carry "©" (OpenStreetMap), which GBK lacks
     st = LAYERS["metro_stations"]
     text = export_layer(st, "csv").decode("utf-8-sig")
-    res = import_layer(text.encode("gbk"), "stations.csv", target("metro_stations"),
+    res = import_layer(text.encode("gb18030"), "stations.csv", target("metro_stations"),
                        ImportOptions(crs="wgs84"))
     assert res.ok, res.report()
     assert res.info["encoding"] == "gb18030"
@@ -842,7 +843,7 @@ def test_offers_and_notes_carry_codes_and_render_in_chinese():
     zh = offer.text("zh")
     assert "库中 id 相同的要素" in zh and "GCJ-02（高德）" in zh and "是否从 GCJ-02（高德） 转换为 WGS84" in zh
     assert re.search(r"偏[东西] \d+ 米、偏[南北] \d+ 米", zh), zh
-    csv_gbk = export_layer(LAYERS["metro_stations"], "csv").decode("utf-8-sig").encode("gbk")
+    csv_gbk = export_layer(LAYERS["metro_stations"], "csv").decode("utf-8-sig").encode("gb18030")
     res = import_layer(csv_gbk, "s.csv", target("metro_stations"), ImportOptions(crs="wgs84"))
     assert [w.code for w in res.warnings] == ["read_as_gbk"]
     assert "已按 GBK（GB18030）读取" in res.warnings[0].text("zh")
