@@ -1,8 +1,8 @@
 """The plan indicators on disk and in the store.
 
-:func:`read_plan_indicators` reads the project's copy of Table 6 (``data/indicators/table6.csv``)
-the 13th-FYP baselines of Tables 1–4 (``data/indicators/baseline_13th.csv``) and 2020 figures
-quoted from the plan's text (``data/indicators/baseline_text.csv``); all are
+:func:`read_plan_indicators` reads the project's copy of Table 6 (``data/plans/fyp14/indicators/table6.csv``)
+the 13th-FYP baselines of Tables 1–4 (``data/plans/fyp14/indicators/baseline_13th.csv``) and 2020 figures
+quoted from the plan's text (``data/plans/fyp14/indicators/baseline_text.csv``); all are
 checked word for word against the plan copy by tests/test_indicator_data.py.
 
 :class:`IndicatorStore` keeps the yearly actual and reference values editors enter, in the
@@ -32,7 +32,7 @@ from songnan_geo.db import StaleVersionError
 
 
 #: The project's copy of the plan's indicator tables.
-DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent / "data" / "indicators"
+DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent / "data" / "plans" / "fyp14" / "indicators"
 
 
 def read_baseline_tables(folder: str | Path = DEFAULT_INDICATORS_DIR) -> pd.DataFrame:

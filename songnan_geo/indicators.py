@@ -1,7 +1,7 @@
 """The plan's Table 6 indicators: targets, yearly actual values, and status as of a date.
 
 Pure functions (no disk, no database): the indicator table comes from
-``data/indicators/table6.csv`` (read by :func:`songnan_geo.indicator_store.read_plan_indicators`),
+``data/plans/fyp14/indicators/table6.csv`` (read by :func:`songnan_geo.indicator_store.read_plan_indicators`),
 the actual and reference values from the indicator store.
 
 Targets (:func:`parse_target`)
