@@ -23,6 +23,7 @@ from songnan_geo import (
     import_messages,
     indicator_store,
     indicators,
+    plans,
     siting,
     standards,
     store,
@@ -35,7 +36,7 @@ from songnan_geo.io import load_layer
 from conftest import catalogue_codes_used
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store, store, db)
+            indicator_store, store, db, plans)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.
