@@ -657,6 +657,40 @@ TEXT: dict[str, tuple[str, str]] = {
     "ind_hcol_username": ("录入人", "Entered by"),
     "ind_hcol_source": ("数据来源", "Source"),
     "ind_hcol_note": ("备注", "Note"),
+    # ---------------------------------------------------------------- plans and their periods
+    "plan_choose": ("规划", "Plan"),
+    "plan_option": ("{name}（{start}–{end}）", "{name} ({start}–{end})"),
+    "plan_ended": ("《{name}》的规划期（{start} 至 {end}）已结束，今天是 {today}。以下默认按规划期末 {end} 评估；"
+                   "点“按今天评估”可查看规划期结束后的进展。",
+                   "The period of “{name}” ({start} to {end}) is over; today is {today}. Results below are "
+                   "evaluated as of the period's end, {end}, by default; use “As of today” to see what "
+                   "happened since."),
+    "plan_as_of_after": ("评估日期 {as_of} 在规划期（{start} 至 {end}）之后：显示的是规划期结束后的情况，"
+                         "不是规划期内的完成情况；逾期天数算到评估日期。",
+                         "The as-of date {as_of} is after the plan's period ({start} to {end}): this is "
+                         "the state since the period ended, not what was achieved within it; days late "
+                         "are counted to the as-of date."),
+    "plan_not_started": ("《{name}》的规划期自 {start} 开始，尚未开始。",
+                         "The period of “{name}” starts on {start}; it has not begun."),
+    "plan_as_of_outside": ("评估日期 {as_of} 不在规划期（{start} 至 {end}）内，结果不是规划期内的进展。",
+                           "The as-of date {as_of} is outside the plan's period ({start} to {end}); the "
+                           "results are not progress within the period."),
+    "plan_running": ("规划期 {start} 至 {end}，剩余 {days} 天。", "Plan period {start} to {end}; {days} days left."),
+    "plan_btn_end": ("按规划期末评估（{end}）", "As of the period's end ({end})"),
+    "plan_btn_today": ("按今天评估（{today}）", "As of today ({today})"),
+    "tr_col_lateness": ("逾期/达成", "Late / done"),
+    "tr_col_done_on": ("达成日期", "Done on"),
+    "tr_col_late_days": ("逾期天数", "Days late"),
+    "tr_late_days": ("逾期 {days} 天（约 {months} 个月）", "{days} days late (about {months} months)"),
+    "tr_done_on_time": ("{date} 达成（期限内）", "done {date} (on time)"),
+    "tr_done_late": ("{date} 达成（逾期 {days} 天）", "done {date} ({days} days late)"),
+    "tr_gantt_period_end": ("规划期末", "End of period"),
+    "ind_enter_hint": ("尚未录入任何年度值：各指标的状态均为“暂无数据”。终期评估需要各指标 2025 年的实际值"
+                       "（文字目标另需参考值，如全区平均水平）：请编辑登录后在下方“录入年度值”逐项录入，并注明数据来源。",
+                       "No yearly value has been entered: every indicator is 'No data'. The final evaluation "
+                       "needs each indicator's 2025 actual value (and, for a worded target, its reference, "
+                       "e.g. the district average): log in as an editor and enter them below under "
+                       "'Enter a yearly value', naming the source."),
 }
 
 

@@ -425,7 +425,8 @@ def period_state(plan: Plan, as_of: dt.date, today: dt.date | None = None) -> st
     today = today or clock.today()
     inside = plan.period_start <= as_of <= plan.period_end
     if today > plan.period_end:
-        return "ended" if inside else "ended_as_of_after"
+        return "ended" if inside else "ended_as_of_after" if as_of > plan.period_end \
+            else "as_of_outside"
     if today < plan.period_start:
         return "not_started"
     return "running" if inside else "as_of_outside"
