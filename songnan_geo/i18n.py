@@ -685,6 +685,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tr_done_on_time": ("{date} 达成（期限内）", "done {date} (on time)"),
     "tr_done_late": ("{date} 达成（逾期 {days} 天）", "done {date} ({days} days late)"),
     "tr_gantt_period_end": ("规划期末", "End of period"),
+    "ind_plan_none": ("该规划没有指标表。", "This plan has no indicator table."),
     "ind_enter_hint": ("尚未录入任何年度值：各指标的状态均为“暂无数据”。终期评估需要各指标 2025 年的实际值"
                        "（文字目标另需参考值，如全区平均水平）：请编辑登录后在下方“录入年度值”逐项录入，并注明数据来源。",
                        "No yearly value has been entered: every indicator is 'No data'. The final evaluation "
