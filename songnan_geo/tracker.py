@@ -60,30 +60,6 @@ def schedule_label(state: str, lang: str) -> str:
     return i18n.t(f"tr_sched_{state}", lang)
 
 
-def done_dates(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date) -> dict[str, dt.date]:
-    """When each item that meets its target on ``as_of`` came to meet it (the effective date
-    of the step after which it has met the target ever since), from its history."""
-    out = {}
-    by_item = {k: g for k, g in history.groupby("item_id")} if len(history) else {}
-    for row in items.itertuples(index=False):
-        if not row.target_status or row.id not in by_item:
-            continue
-        wf, target = workflow.get_workflow(row.workflow), workflow.Target(row.target_status,
-                                                                           row.target_rule)
-        h = by_item[row.id]
-        h = h.assign(start_d=h["effective_date"].map(workflow.parse_period))
-        since = None
-        for r in h[h["start_d"] <= as_of].sort_values(["start_d", "version"]).itertuples():
-            paused = r.from_status if r.to_status == workflow.PAUSED else None
-            if target.reached(wf, r.to_status, paused):
-                since = since or r.start_d
-            else:
-                since = None
-        if since is not None:
-            out[row.id] = since
-    return out
-
-
 def lateness_label(kind_days: tuple[str, int] | None, done_on: dt.date | None, lang: str) -> str:
     """'逾期 338 天（约 11 个月）', '2024-03-01 达成（期限内）', or '' (no deadline, not late)."""
     if kind_days is None:
@@ -111,7 +87,7 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
     if plan is not None:
         items = plans.with_plan_targets(items, plan)
     tab = workflow.schedule_table(items, history, as_of, due_soon_days)
-    done = done_dates(tab, history, as_of)
+    done = workflow.target_met_since(tab, history, as_of)
     late = [plans.lateness(d, done.get(i), as_of) if s in ("reached", "overdue") else None
             for i, d, s in zip(tab["id"], tab["plan_deadline"], tab["schedule"])]
     out = pd.DataFrame({
