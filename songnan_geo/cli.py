@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "cli_coverage",
     "cli_briefing",
     "cli_plan",
+    "cli_evaluate",
 ]
 
 

@@ -483,6 +483,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "zones {zones:reprs} are not ids of the zones layer ({known:list})",
         "zh": "分区 {zones:reprs} 不是分区图层中的编号（{known:list}）",
     },
+    # ---------------------------------------------------------------- evaluation texts (evaluation_store)
+    "eval_problems": {"en": "{problems:semi}. Nothing was saved.", "zh": "{problems:semi}。未保存任何内容。"},
+    "eval_part_unknown": {
+        "en": "part {part!r} is not one of {parts:reprs}",
+        "zh": "{part!r} 不是可填写的部分（{parts:reprs}）",
+    },
+    "eval_text_long": {
+        "en": "the text has {n} characters; at most {max} are kept",
+        "zh": "内容有 {n} 个字符，最多 {max} 个",
+    },
 }
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 
 from songnan_geo import clock, config, workflow
 from songnan_geo.error_messages import msg
+from songnan_geo.i18n import t
 from songnan_geo.messages import LocalisedError
 from songnan_geo.plan import normalise
 
@@ -443,3 +444,13 @@ def lateness(deadline: str | None, done_on: dt.date | None, as_of: dt.date) -> t
         return ("done_late", (done_on - due).days) if done_on > due else \
             ("done_on_time", (due - done_on).days)
     return ("late", (as_of - due).days) if as_of > due else None
+
+
+def lateness_text(kind_days: tuple[str, int] | None, done_on: dt.date | None, lang: str) -> str:
+    """:func:`lateness` in words: '逾期 338 天（约 11 个月）', '2024-03-01 达成（期限内）', or ''."""
+    if kind_days is None:
+        return ""
+    kind, days = kind_days
+    if kind == "late":
+        return t("tr_late_days", lang).format(days=days, months=round(days / 30.44))
+    return t(f"tr_{kind}", lang).format(date=done_on.isoformat(), days=days)

@@ -60,16 +60,6 @@ def schedule_label(state: str, lang: str) -> str:
     return i18n.t(f"tr_sched_{state}", lang)
 
 
-def lateness_label(kind_days: tuple[str, int] | None, done_on: dt.date | None, lang: str) -> str:
-    """'逾期 338 天（约 11 个月）', '2024-03-01 达成（期限内）', or '' (no deadline, not late)."""
-    if kind_days is None:
-        return ""
-    kind, days = kind_days
-    if kind == "late":
-        return i18n.t("tr_late_days", lang).format(days=days, months=round(days / 30.44))
-    return i18n.t(f"tr_{kind}", lang).format(date=done_on.isoformat(), days=days)
-
-
 def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang: str,
                 due_soon_days: int = workflow.DUE_SOON_DAYS, plan: plans.Plan | None = None,
                 ) -> pd.DataFrame:
@@ -105,7 +95,7 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
         "schedule_label": [schedule_label(s, lang) for s in tab["schedule"]],
         "done_on": [done[i].isoformat() if i in done else None for i in tab["id"]],
         "late_days": pd.array([k[1] if k and k[0] == "late" else None for k in late], dtype="Int64"),
-        "lateness": [lateness_label(k, done.get(i), lang) for k, i in zip(late, tab["id"])],
+        "lateness": [plans.lateness_text(k, done.get(i), lang) for k, i in zip(late, tab["id"])],
         "version": tab["version"],
         "updated_by": [user_label(u, lang) for u in tab["updated_by"]],
         "updated_at": tab["updated_at"].map(format_time),

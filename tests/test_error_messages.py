@@ -20,6 +20,7 @@ from songnan_geo import (
     carrier_store,
     carriers,
     db,
+    evaluation_store,
     import_messages,
     indicator_store,
     indicators,
@@ -36,7 +37,7 @@ from songnan_geo.io import load_layer
 from conftest import catalogue_codes_used
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store, store, db, plans)
+            indicator_store, store, db, plans, evaluation_store)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.

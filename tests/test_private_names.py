@@ -22,7 +22,6 @@ STORE_MODULES = ("db", "store", "store_schema", "carrier_store", "indicator_stor
 KNOWN = {
     "access2sfca": ["from songnan_geo.coverage import _geoms"],
     "coverage_map": ["from songnan_geo.mapping import _esc"],
-    "indicator_report": ["from songnan_geo.briefing_render import _register_font"],
     "siting": ["from songnan_geo.coverage import _geoms", "from songnan_geo.coverage import _weights"],
 }
 
