@@ -173,7 +173,7 @@ def to_pdf(ev: Evaluation, font_path: str | os.PathLike | None = None) -> bytes:
 
     def style(name, size, **kw):   # CJK wrapping breaks anywhere: only for Chinese
         return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.35,
-                              wordWrap="CJK" if ev.lang == "zh" else None, **kw)
+                              wordWrap="CJK" if ev.lang == "zh" else None, bulletFontName=font, **kw)
 
     s_title, s_sub, s_h2 = style("title", 16), style("sub", 8.5), style("h2", 12.5, spaceBefore=8)
     s_h3, s_body, s_cell = style("h3", 10, spaceBefore=4), style("body", 9), style("cell", 6.8)
@@ -199,12 +199,14 @@ def to_pdf(ev: Evaluation, font_path: str | os.PathLike | None = None) -> bytes:
             total = sum(lengths) or 1
             grid = Table(data, colWidths=[width * n / total for n in lengths], repeatRows=1)
             grid.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                                      ("FONTNAME", (0, 0), (-1, -1), font),
                                       ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f0f0f0")),
                                       ("VALIGN", (0, 0), (-1, -1), "TOP")]))
             story += [grid, Spacer(1, 2 * mm)]
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
-                            topMargin=10 * mm, bottomMargin=10 * mm, title=ev.title)
+                            topMargin=10 * mm, bottomMargin=10 * mm, title=ev.title,
+                            initialFontName=font)  # so the PDF references no unembedded font
     doc.build(story)
     return buf.getvalue()
 
