@@ -17,6 +17,7 @@ import os
 from collections.abc import Mapping
 from xml.sax.saxutils import escape as xml_escape
 
+import altair as alt
 import geopandas as gpd
 import pandas as pd
 from reportlab.lib import colors
@@ -28,9 +29,11 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from songnan_geo import carriers, clock, plans
 from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.coverage import coverage_by_area, coverage_summary
-from songnan_geo.evaluation import Evaluation, build_evaluation
+from songnan_geo.db import format_time
+from songnan_geo.evaluation import Evaluation, build_evaluation, result_label
 from songnan_geo.evaluation_store import EvaluationStore
 from songnan_geo.fonts import cjk_pdf_font
+from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of
 from songnan_geo.standards import city_targets, load_builtin_standards
 from songnan_geo.store_schema import SEED_USER
@@ -113,6 +116,33 @@ def evaluation_for(plan: plans.Plan, tracker, layers: Mapping[str, gpd.GeoDataFr
         carrier_progress=progress, zones=pd.DataFrame(zones.drop(columns=zones.geometry.name)),
         zone_carriers=zone_carriers, life_circle=life, city_target_title=title, texts=texts,
         seed_user=SEED_USER)
+
+
+def results_chart(ev: Evaluation) -> alt.Chart:
+    """Bars of the results (完成 / 逾期完成 / 未完成 / 无数据) of the indicators, the parcels and
+    projects with a target, the carrier targets and the life-circle facility types."""
+    rows = [{"part": t(f"ev_chart_{part}", ev.lang), "result": result_label(r, ev.lang), "key": r,
+             "count": n} for part, counts in ev.figures.items() for r, n in counts.items() if n]
+    colours = {"done": "#2e7d32", "done_late": "#9ccc65", "not_done": "#c62828", "no_data": "#9e9e9e",
+               "no_target": "#cfd8dc"}
+    keys = [k for k in colours if any(r["key"] == k for r in rows)]
+    return alt.Chart(pd.DataFrame(rows, columns=["part", "result", "key", "count"])).mark_bar().encode(
+        y=alt.Y("part:N", title=None, sort=None), x=alt.X("count:Q", title=None, stack="zero"),
+        color=alt.Color("result:N", title=None,
+                        scale=alt.Scale(domain=[result_label(k, ev.lang) for k in keys],
+                                        range=[colours[k] for k in keys])),
+        tooltip=["part:N", "result:N", "count:Q"]).properties(height=160)
+
+
+def texts_history_table(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The planners' texts' history for people, newest first: part, version, who, when, text."""
+    h = history.sort_values("seq", ascending=False)
+    return pd.DataFrame({
+        t("ev_edit_section", lang): [t(f"ev_planner_{p}", lang) for p in h["part"]],
+        t("tr_col_version", lang): h["version"].tolist(),
+        t("tr_col_username", lang): h["username"].tolist(),
+        t("tr_col_recorded_at", lang): [format_time(x) for x in h["recorded_at"]],
+        t("ev_edit_text", lang): h["text"].tolist()})
 
 
 # --------------------------------------------------------------------------- writers

@@ -815,6 +815,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "ev_download_pdf": ("下载 PDF", "Download PDF"),
     "ev_download_xlsx": ("下载 XLSX（每部分一表）", "Download XLSX (one sheet per section)"),
     "ev_download_html": ("下载 HTML", "Download HTML"),
+    "ev_chart_indicators": ("规划指标", "Indicators"),
+    "ev_chart_items": ("地块与项目", "Parcels and projects"),
+    "ev_chart_carriers": ("载体指标", "Carrier targets"),
+    "ev_chart_life": ("生活圈设施", "Life-circle facilities"),
     "ev_downloads": ("导出终期评估报告", "Export the final evaluation"),
 }
 

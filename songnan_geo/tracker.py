@@ -95,7 +95,7 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
         "schedule_label": [schedule_label(s, lang) for s in tab["schedule"]],
         "done_on": [done[i].isoformat() if i in done else None for i in tab["id"]],
         "late_days": pd.array([k[1] if k and k[0] == "late" else None for k in late], dtype="Int64"),
-        "lateness": [plans.lateness_text(k, done.get(i), lang) for k, i in zip(late, tab["id"])],
+        "lateness": [plans.lateness_text(k, done.get(i), lang) or None for k, i in zip(late, tab["id"])],
         "version": tab["version"],
         "updated_by": [user_label(u, lang) for u in tab["updated_by"]],
         "updated_at": tab["updated_at"].map(format_time),
