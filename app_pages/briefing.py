@@ -9,6 +9,7 @@ from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.i18n import t, value_label
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import TrackerError
 from songnan_ui.stores import open_stores
 
@@ -37,7 +38,7 @@ try:
     layers = {**layers, "carrier_parks": stores.carriers.current(layers["carrier_parks"])}
     status_note = t("bf_status_from_store", lang)
 except TrackerError as exc:
-    status, status_note = None, t("bf_status_from_layer", lang) + f" ({exc})"
+    status, status_note = None, t("bf_status_from_layer", lang) + f" ({markdown_text(exc)})"
 parks_key = ",".join(f"{i}:{v}" for i, v in zip(layers["carrier_parks"]["id"],
                                                   layers["carrier_parks"].get("version", 0)))
 

@@ -12,6 +12,7 @@ from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import read_carrier_figures
 from songnan_geo.mapping import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
@@ -174,14 +175,15 @@ if editor is not None:
                 row = register_store.save(record, editor=editor, expected_version=expected,
                                           town=layers["boundary"], change_note=change_note)
                 st.session_state["cr_flash"] = t("cr_saved", lang).format(
-                    name=name, version=row["version"])
+                    name=markdown_text(name), version=row["version"])
                 st.session_state["cr_loaded"] = None
                 st.session_state.pop("cr_last_click", None)
                 st.rerun()
             except CarrierError as exc:
                 st.error(exc.text(lang))
             except StaleVersionError as exc:
-                st.error(t("tr_stale", lang).format(name=exc.name, who=exc.changed_by,
+                st.error(t("tr_stale", lang).format(name=markdown_text(exc.name),
+                                                    who=markdown_text(exc.changed_by),
                                                     when=format_time(exc.changed_at),
                                                     current=exc.current_version,
                                                     expected=exc.expected_version))

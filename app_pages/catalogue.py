@@ -2,6 +2,7 @@
 import streamlit as st
 
 from songnan_geo.i18n import field_label, layer_title, t
+from songnan_geo.safe_text import markdown_text
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -18,10 +19,10 @@ c1, c2 = st.columns(2)
 c1.metric(t("features", lang), len(gdf))
 c2.metric(t("estimated_count", lang), int(gdf["estimated"].sum()))
 if not info.get("inside_boundary", True):
-    st.caption(f"{t('inside_reason', lang)}: {info['inside_reason'][lang]}")
+    st.caption(f"{t('inside_reason', lang)}: {markdown_text(info['inside_reason'][lang])}")
 st.markdown(f"**{t('layer_source', lang)}**")
 for src in sorted(set(gdf["source"])):
-    st.caption(src)
+    st.caption(markdown_text(src))   # data: shown as it is, never as Markdown
 
 attrs = gdf.drop(columns="geometry")
 st.dataframe(attrs.rename(columns={c: field_label(c, lang) for c in attrs.columns}),

@@ -18,6 +18,7 @@ from songnan_geo.crs import STORAGE_CRS, TOWN_CRS
 from songnan_geo.i18n import field_label, t
 from songnan_geo.mapping import clicked_lonlat
 from songnan_geo.network import WalkNetwork
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.siting import CoverageSiting, SitingError, grid_candidates
 
 lang = st.session_state.get("lang", "zh")
@@ -58,13 +59,13 @@ speed = c4.number_input(t("cov_speed", lang), min_value=2.0, max_value=7.0, valu
 radius = sd.radius_by_type(standards, std_id, types)
 no_radius = [x for x in types if x not in radius]
 if no_radius:
-    st.warning(t("cov_no_radius", lang) + "、".join(no_radius))
+    st.warning(t("cov_no_radius", lang) + "、".join(markdown_text(x) for x in no_radius))
 chosen_types = [x for x in ([ftype] if ftype != ALL else types) if x in radius]
 cand_types = [x for x in types if x in radius]
 cand_type = (ftype if ftype in radius else
              st.selectbox(t("cov_candidate_type", lang), cand_types, key="cov_cand_type"))
 st.caption(f"{t('cov_radius_caption', lang)}: " + "；".join(
-    f"{x} {radius[x]:g} m" for x in (chosen_types if ftype != ALL else cand_types)))
+    f"{markdown_text(x)} {radius[x]:g} m" for x in (chosen_types if ftype != ALL else cand_types)))
 
 # --- candidate sites: the map's last click (from the previous run) adds or removes one
 cands = st.session_state.setdefault("cov_candidates", [])
@@ -122,7 +123,7 @@ for col, row in zip(tcols, targets.itertuples()):
     col.metric(f"{row.year} {t('cov_target', lang)} {row.share:.0%}",
                t("cov_target_met", lang) if gap >= 0 else f"{t('cov_target_gap', lang)} {-gap:.1%}")
 st.caption(t("cov_targets_caption", lang) + " " + " ".join(
-    f"{row.year}: {row.title_zh if lang == 'zh' else row.title_en} — {row.source}"
+    markdown_text(f"{row.year}: {row.title_zh if lang == 'zh' else row.title_en} — {row.source}")
     for row in targets.itertuples()))
 if method == "network":
     st.caption(t("cov_network_note", lang).format(
@@ -215,7 +216,7 @@ with st.expander(t("cov_best", lang), expanded=bool(best)):
                       format_func=lambda s: t(f"cov_cand_{s}", lang))
     spacing = st.number_input(t("cov_grid_spacing", lang), min_value=100, max_value=1000, value=250,
                               step=50, key="cov_spacing", disabled=source != "grid")
-    st.caption(f"{t('cov_candidate_type', lang)}: {cand_type} · {radius[cand_type]:g} m")
+    st.caption(f"{t('cov_candidate_type', lang)}: {markdown_text(cand_type)} · {radius[cand_type]:g} m")
     if st.button(t("cov_solve", lang), key="cov_solve", type="primary"):
         if source == "grid":
             sites = grid_candidates(layers["boundary"], spacing_m=float(spacing))

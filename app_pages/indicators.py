@@ -8,6 +8,7 @@ from songnan_geo.briefing_map import CJKFontMissingError
 from songnan_geo.error_messages import text_of
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of, read_baseline_tables
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import (
     StaleVersionError,
     StoreConfigError,
@@ -92,7 +93,8 @@ if editor is not None:
                 st.rerun()
             except StaleVersionError as exc:
                 st.error(t("tr_stale", lang).format(
-                    name=f"{ind.name} {year} {t(f'ind_kind_{kind}', lang)}", who=exc.changed_by,
+                    name=markdown_text(f"{ind.name} {year} {t(f'ind_kind_{kind}', lang)}"),
+                    who=markdown_text(exc.changed_by),
                     when=format_time(exc.changed_at), current=exc.current_version,
                     expected=exc.expected_version))
             except (indicators.IndicatorError, auth.EditorRequiredError, TrackerError) as exc:

@@ -4,6 +4,7 @@ from streamlit_folium import st_folium
 
 from songnan_geo.i18n import field_label, t, value_label
 from songnan_geo.mapping import build_map
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import TrackerError
 from songnan_geo.tracker import with_tracked_state
 from songnan_ui.stores import open_stores
@@ -24,7 +25,7 @@ try:
                                 stores.carriers.current(layers["carrier_parks"]))
     state_note = t("ov_state_from_store", lang)
 except TrackerError as exc:
-    state_note = t("ov_state_from_layer", lang) + f" ({exc})"
+    state_note = t("ov_state_from_layer", lang) + f" ({markdown_text(exc)})"
 
 fmap = build_map(layers, manifest, lang=lang, basemap=st.session_state.get("basemap", "blank"))
 # returned_objects=[]: panning or zooming does not rerun the script.

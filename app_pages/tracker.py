@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 from songnan_geo import tracker, workflow
 from songnan_geo.i18n import t
 from songnan_geo.mapping import build_map
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import StoreConfigError, TrackerError
 from songnan_ui.login import editor_login
 from songnan_ui.plan_select import as_of_input, plan_selector
@@ -110,7 +111,7 @@ st.session_state["tracker_item_id"] = item_id
 item = items.set_index("id").loc[item_id]
 quote = item.get("plan_quote") if isinstance(item.get("plan_quote"), str) else None
 if quote:
-    st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{quote}")
+    st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{markdown_text(quote)}")
 # A plain table (a few rows per item): every entry is text on the page, easy to read and copy.
 st.table(tracker.timeline_table(history[history["item_id"] == item_id], lang).set_index(
     t("tr_col_effective_date", lang)))

@@ -47,6 +47,7 @@ from songnan_geo.briefing import NEIGHBOUR_RADIUS_M, SITE_LAYERS, get_site
 from songnan_geo.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from songnan_geo.crs import TOWN_CRS, to_town_crs
 from songnan_geo.mapping import BASEMAPS, basemap_key, feature_style
+from songnan_geo.safe_text import plot_text
 from songnan_geo.tilefetch import TilesUnavailable, fetch_mosaic, mercator_to_lonlat, zoom_for
 
 #: Environment variable naming a TTF/TTC font file with Chinese glyphs.
@@ -307,7 +308,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
         if name == "metro_stations":
             col = "name_en" if lang == "en" else "name"
             for label, pt in zip(gdf[col], gdf.geometry):
-                ax.annotate(str(label), (pt.x, pt.y), xytext=(4, 3), textcoords="offset points",
+                ax.annotate(plot_text(label), (pt.x, pt.y), xytext=(4, 3), textcoords="offset points",
                             fontproperties=fprops, fontsize=7, zorder=8, color="#111111",
                             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                   "alpha": 0.75})
@@ -330,7 +331,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
                                                         "edgecolor": RING_COLOR, "linewidth": 0.9,
                                                         "linestyle": (0, (5, 4))}, zorder=8)
     site_name = ref.name_en if lang == "en" else ref.name
-    ax.annotate(site_name, (anchor.x, anchor.y), xytext=(0, 10), textcoords="offset points",
+    ax.annotate(plot_text(site_name), (anchor.x, anchor.y), xytext=(0, 10), textcoords="offset points",
                 ha="center", fontproperties=fprops, fontsize=9, weight="bold", zorder=10,
                 color="#5a0048", bbox={"boxstyle": "round,pad=0.2", "fc": "white",
                                        "ec": HIGHLIGHT, "lw": 0.8, "alpha": 0.9})
@@ -423,7 +424,7 @@ def _sized(fprops: font_manager.FontProperties, size: float) -> font_manager.Fon
 
 def _legend_handle(name: str, info: dict, lang: str):
     """A legend entry for a layer drawn with its base style."""
-    title = i18n.layer_title(info, lang)
+    title = plot_text(i18n.layer_title(info, lang))   # no mathtext from data
     kind = "point" if set(info.get("geometry_types", [])) <= {"Point", "MultiPoint"} else (
         "line" if set(info.get("geometry_types", [])) & {"LineString", "MultiLineString"}
         else "area")

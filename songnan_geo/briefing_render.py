@@ -31,12 +31,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, \
     TableStyle
-from xml.sax.saxutils import escape as _xml_escape
 
 from songnan_geo.briefing import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing_map import HIGHLIGHT, MapImage, draw_site_map
 from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import LANGS, t, value_label
+from songnan_geo.safe_text import pdf_text
 
 #: Output formats and their file suffixes / MIME types.
 FORMATS: dict[str, str] = {"html": "text/html", "pdf": "application/pdf"}
@@ -289,7 +289,7 @@ def render_pdf(b: Briefing, map_image: MapImage, lang: str = "zh",
     s_th = style("th", 8.6, color=colors.HexColor("#222222"))
 
     def p(text, st=s_body):
-        return Paragraph(_xml_escape(text), st)
+        return Paragraph(pdf_text(text), st)   # its mini-markup never reads data
 
     width = A4[0] - 28 * mm
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8c8c8")),

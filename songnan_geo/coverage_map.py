@@ -14,8 +14,9 @@ for the layer control:
 
 The base map does not change with the analysis, so a Streamlit page can keep it (and
 the planner's zoom and pan) while the overlays change: ``st_folium(base,
-feature_group_to_add=overlays, layer_control=control)``. Every text is HTML-escaped
-(``mapping._esc``). Inputs may be in any CRS with a CRS set; they are drawn in EPSG:4326
+feature_group_to_add=overlays, layer_control=control)``. Every text is escaped with
+:func:`songnan_geo.safe_text.html_text` (HTML, and inert as the Jinja2 source branca makes of
+each element's script). Inputs may be in any CRS with a CRS set; they are drawn in EPSG:4326
 (or shifted to GCJ-02 for Gaode).
 Never imports streamlit.
 """
@@ -28,7 +29,8 @@ import numpy as np
 from songnan_geo import i18n
 from songnan_geo.chinacoords import convert_gdf
 from songnan_geo.crs import to_storage_crs
-from songnan_geo.mapping import KeepOverlayChoices, MapControl, _esc, basemap_datum, build_map
+from songnan_geo.mapping import KeepOverlayChoices, MapControl, basemap_datum, build_map
+from songnan_geo.safe_text import html_text as _esc
 
 #: Colours of service areas, cycled by facility type.
 SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3",

@@ -40,9 +40,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件无法打开（{error}）。请检查路径以及文件是否可读。",
     },
     "read_failed": {
-        "en": "could not be read ({error_type}: {error}). Check the file in QGIS, or export it "
-              "again as GeoJSON.",
-        "zh": "文件无法读取（{error_type}: {error}）。请在 QGIS 中检查该文件，或重新导出为 GeoJSON。",
+        "en": "could not be read: the file has a structure the importer does not handle (the "
+              "details are in the server log). Check the file in QGIS, or export it again as "
+              "GeoJSON.",
+        "zh": "文件无法读取：文件结构超出了导入程序能处理的范围（详细信息已记入服务器日志）。请在 QGIS "
+              "中检查该文件，或重新导出为 GeoJSON。",
     },
     "too_big": {
         "en": "is {size_mb:.1f} MB; the size limit is {limit} ({limit_bytes} bytes, files of that "
@@ -533,6 +535,86 @@ MESSAGES: dict[str, dict[str, str]] = {
     "datum_wgs84": {"en": "WGS84", "zh": "WGS84"},
     "datum_gcj02": {"en": "GCJ-02 (Gaode/Amap)", "zh": "GCJ-02（高德）"},
     "datum_bd09": {"en": "BD-09 (Baidu)", "zh": "BD-09（百度）"},
+
+    # ---------------------------------------------------------------- hostile input (issue 11)
+    "value_not_finite": {
+        "en": "{value} is not a finite number (NaN, Infinity, or beyond ±1.8e308 such as 1e309); "
+              "a layer holds only real numbers (strict JSON). Enter the real value, or leave it "
+              "empty if it is unknown.",
+        "zh": "{value} 不是有限数值（NaN、无穷大 Infinity，或超出 ±1.8e308 的数如 1e309）；图层只能"
+              "保存实际数值（严格 JSON）。请填写实际数值；如未知请留空。",
+    },
+    "option_not_finite": {
+        "en": "the value {value} given for every feature is not a finite number (NaN or "
+              "Infinity). Give a real number, e.g. 30.",
+        "zh": "为全部要素统一填写的值 {value} 不是有限数值（NaN 或无穷大）。请填写实际数值，例如 30。",
+    },
+    "path_not_found": {
+        "en": "there is no file at {path}. Check the path and the file name.",
+        "zh": "在 {path} 没有找到文件。请检查路径和文件名。",
+    },
+    "path_is_folder": {
+        "en": "{path} is a folder, not a file. Give the file itself (e.g. the .geojson, or a .zip "
+              "holding a Shapefile's .shp, .shx, .dbf and .prj).",
+        "zh": "{path} 是一个文件夹，不是文件。请给出文件本身（例如 .geojson，或包含 Shapefile 的 "
+              ".shp、.shx、.dbf、.prj 文件的 .zip 压缩包）。",
+    },
+    "path_no_permission": {
+        "en": "cannot be read: permission denied for {path}. Copy the file somewhere you may "
+              "read, or ask the administrator.",
+        "zh": "无法读取：没有读取 {path} 的权限。请把文件复制到有读取权限的位置，或联系管理员。",
+    },
+    "zip_member_corrupt": {
+        "en": "member '{member}' is damaged (its data fails the zip's check). Download or copy "
+              "the file again, or zip the layer's files again.",
+        "zh": "压缩包内的“{member}”已损坏（数据未通过压缩包的校验）。请重新下载或复制该文件，"
+              "或重新压缩图层文件。",
+    },
+    "field_map_not_utf8": {
+        "en": "holds '{member}' (the long field names) but it is not UTF-8 (byte {byte}). Save it "
+              "as UTF-8, or remove it from the zip to keep the Shapefile's short field names.",
+        "zh": "压缩包内的“{member}”（长字段名对照表）不是 UTF-8 编码（第 {byte} 字节）。请另存为 "
+              "UTF-8，或将其从压缩包中删除以使用 Shapefile 的短字段名。",
+    },
+    "field_map_bad": {
+        "en": "holds '{member}' but it is not a table with the columns 'short' and 'full'. Export "
+              "the layer again, or remove '{member}' from the zip.",
+        "zh": "压缩包内的“{member}”不是含“short”和“full”两列的对照表。请重新导出该图层，或将"
+              "“{member}”从压缩包中删除。",
+    },
+    "field_map_reserved": {
+        "en": "holds '{member}', which renames field '{short}' to '{full}', a name reserved for "
+              "the geometry. Fix that line of '{member}', or remove it from the zip.",
+        "zh": "压缩包内的“{member}”把字段“{short}”改名为“{full}”，而该名称专用于几何。请修改"
+              "“{member}”中的这一行，或将其从压缩包中删除。",
+    },
+    "field_map_duplicate": {
+        "en": "holds '{member}', which gives the name '{full}' to more than one field "
+              "({shorts:list}). Give each field its own name in '{member}'.",
+        "zh": "压缩包内的“{member}”把名称“{full}”同时给了多个字段（{shorts:list}）。请在"
+              "“{member}”中为每个字段使用不同的名称。",
+    },
+    "json_too_deep": {
+        "en": "is nested too deeply (brackets inside brackets, more than {limit} levels) to be a "
+              "layer. Export the layer again as GeoJSON.",
+        "zh": "文件的嵌套层级过深（括号套括号超过 {limit} 层），不可能是图层数据。请重新导出为 GeoJSON。",
+    },
+    "too_many_columns": {
+        "en": "has {count} columns (fields); at most {limit} are accepted. Keep only the layer's "
+              "columns (a layer has a few dozen fields) and import again.",
+        "zh": "文件有 {count} 列（字段），最多只接受 {limit} 列。请只保留本图层需要的列（一个图层通常只有"
+              "几十个字段）后重新导入。",
+    },
+    "xlsx_damaged": {
+        "en": "is a damaged workbook: its part '{member}' fails the check every .xlsx carries. "
+              "Download or copy it again, or open it in Excel/WPS and save it again as .xlsx.",
+        "zh": "工作簿已损坏：其中的“{member}”部分未通过 .xlsx 文件自带的校验。请重新下载或复制该文件，"
+              "或在 Excel/WPS 中打开后重新另存为 .xlsx。",
+    },
+    "reader_note": {
+        "en": "{file}: the reader noted: {text}",
+        "zh": "{file}：读取程序提示（英文原文）：{text}",
+    },
 }
 
 

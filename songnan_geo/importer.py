@@ -13,11 +13,15 @@ BD-09 (Baidu), CGCS2000 or any EPSG CRS (:func:`songnan_geo.chinacoords.parse_co
 
 Checks, all collected before returning:
 
-* the file: size (:data:`MAX_FILE_BYTES`), empty, format, text encoding (UTF-8, else GBK/
+* the file: a file (not a folder) that can be read, size (:data:`MAX_FILE_BYTES`),
+  columns (:data:`MAX_COLUMNS`, counted before the file is parsed), empty, format, text
+  encoding (UTF-8, else GBK/
   GB18030 is detected and said; or the planner chooses), JSON syntax, zip safety (no
   absolute or ``../`` member paths, no links, no nested archives, at most
   :data:`MAX_UNZIPPED_BYTES` unpacked and a compression ratio under
-  :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked);
+  :data:`MAX_COMPRESSION_RATIO` — a zip bomb is refused before it is unpacked; a member
+  failing its CRC is named), a KML's entities (refused) and ExtendedData (read here);
+* numbers: NaN, ±Infinity and 1e309 (beyond a float) are refused naming feature and field;
 * a CRS: declared by the file or chosen by the planner (a projected CRS in a file can not
   be silently re-labelled);
 * the target layer's rules, by the same code that checks ``data/geo``
@@ -34,12 +38,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import re
 import stat
+import sys
 import tempfile
 import warnings
 import zipfile
+import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -49,13 +57,14 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS
+from xml.parsers import expat
 
 from songnan_geo.chinacoords import DATUMS, convert_lonlat, parse_coord_system
 from songnan_geo.crs import STORAGE_CRS, to_town_crs
 from songnan_geo.exporter import SHP_FIELD_MAP
 from songnan_geo.i18n import FIELD_LABELS
 from songnan_geo.import_messages import FeatureRef, Message, msg, render
-from songnan_geo.io import Problem, json_problem, validate_feature_collection
+from songnan_geo.io import Problem, json_problem, non_finite_values, validate_feature_collection
 from songnan_geo.layerstore import LAYER_NAME_PATTERN, feature_collection
 
 #: Largest file accepted: 100 MB (files of this size or more are refused).
@@ -66,6 +75,14 @@ MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 #: Largest uncompressed/compressed size ratio of a zip member (larger: a zip bomb).
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_MEMBERS = 500
+#: Most columns (fields) a file may have: 1,000. A layer has a few dozen; a file with more is
+#: refused before it is parsed (a CSV's header line, an XLSX sheet's width, a GDAL layer's
+#: field list, a GeoJSON's property names), so that even a million columns answer at once.
+MAX_COLUMNS = 1000
+#: Reader warnings turned into notes, at most this many (the rest are logged).
+MAX_READER_NOTES = 5
+
+_log = logging.getLogger(__name__)
 
 #: Formats read, by key: label and file suffixes.
 FORMATS = {
@@ -85,7 +102,7 @@ CORE_FIELDS = ("id", "name", "source", "accuracy_m", "estimated")
 _LON_NAMES = ("lon", "lng", "longitude", "long", "x", "经度", "东经", "lon_wgs84", "lng_wgs84")
 _LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "lat_wgs84")
 _WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "shape", "几何")
-_KML_FIELDS = {"Name": "name", "description": None, "timestamp": None, "begin": None,
+_KML_FIELDS = {"Name": "name", "description": None, "Description": None, "timestamp": None, "begin": None,
                "end": None, "altitudeMode": None, "tessellate": None, "extrude": None,
                "visibility": None, "drawOrder": None, "icon": None, "snippet": None}
 _TRUE = {"true", "t", "yes", "y", "1", "是", "真", "对"}
@@ -233,37 +250,76 @@ def import_layer(source, filename: str | None, target: LayerTarget,
     ImportResult
         Never raises for bad input: each problem is in ``problems`` naming the file, the
         feature/row and field, what is wrong and how to fix it. ``layer`` (EPSG:4326) is
-        set only when there are no problems.
+        set only when there are no problems. Warnings raised while reading are never
+        printed: GDAL's become notes (``reader_note``), the others are logged.
     """
     options = options or ImportOptions()
     if isinstance(source, (str, Path)):
         path = Path(source)
-        filename = filename or path.name
+        filename = filename or path.name or str(path)
         result = ImportResult(filename=filename)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            result.problems.append(Problem(filename, None, None, "open_failed",
-                                           {"error": str(exc)}))
+        data = _read_path(path, filename, result)
+        if data is None:
             return result
-        if size >= MAX_FILE_BYTES:
-            result.problems.append(_too_big(filename, size))
-            return result
-        data = path.read_bytes()
     else:
         data = bytes(source)
         filename = filename or "upload"
         result = ImportResult(filename=filename)
-    try:
-        _import(data, filename, target, options, result)
-    except _Stop:
-        pass
-    except Exception as exc:  # a reader failing in a way not foreseen: report, never crash
-        result.problems.append(Problem(filename, None, None, "read_failed", {
-            "error_type": type(exc).__name__, "error": str(exc)}))
+    # Reader, numpy, shapely and pandas warnings are never printed: the meaningful ones
+    # (GDAL's notes about the file) become notes, the rest go to the log.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            _import(data, filename, target, options, result)
+        except _Stop:
+            pass
+        except Exception:  # a reader failing in a way not foreseen: report, never crash
+            _log.warning("import of %r failed unexpectedly", filename, exc_info=True)
+            result.problems.append(Problem(filename, None, None, "read_failed"))
+    _warnings_to_notes(caught, filename, result)
     if result.problems:
         result.layer = None
     return result
+
+
+def _read_path(path: Path, filename: str, result: ImportResult) -> bytes | None:
+    """The bytes of the file at ``path``; None (with the problem recorded) when it is a
+    folder, missing, unreadable or too big."""
+    def problem(code, **params):
+        result.problems.append(Problem(filename, None, None, code, params))
+
+    try:
+        if path.is_dir():
+            problem("path_is_folder", path=str(path))
+            return None
+        size = path.stat().st_size
+        if size >= MAX_FILE_BYTES:
+            result.problems.append(_too_big(filename, size))
+            return None
+        return path.read_bytes()
+    except FileNotFoundError:
+        problem("path_not_found", path=str(path))
+    except IsADirectoryError:
+        problem("path_is_folder", path=str(path))
+    except PermissionError:
+        problem("path_no_permission", path=str(path))
+    except OSError as exc:
+        problem("open_failed", error=exc.strerror or str(exc))
+    return None
+
+
+def _warnings_to_notes(caught, filename: str, result: ImportResult) -> None:
+    """GDAL's warnings about the file (issued by pyogrio) as notes; all others logged."""
+    seen = []
+    for w in caught:
+        text = _gdal_message(Exception(str(w.message)))
+        from_reader = "pyogrio" in (w.filename or "") or \
+            w.category.__module__.startswith("pyogrio")
+        if from_reader and text and text not in seen and len(seen) < MAX_READER_NOTES:
+            seen.append(text)
+            result.warnings.append(msg("reader_note", file=filename, text=text))
+        else:
+            _log.info("import of %r: %s: %s", filename, w.category.__name__, w.message)
 
 
 def _too_big(fname: str, size: int) -> Problem:
@@ -287,6 +343,12 @@ def _import(data: bytes, fname: str, target: LayerTarget, opts: ImportOptions,
         stop("bad_mode", mode=opts.mode)
     if target.new and not re.match(LAYER_NAME_PATTERN, target.name or ""):
         stop("bad_layer_name", name=target.name)
+    bad_defaults = [Problem(fname, None, key, "option_not_finite", {"value": token})
+                    for key, value in (opts.defaults or {}).items()
+                    if (token := _non_finite_token(value, numeric=True))]
+    if bad_defaults:
+        res.problems += bad_defaults
+        raise _Stop
     fmt = detect_format(data, fname)
     if fmt is None and Path(fname).suffix.lower() in (".xls", ".et", ".ods"):
         stop("old_workbook", suffix=Path(fname).suffix)
@@ -296,15 +358,32 @@ def _import(data: bytes, fname: str, target: LayerTarget, opts: ImportOptions,
     if fmt == "shp-loose":
         stop("bare_shp")
 
+    flagged: set[tuple[int, str]] = set()  # (row, field) of non-finite values, reported
     with tempfile.TemporaryDirectory(prefix="songnan-import-") as tmp:
         tmpdir = Path(tmp)
         if fmt == "geojson":
-            gdf, file_crs = _read_geojson(data, fname, res, stop, target)
+            gdf, file_crs = _read_geojson(data, fname, res, stop, target, flagged)
         elif fmt in ("csv", "xlsx"):
             gdf, file_crs = _read_table(data, fname, fmt, opts, res, stop, tmpdir)
         else:
             gdf, file_crs = _read_gdal(data, fname, fmt, opts, res, stop, tmpdir)
-    _finish(gdf, file_crs, fname, target, opts, res, stop)
+    _finish(gdf, file_crs, fname, target, opts, res, stop, flagged)
+
+
+def _non_finite_token(value, numeric: bool) -> str | None:
+    """How a non-finite number is written ('NaN', 'Infinity', '-Infinity', or the text as
+    given, e.g. '1e309'), None for anything else. Text counts only in a ``numeric`` field."""
+    if isinstance(value, (float, np.floating)) and not isinstance(value, bool):
+        if math.isfinite(value):
+            return None
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if numeric and isinstance(value, str):
+        try:
+            f = float(value.strip())
+        except ValueError:
+            return None
+        return None if math.isfinite(f) else value.strip()
+    return None
 
 
 def detect_format(data: bytes, fname: str) -> str | None:
@@ -369,13 +448,15 @@ def _crs_from_member(doc: dict) -> CRS | None:
         return None
 
 
-def _read_geojson(data, fname, res, stop, target):
+def _read_geojson(data, fname, res, stop, target, flagged):
     text = _decode(data, fname, None, res, stop)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         res.problems.append(json_problem(fname, exc))
         raise _Stop from None
+    except RecursionError:
+        stop("json_too_deep", limit=sys.getrecursionlimit())
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if isinstance(doc, dict) and doc.get("type") in ("Point", "MultiPoint", "LineString",
@@ -393,18 +474,48 @@ def _read_geojson(data, fname, res, stop, target):
         raise _Stop
     if not doc["features"]:
         stop("no_features")
+    names: set = set()
+    for feat in doc["features"]:
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if isinstance(props, dict):
+            names.update(props)
+            if len(names) > MAX_COLUMNS:
+                stop("too_many_columns", count=f">{MAX_COLUMNS}", limit=MAX_COLUMNS)
+    # Non-finite numbers (NaN, Infinity, 1e309): said here, where NaN is still told apart
+    # from null; the value is then read as empty so that nothing else is said about it.
+    for i, feat in enumerate(doc["features"]):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if not isinstance(props, dict):
+            continue
+        for key in list(props):
+            bad = non_finite_values({key: props[key]})
+            for where, token in bad:
+                res.problems.append(Problem(fname, FeatureRef(index=i, id=props.get("id")),
+                                            where, "value_not_finite", {"value": token}))
+            if bad:
+                props[key] = None
+                flagged.add((i, str(key)))
     try:
         gdf = gpd.GeoDataFrame.from_features(doc["features"])
     except Exception:
         # A malformed feature or geometry: the layer rules name each one.
         schema = target.schema or {"type": "object"}
         doc = {k: v for k, v in doc.items() if k != "crs"}
-        res.problems += [p for p in validate_feature_collection(
-            doc, fname, schema, target.geometry_types or list(_SINGLE) + list(_SINGLE.values()))]
+        res.problems += _unflagged(validate_feature_collection(
+            doc, fname, schema, target.geometry_types or list(_SINGLE) + list(_SINGLE.values())),
+            flagged)
         if not res.problems:
             stop("features_unreadable")
         raise _Stop
     return gdf, (file_crs or STORAGE_CRS)
+
+
+def _unflagged(problems: list[Problem], flagged: set[tuple[int, str]]) -> list[Problem]:
+    """``problems`` without those about a value already reported as non-finite."""
+    if not flagged:
+        return problems
+    return [p for p in problems if p.feature is None or p.field is None
+            or (p.feature.index, p.field.split(".", 1)[0]) not in flagged]
 
 
 def _check_zip(data: bytes, fname: str, stop) -> zipfile.ZipFile:
@@ -445,7 +556,10 @@ def _extract(zf: zipfile.ZipFile, names: list[str], dest: Path, stop) -> None:
         out = dest / Path(name).name
         with zf.open(name) as src, open(out, "wb") as dst:
             while True:
-                chunk = src.read(1 << 20)
+                try:
+                    chunk = src.read(1 << 20)
+                except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+                    stop("zip_member_corrupt", member=name)  # CRC, broken or unknown data
                 if not chunk:
                     break
                 budget -= len(chunk)
@@ -453,6 +567,51 @@ def _extract(zf: zipfile.ZipFile, names: list[str], dest: Path, stop) -> None:
                     stop("zip_member_grows", member=name,
                          limit_mb=MAX_UNZIPPED_BYTES // 1024 // 1024)
                 dst.write(chunk)
+
+
+def _check_crc(zf: zipfile.ZipFile, stop, code: str) -> None:
+    """Read every member once (its size already checked by :func:`_check_zip`), refusing the
+    first whose data fails its CRC or cannot be unpacked with message ``code``."""
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with zf.open(info) as src:
+                while src.read(1 << 20):
+                    pass
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError):
+            stop(code, member=info.filename)
+
+
+def _read_field_map(path: Path, stop) -> dict[str, str]:
+    """The exporter's ``fields.csv`` (short → full field names), checked: UTF-8, the two
+    columns, no field renamed to the geometry, no two fields given one name."""
+    member = SHP_FIELD_MAP
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        stop("field_map_not_utf8", member=member, byte=exc.start)
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error:
+        stop("field_map_bad", member=member)
+    if rows and not {"short", "full"} <= set(rows[0]):
+        stop("field_map_bad", member=member)
+    field_map = {}
+    for r in rows:
+        short, full = (r.get("short") or "").strip(), (r.get("full") or "").strip()
+        if not short or not full:
+            continue
+        if full.lower() == "geometry":
+            stop("field_map_reserved", member=member, short=short, full=full)
+        field_map[short] = full
+    counts = Counter(field_map.values())
+    for full, n in counts.items():
+        if n > 1:
+            stop("field_map_duplicate", member=member, full=full,
+                 shorts=[k for k, v in field_map.items() if v == full])
+    return field_map
 
 
 def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
@@ -495,9 +654,7 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
         fmap = [n for n in names if Path(n).name == SHP_FIELD_MAP]
         _extract(zf, members + fmap, tmpdir, stop)
         if fmap:
-            with open(tmpdir / SHP_FIELD_MAP, encoding="utf-8") as fh:
-                field_map = {r["short"]: r["full"] for r in csv.DictReader(fh)
-                             if r.get("short") and r.get("full")}
+            field_map = _read_field_map(tmpdir / SHP_FIELD_MAP, stop)
         frames, crs = [], None
         for stem in wanted:
             gdf, c = _read_gdal_file(tmpdir / f"{stem}.shp", fname, "shapefile", opts, res, stop,
@@ -512,15 +669,18 @@ def _read_gdal(data, fname, fmt, opts, res, stop, tmpdir: Path):
     suffix = {"gpkg": ".gpkg", "kml": ".kml"}[fmt]
     path = tmpdir / f"upload{suffix}"
     path.write_bytes(data)
-    if fmt == "kml":
-        if re.search(rb"<\s*(kml:)?NetworkLink\b", data):
-            stop("kml_network_link")
-        if re.search(rb"<!ENTITY", data):
-            stop("kml_entities")
     return _read_gdal_file(path, fname, fmt, opts, res, stop, {})
 
 
 def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None):
+    containers = None
+    if fmt == "kml":
+        data = path.read_bytes()
+        if re.search(rb"<\s*(kml:)?NetworkLink\b", data):
+            stop("kml_network_link")
+        if re.search(rb"<!ENTITY", data):
+            stop("kml_entities")
+        containers = _kml_placemarks(data, stop)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's notes; errors raise
@@ -543,17 +703,26 @@ def _read_gdal_file(path: Path, fname, fmt, opts, res, stop, field_map, sub=None
     frames, crs = [], None
     for layer in wanted:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                gdf = pyogrio.read_dataframe(path, layer=layer if fmt != "shapefile" else None)
+            n_fields = len(pyogrio.read_info(path, layer=layer if fmt != "shapefile" else None)
+                           ["fields"])
+        except Exception as exc:
+            stop("sublayer_unreadable", name=sub or layer, error=_gdal_message(exc))
+        if n_fields > MAX_COLUMNS:
+            stop("too_many_columns", count=n_fields, limit=MAX_COLUMNS)
+        try:  # GDAL's warnings about the file become notes (import_layer)
+            gdf = pyogrio.read_dataframe(path, layer=layer if fmt != "shapefile" else None)
         except Exception as exc:
             stop("sublayer_unreadable", name=sub or layer, error=_gdal_message(exc))
         if not isinstance(gdf, gpd.GeoDataFrame):
             stop("sublayer_no_geometry", name=sub or layer)
         if fmt == "kml":
-            gdf = _tidy_kml(gdf)
+            gdf = _tidy_kml(gdf, _placemarks_of(containers, layer, gdf))
         if field_map:
             gdf = gdf.rename(columns={c: field_map[c] for c in gdf.columns if c in field_map})
+            twice = sorted({c for c, n in Counter(gdf.columns).items() if n > 1})
+            if twice:
+                stop("field_map_duplicate", member=SHP_FIELD_MAP, full=twice[0],
+                     shorts=[k for k, v in field_map.items() if v == twice[0]] + [twice[0]])
         if len(gdf):
             frames.append(gdf)
             crs = CRS.from_user_input(gdf.crs) if gdf.crs is not None else None
@@ -569,13 +738,129 @@ def _gdal_message(exc: Exception) -> str:
     return re.sub(r"/tmp/songnan-import-[^/\s]+/", "", text).strip()[:300]
 
 
-def _tidy_kml(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """LIBKML columns back to the file's own fields: 'Name' → name, the placemark id (when an
-    ExtendedData 'id' exists it is read as 'id2'), KML's own display fields dropped."""
+class _KmlEntity(Exception):
+    """Internal: the KML declares an XML entity."""
+
+
+#: KML elements that give a placemark its geometry (gx:Track, gx:MultiTrack included).
+_KML_GEOMETRIES = {"Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "Track",
+                   "MultiTrack", "Model"}
+
+
+def _kml_placemarks(data: bytes, stop) -> list[dict] | None:
+    """Each Document/Folder of a KML with its placemarks, in document order: the
+    container's ``name`` and ``placemarks`` (each: ``name``, ``data`` — the ExtendedData
+    ``<Data name=…><value>`` and ``<SimpleData name=…>`` values as text — and whether it has
+    a ``geometry``). GDAL's LIBKML driver reads an ExtendedData ``id`` into its own placemark
+    id field (or ``id2``) and GDAL's KML driver drops ExtendedData altogether, so it is read
+    here. The parser refuses any entity declaration (no expansion, no external files) and
+    reads no DTD. None when the XML cannot be parsed (GDAL then says why)."""
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def refuse(*_args):
+        raise _KmlEntity
+
+    parser.EntityDeclHandler = refuse
+    parser.UnparsedEntityDeclHandler = refuse
+    parser.ExternalEntityRefHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    containers: list[dict] = []
+    open_containers: list[dict] = []
+    tags: list[str] = []
+    text: list[str] = []
+    state: dict = {"pm": None, "data_name": None}
+
+    def start(tag, attrs):
+        name = tag.rsplit("}", 1)[-1]
+        tags.append(name)
+        text.clear()
+        pm = state["pm"]
+        if name in ("Document", "Folder"):
+            open_containers.append({"name": None, "placemarks": []})
+            containers.append(open_containers[-1])
+        elif name == "Placemark":
+            state["pm"] = {"name": None, "data": {}, "geometry": False}
+            if not open_containers:
+                containers.append({"name": None, "placemarks": []})
+                open_containers.append(containers[-1])
+            open_containers[-1]["placemarks"].append(state["pm"])
+        elif pm is not None and name in ("Data", "SimpleData"):
+            state["data_name"] = attrs.get("name")
+        elif pm is not None and name in _KML_GEOMETRIES:
+            pm["geometry"] = True
+
+    def end(tag):
+        name = tags.pop()
+        parent = tags[-1] if tags else None
+        value = "".join(text)
+        text.clear()
+        pm, key = state["pm"], state["data_name"]
+        if name == "name" and parent == "Placemark" and pm is not None:
+            pm["name"] = value.strip()
+        elif name == "name" and parent in ("Document", "Folder") and open_containers:
+            if open_containers[-1]["name"] is None:
+                open_containers[-1]["name"] = value.strip()
+        elif pm is not None and key and ((name == "value" and parent == "Data")
+                                         or name == "SimpleData"):
+            pm["data"][key] = value
+        elif name == "Placemark":
+            state["pm"] = None
+        elif name in ("Document", "Folder") and open_containers:
+            open_containers.pop()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text.append
+    try:
+        parser.Parse(data, True)
+    except _KmlEntity:
+        stop("kml_entities")
+    except expat.ExpatError:
+        return None
+    return containers
+
+
+def _placemarks_of(containers: list[dict] | None, layer: str, gdf) -> list[dict] | None:
+    """The placemarks of GDAL layer ``layer`` row by row, or None when they cannot be told
+    for sure (the container's name must be unique and the placemark names match GDAL's)."""
+    if containers is None:
+        return None
+    same = [c for c in containers if c["name"] == layer and c["placemarks"]]
+    if len(same) != 1:
+        return None
+    pms = same[0]["placemarks"]
+    if len(pms) != len(gdf):
+        pms = [pm for pm in pms if pm["geometry"]]  # GDAL's KML driver skips the others
+    if len(pms) != len(gdf):
+        return None
+    names = gdf["Name"] if "Name" in gdf.columns else [None] * len(gdf)
+    for pm, name in zip(pms, names):
+        if (pm["name"] or "") != ("" if _empty(name) else str(name).strip()):
+            return None
+    return pms
+
+
+def _tidy_kml(gdf: gpd.GeoDataFrame, placemarks: list[dict] | None = None) -> gpd.GeoDataFrame:
+    """GDAL's KML columns back to the file's own fields: 'Name' → name, the ExtendedData
+    fields (read by :func:`_kml_placemarks` where GDAL's reading is not enough; the id from
+    ExtendedData, else the placemark id GDAL gives unless it is GDAL's own 'layer.1'), KML's
+    own display fields dropped."""
     out = gdf.copy()
-    if "id2" in out.columns:
-        out = out.drop(columns=["id"]).rename(columns={"id2": "id"})
-    elif "id" in out.columns and out["id"].astype(str).str.match(r"^.+\.\d+$").all():
+    ext_id = placemarks is not None and any("id" in pm["data"] for pm in placemarks)
+    if placemarks is not None:
+        keys = list(dict.fromkeys(k for pm in placemarks for k in pm["data"]))
+        for key in keys:
+            if key not in out.columns or key == "id":
+                out[key] = [pm["data"].get(key) for pm in placemarks]
+        if ext_id:
+            out = out.drop(columns=[c for c in ("id2",) if c in out.columns])
+    if not ext_id and "id2" in out.columns:
+        id2 = out["id2"]
+        given = id2.notna() & (id2.astype(str).str.strip() != "")
+        out["id"] = id2.where(given, out["id"]) if "id" in out.columns else id2
+        out = out.drop(columns=["id2"])
+    if not ext_id and "id" in out.columns and \
+            out["id"].astype(str).str.match(r"^.+\.\d+$").all():
         out = out.drop(columns=["id"])  # GDAL's own placemark ids ("layer.1")
     for col, new in _KML_FIELDS.items():
         if col not in out.columns:
@@ -597,8 +882,10 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
                 sep = csv.Sniffer().sniff(sample.split("\n", 1)[0] + "\n", delimiters=",;\t|").delimiter
             except csv.Error:
                 sep = ","
-            header = next(csv.reader(io.StringIO(text), delimiter=sep), [])
-            dupes = sorted({h.strip() for h in header if header.count(h) > 1})
+            header = next(csv.reader(io.StringIO(text), delimiter=sep), [])  # one record
+            if len(header) > MAX_COLUMNS:  # before pandas: a million columns answer at once
+                stop("too_many_columns", count=len(header), limit=MAX_COLUMNS)
+            dupes = sorted({h.strip() for h, n in Counter(header).items() if n > 1})
             if dupes:
                 stop("duplicate_columns", columns=dupes)
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
@@ -606,9 +893,13 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             stop("csv_unreadable", error=str(exc).strip())
         res.info["sublayers"] = []
     else:
-        _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        zf = _check_zip(data, fname, stop)  # an XLSX is a zip: refuse bombs before GDAL opens it
+        _check_crc(zf, stop, "xlsx_damaged")  # damage, which GDAL takes for "no worksheet"
         path = tmpdir / "upload.xlsx"
         path.write_bytes(data)
+        width = _xlsx_width(path, opts.sublayer)
+        if width > MAX_COLUMNS:
+            stop("too_many_columns", count=width, limit=MAX_COLUMNS)
         try:
             sheets = [str(x) for x in pyogrio.list_layers(path)[:, 0]]
         except Exception as exc:
@@ -629,7 +920,7 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
     res.info["columns"] = list(df.columns)
     if df.empty:
         stop("table_no_rows")
-    dupes = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+    dupes = sorted({c for c, n in Counter(df.columns).items() if n > 1})
     if dupes:
         stop("duplicate_columns", columns=dupes)
     df = df.map(lambda v: None if isinstance(v, str) and not v.strip() else v)
@@ -673,6 +964,11 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
             which = lon_col if pd.isna(x.iloc[i]) else lat_col
             res.problems.append(Problem(fname, FeatureRef(row=i + 2), which, "not_a_number",
                                         {"value": df[which].iloc[i]}))
+        for i in np.flatnonzero(np.isinf(x.to_numpy(dtype=float, na_value=0.0))
+                                | np.isinf(y.to_numpy(dtype=float, na_value=0.0))):
+            which = lon_col if np.isinf(x.iloc[i]) else lat_col
+            res.problems.append(Problem(fname, FeatureRef(row=i + 2), which, "value_not_finite",
+                                        {"value": str(df[which].iloc[i]).strip()}))
         geoms = gpd.points_from_xy(x.fillna(0), y.fillna(0))
         drop = [lon_col, lat_col]
     else:
@@ -681,6 +977,27 @@ def _read_table(data, fname, fmt, opts, res, stop, tmpdir: Path):
         raise _Stop
     props = df.drop(columns=drop)
     return gpd.GeoDataFrame(props, geometry=list(geoms)), None
+
+
+def _xlsx_width(path: Path, sheet: str | None) -> int:
+    """Columns of the sheet to read (the first unless ``sheet``): the larger of its declared
+    dimension and its header row, read by openpyxl in read-only mode (the header row only).
+    0 when openpyxl cannot tell (GDAL then reads the file and says what is wrong)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            if not wb.sheetnames or (sheet and sheet not in wb.sheetnames):
+                return 0
+            ws = wb[sheet or wb.sheetnames[0]]
+            declared = ws.max_column or 0
+            head = next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())
+            return max(declared, len(head))
+        finally:
+            wb.close()
+    except Exception:  # a damaged workbook: GDAL's reading reports it
+        return 0
 
 
 def _guess(cols: list[str], names: tuple[str, ...]) -> str | None:
@@ -693,7 +1010,8 @@ def _guess(cols: list[str], names: tuple[str, ...]) -> str | None:
 
 # --------------------------------------------------------------------------- after reading
 
-def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res, stop) -> None:
+def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res, stop,
+            flagged: set[tuple[int, str]]) -> None:
     if gdf is None or not len(gdf):
         stop("no_features")
     gdf = gdf.reset_index(drop=True)
@@ -718,6 +1036,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
     res.info["crs"] = opts.crs or _crs_label(declared)
     base_datum = datum or "wgs84"
     gdf = gdf.set_crs(declared, allow_override=True)
+    as_read = gdf.geometry.values.copy()  # in the file's CRS, before any conversion
     if not declared.is_geographic or not declared.equals(STORAGE_CRS):
         try:
             with warnings.catch_warnings():
@@ -734,6 +1053,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
     if target.geometry_types:
         gdf["geometry"] = [_single(g, target.geometry_types) for g in gdf.geometry]
     invalid = ~gdf.geometry.is_valid & gdf.geometry.notna()
+    invalid.iloc[_non_finite_rows(gdf.geometry.values)] = False  # said in step 4
     if invalid.any():
         if opts.make_valid:
             gdf.loc[invalid, "geometry"] = shapely.make_valid(gdf.geometry[invalid].values)
@@ -765,6 +1085,7 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
         target = replace(target, schema=schema, geometry_types=types)
     props = schema.get("properties", {})
     gdf = coerce_to_schema(gdf, schema)
+    clean = _flag_non_finite(gdf, as_read, props, fname, res, flagged)
     extra = [c for c in gdf.columns if c != "geometry" and c not in props]
     if extra and schema.get("additionalProperties") is False:
         if opts.drop_extra:
@@ -774,31 +1095,121 @@ def _finish(gdf, file_crs, fname, target: LayerTarget, opts: ImportOptions, res,
             res.offers.append(Offer("drop_extra", msg("offer_drop_extra", columns=extra,
                                                       layer=target.name), {"drop_extra": True}))
     missing_core = [c for c in CORE_FIELDS if c in schema.get("required", [])
-                    and (c not in gdf.columns or gdf[c].map(_empty).any())]
+                    and (c not in gdf.columns or _any_empty(gdf[c], c, flagged))]
     if missing_core:
         res.offers.append(Offer("defaults", msg("offer_defaults", fields=missing_core),
                                 {"defaults": {}, "auto_ids": "id" in missing_core}))
 
     # Column order as io.load_layer gives it: the schema's, the rest, then the geometry.
     ordered = [c for c in props if c in gdf.columns]
-    gdf = gdf[ordered + [c for c in gdf.columns if c not in ordered and c != "geometry"]
-              + ["geometry"]]
+    order = ordered + [c for c in gdf.columns if c not in ordered and c != "geometry"] \
+        + ["geometry"]
+    gdf = gdf[order]
+    clean = clean[[c for c in order if c in clean.columns]]
 
-    # 4. The layer's rules (schema, ids, geometry type and validity, Shanghai region).
-    doc = feature_collection(gdf, list(props))
-    res.problems += validate_feature_collection(doc, fname, schema, target.geometry_types)
+    # 4. The layer's rules (schema, ids, geometry type and validity, Shanghai region), on
+    # the values that are numbers (the non-finite ones are said above).
+    doc = feature_collection(clean, list(props))
+    res.problems += _unflagged(validate_feature_collection(doc, fname, schema,
+                                                           target.geometry_types), flagged)
     res.schema, res.geometry_types = schema, target.geometry_types
     res.info["features"] = len(gdf)
 
     # 5. Inside the town, and the datum offset.
     if target.inside_boundary and target.boundary is not None:
-        _check_inside_town(gdf, target, fname, res)
+        _check_inside_town(clean, target, fname, res)
     offer = detect_datum_offset(raw, base_datum, gdf, target)
     if offer is not None:
         res.offers.insert(0, offer)
     res.imported = gdf
     if not res.problems:
         res.layer = merge(target.existing, gdf, opts.mode)
+
+
+def _flag_non_finite(gdf, as_read, props: dict, fname: str, res: ImportResult,
+                     flagged: set[tuple[int, str]]) -> gpd.GeoDataFrame:
+    """Report every non-finite value (NaN, ±Infinity, text such as '1e309' in a number
+    field) and non-finite coordinate, naming the feature and field; return a copy of ``gdf``
+    with those values empty, for the remaining checks (which then say nothing more about
+    them). ``flagged`` gets the (row, field) of each. A geometry that only the conversion
+    from its CRS or datum made infinite (coordinates far beyond any real place) keeps its
+    coordinates as read, for the region check to name."""
+    clean = gdf
+    ids = gdf["id"] if "id" in gdf.columns else pd.Series([None] * len(gdf), index=gdf.index)
+    for col in gdf.columns:
+        if col == "geometry":
+            continue
+        numeric = bool(_types(props.get(col, {})) & {"number", "integer"})
+        values = gdf[col]
+        if values.dtype.kind == "f":
+            rows = np.flatnonzero(np.isinf(values.to_numpy()))
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            try:  # vectorised: only cells that may be non-finite are looked at one by one
+                num = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float,
+                                                                       na_value=np.nan)
+                maybe = np.isinf(num)
+                if numeric:  # 'nan' text reads as NaN, like text that is no number
+                    maybe |= np.isnan(num) & values.notna().to_numpy()
+                candidates = np.flatnonzero(maybe)
+            except (TypeError, ValueError):  # lists, dicts…: every cell
+                candidates = range(len(values))
+            rows = [i for i in candidates  # a NaN float in a frame: an empty cell
+                    if not (isinstance(v := values.iloc[i], float) and math.isnan(v))
+                    and _non_finite_token(v, numeric)]
+        else:
+            continue
+        for i in rows:
+            v = values.iloc[i]
+            res.problems.append(Problem(fname, FeatureRef(index=int(i), id=_plain(ids.iloc[i])),
+                                        str(col), "value_not_finite",
+                                        {"value": _non_finite_token(v, numeric)}))
+            flagged.add((int(i), str(col)))
+        if len(rows):
+            if clean is gdf:
+                clean = gdf.copy()
+            clean[col] = clean[col].astype(object)
+            clean.iloc[list(rows), clean.columns.get_loc(col)] = None
+    bad = _non_finite_rows(gdf.geometry.values)
+    in_file = np.intersect1d(bad, _non_finite_rows(as_read))
+    far = np.setdiff1d(bad, in_file)
+    if len(far):
+        clean = clean.copy() if clean is gdf else clean
+        geom = clean.geometry.values.copy()
+        geom[far] = np.asarray(as_read, dtype=object)[far]
+        clean["geometry"] = geom
+    bad = in_file
+    for i in bad:
+        res.problems.append(Problem(fname, FeatureRef(index=int(i), id=_plain(ids.iloc[i])),
+                                    "geometry", "geometry_not_finite"))
+        flagged.add((int(i), "geometry"))
+    if len(bad):
+        clean = clean.copy() if clean is gdf else clean
+        geom = clean.geometry.values.copy()
+        geom[bad] = None
+        clean["geometry"] = geom
+    return clean
+
+
+def _any_empty(values: pd.Series, col: str, flagged: set[tuple[int, str]]) -> bool:
+    """Whether a cell of ``values`` is empty, not counting those emptied as non-finite."""
+    empty = np.array(values.map(_empty), dtype=bool)  # a copy (pandas views are read-only)
+    for i, c in flagged:
+        if c == col:
+            empty[i] = False
+    return bool(empty.any())
+
+
+def _non_finite_rows(geoms) -> np.ndarray:
+    """Positions of the geometries with a NaN or infinite coordinate."""
+    coords, index = shapely.get_coordinates(np.asarray(geoms, dtype=object), return_index=True)
+    return np.unique(index[~np.isfinite(coords).all(axis=1)])
+
+
+def _plain(v):
+    """A cell value as a plain Python value for a message (None when empty)."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    return None if _empty(v) else v
 
 
 def rename_labelled_columns(gdf: gpd.GeoDataFrame, fields: list[str]) -> gpd.GeoDataFrame:
@@ -893,6 +1304,8 @@ def _coerce(v, types: set[str]):
         return None
     if isinstance(v, (np.generic,)):
         v = v.item()
+    if isinstance(v, float) and math.isinf(v):
+        return v  # not a value of any type: validation names it
     if isinstance(v, (pd.Timestamp,)) or hasattr(v, "isoformat"):
         return v.isoformat() if "string" in types else v
     if "boolean" in types:

@@ -24,6 +24,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import t
 from songnan_geo.indicators import STATUSES, Indicator
+from songnan_geo.safe_text import pdf_text
 from songnan_geo.store import format_time
 from songnan_geo.tracker import tables_xlsx
 
@@ -108,8 +109,9 @@ def evaluation_pdf(table: pd.DataFrame, as_of: dt.date, lang: str = "zh",
 
     s_title, s_cell, s_note = style("title", 14), style("cell", 7.5), style("note", 7.5)
     shown = labelled(table, lang)
-    data = [[Paragraph(str(c), s_cell) for c in shown.columns]]
-    data += [[Paragraph(str(v), s_cell) for v in row] for row in shown.itertuples(index=False)]
+    # Paragraph reads mini-markup (<b>, <img>, &): every text goes in escaped (safe_text).
+    data = [[Paragraph(pdf_text(c), s_cell) for c in shown.columns]]
+    data += [[Paragraph(pdf_text(v), s_cell) for v in row] for row in shown.itertuples(index=False)]
     widths = [10, 18, 44, 16, 26, 14, 14, 12, 20, 20, 16, 16, 40]
     grid = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
     cmds = [("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
@@ -124,12 +126,13 @@ def evaluation_pdf(table: pd.DataFrame, as_of: dt.date, lang: str = "zh",
     doc = SimpleDocTemplate(buf, pagesize=landscape(A4), leftMargin=10 * mm, rightMargin=10 * mm,
                             topMargin=10 * mm, bottomMargin=10 * mm,
                             title=t("ind_eval_title", lang).format(date=as_of.isoformat()))
-    doc.build([Paragraph(t("ind_eval_title", lang).format(date=as_of.isoformat()), s_title),
+    doc.build([Paragraph(pdf_text(t("ind_eval_title", lang).format(date=as_of.isoformat())), s_title),
                Spacer(1, 3 * mm),
-               Paragraph(t("ind_summary", lang).format(date=as_of.isoformat(), **counts), s_note),
+               Paragraph(pdf_text(t("ind_summary", lang).format(date=as_of.isoformat(), **counts)),
+                         s_note),
                Spacer(1, 2 * mm), grid, Spacer(1, 3 * mm),
-               Paragraph(t("ind_rule", lang), s_note),
-               Paragraph(t("ind_attr_missing", lang), s_note)])
+               Paragraph(pdf_text(t("ind_rule", lang)), s_note),
+               Paragraph(pdf_text(t("ind_attr_missing", lang)), s_note)])
     return buf.getvalue()
 
 

@@ -202,7 +202,13 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
         if not isinstance(props, dict):
             problems.append(Problem(fname, label, "properties", "no_properties"))
             props = {}
+        not_finite = non_finite_values(props)
+        for field, token in not_finite:
+            problems.append(Problem(fname, label, field, "value_not_finite", {"value": token}))
+        skip = {k for k, v in props.items() if not_finite and non_finite_values({k: v})}
         for err in sorted(validator.iter_errors(props), key=lambda e: list(e.path)):
+            if err.path and str(err.path[0]) in skip:
+                continue  # the non-finite value is the problem, said above
             field = ".".join(str(p) for p in err.path) or None
             if err.validator == "required":
                 field = err.message.split("'")[1]
@@ -244,6 +250,41 @@ def validate_feature_collection(doc, fname: str, schema: dict, geometry_types: l
                 "lon_min": _REGION_LON[0], "lon_max": _REGION_LON[1],
                 "lat_min": _REGION_LAT[0], "lat_max": _REGION_LAT[1]}))
     return problems
+
+
+def _json_token(value: float) -> str:
+    """How a non-finite float is spelled in (non-standard) JSON: NaN, Infinity, -Infinity."""
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def non_finite_values(props) -> list[tuple[str, str]]:
+    """``(field, token)`` of every non-finite number (NaN, ±Infinity; ``1e309`` parses as
+    Infinity) in a feature's properties, nested lists and objects included (``tags.1``),
+    each level before the one nested in it; iterative, so any nesting depth is fine.
+
+    Strict JSON (RFC 8259) has no such numbers, so a layer file may not hold them.
+    """
+    out: list[tuple[str, str]] = []
+    todo = [("", props)]
+    while todo:
+        path, node = todo.pop()
+        if isinstance(node, dict):
+            items = node.items()
+        elif isinstance(node, (list, tuple)):
+            items = enumerate(node)
+        else:
+            continue
+        nested = []
+        for key, value in items:
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(value, float) and not math.isfinite(value):
+                out.append((where, _json_token(value)))
+            elif isinstance(value, (dict, list, tuple)):
+                nested.append((where, value))
+        todo += reversed(nested)
+    return out
 
 
 #: jsonschema keyword → message code (with the keyword's value as ``limit``).

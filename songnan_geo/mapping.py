@@ -12,12 +12,18 @@ degrees) and the manifest (``data/geo/manifest.json``) into a :class:`folium.Map
   with an "estimated" badge) per feature;
 * a legend control and a metric scale bar.
 
-Safety: every text from data or manifest is HTML-escaped here with :func:`html.escape`
-before it reaches the page. Folium's ``GeoJsonPopup``/``GeoJsonTooltip`` insert property
+Safety: every text from data or manifest is escaped here with
+:func:`songnan_geo.safe_text.html_text` before it reaches the page: HTML-escaped, and with
+``{ } $ \\ `` ` `` as character references. The second part matters because branca renders the
+script of every map element once more as Jinja2 template source (a name ``{{ 7*191 }}`` would
+be evaluated on the server, ``{#`` would break the page); with no ``{`` in any data text no
+Jinja2 delimiter can form. Folium's ``GeoJsonPopup``/``GeoJsonTooltip`` insert property
 values into ``innerHTML`` as they are (no escaping, no un-escaping), so each feature
 carries its pre-escaped popup and tooltip HTML in the hidden properties ``_popup`` and
-``_tooltip``; the GeoJSON itself is embedded with Jinja's ``tojson``, which escapes
-``<``, ``>``, ``&`` and ``'`` so no value can close the ``<script>`` element.
+``_tooltip``, and no other data text: a feature's ``id`` is kept only when plain
+(letters, digits, ``_.:-``), else replaced by its row number. The GeoJSON is embedded with
+Jinja's ``tojson`` (``<``, ``>``, ``&``, ``'`` escaped, so nothing closes the ``<script>``);
+this module's own elements write data with :func:`songnan_geo.safe_text.js_literal`.
 
 Offline: the page references only Leaflet's JS and CSS, at ``asset_base_url`` (served
 by the app, see :mod:`songnan_geo.assets`). Tile URLs appear only when an online
@@ -28,7 +34,6 @@ This module never imports streamlit.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import json
 import math
 import re
@@ -48,6 +53,7 @@ from songnan_geo import i18n
 from songnan_geo.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL_PREFIX
 from songnan_geo.chinacoords import convert_gdf, convert_lonlat
 from songnan_geo.crs import STORAGE_CRS, to_storage_crs
+from songnan_geo.safe_text import html_text, js_literal
 from songnan_geo.tilekeys import KEY_LOOKUP
 
 #: Map centre used when no layer has features: the middle of Songnan (lat, lon; degrees).
@@ -142,6 +148,7 @@ _LINE_TYPES = {"LineString", "MultiLineString"}
 _POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 _DEFAULT_COLOR = "#3388ff"
 _COLOR_RE = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{4}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20})$")
+_PLAIN_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,200}$")
 _DASH_RE = re.compile(r"^\d+(\.\d+)?([ ,]+\d+(\.\d+)?)*$")
 # What streamlit_folium loads for a branca ColorMap (it inserts these CDN URLs itself).
 _COLORMAP_JS = ("https://d3js.org/d3.v4.min.js",
@@ -264,8 +271,8 @@ def _format_value(value, lang: str) -> str:
 
 
 def _esc(text) -> str:
-    """HTML-escape ``text`` for element content and quoted attributes (also backticks)."""
-    return html.escape(str(text), quote=True).replace("`", "&#96;")
+    """``text`` as HTML showing it literally, inert as Jinja2 source (:func:`safe_text.html_text`)."""
+    return html_text(text)
 
 
 def feature_name(properties: Mapping, lang: str = "zh") -> str:
@@ -416,18 +423,18 @@ class Legend(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var map = {{ this._parent.get_name() }};
-            var legend = L.control({position: {{ this.position|tojson }}});
+            var legend = L.control({position: {{ this.position_js }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "sn-legend");
-                div.innerHTML = {{ this.html|tojson }};
+                div.innerHTML = {{ this.html_js }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
             legend.addTo(map);
             var groups = {
-                {%- for name, group, _ in this.sections %}
-                {{ name|tojson }}: {{ group.get_name() }},
+                {%- for key_js, group in this.groups %}
+                {{ key_js }}: {{ group.get_name() }},
                 {%- endfor %}
             };
             function sync() {
@@ -453,6 +460,9 @@ class Legend(MacroElement):
         self.position = position
         body = "".join(section for _, _, section in sections)
         self.html = f'<div class="sn-legend-title">{_esc(title)}</div>{body}'
+        # Written into the script as JS literals (never as Jinja2 source: see safe_text).
+        self.position_js, self.html_js = js_literal(position), js_literal(self.html)
+        self.groups = [(js_literal(name), group) for name, group, _ in sections]
 
 
 def _swatch(kind: str, st: dict) -> str:
@@ -517,7 +527,9 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
     geom_col = gdf.geometry.name
     cols = [c for c in gdf.columns if c != geom_col]
     ids = gdf["id"].tolist() if "id" in gdf.columns else []
-    use_ids = (len(ids) == len(gdf) and all(isinstance(v, str) and v for v in ids)
+    # Feature ids are written into the page's script as they are (folium's style map and
+    # GeoJSON): only plain ids are used, else the row number (see safe_text).
+    use_ids = (len(ids) == len(gdf) and all(isinstance(v, str) and _PLAIN_ID_RE.match(v) for v in ids)
                and len(set(ids)) == len(ids))
     features, styles, has_points = [], {}, False
     rows = gdf[cols].itertuples(index=False, name=None)
@@ -534,7 +546,7 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
             "id": fid,
             "geometry": geom.__geo_interface__,
             "properties": {
-                "id": props.get("id", fid),
+                "id": fid,
                 "layer": name,
                 TOOLTIP_PROPERTY: _esc(feature_name(props, lang)),
                 POPUP_PROPERTY: popup_html(props, title, lang),
@@ -736,7 +748,7 @@ class KeepOverlayChoices(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var storeKey = "sn-hidden-overlays:" + {{ this.key|tojson }};
+            var storeKey = "sn-hidden-overlays:" + {{ this.key_js }};
             function load() {
                 try { return JSON.parse(window.sessionStorage.getItem(storeKey) || "{}"); }
                 catch (err) { return {}; }
@@ -776,6 +788,7 @@ class KeepOverlayChoices(MacroElement):
         super().__init__()
         self._name = "KeepOverlayChoices"
         self.key, self.interval_ms = str(key), int(interval_ms)
+        self.key_js = js_literal(self.key)
 
 
 class MapControl(MacroElement):
@@ -795,10 +808,10 @@ class MapControl(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var box = L.control({position: {{ this.position|tojson }}});
+            var box = L.control({position: {{ this.position_js }}});
             box.onAdd = function () {
-                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-                {% if this.html %}div.innerHTML{% else %}div.textContent{% endif %} = {{ this.content|tojson }};
+                var div = L.DomUtil.create("div", {{ this.css_class_js }});
+                {% if this.html %}div.innerHTML{% else %}div.textContent{% endif %} = {{ this.content_js }};
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
@@ -815,6 +828,9 @@ class MapControl(MacroElement):
                              "bottomleft or bottomright.")
         self._name = "MapControl"
         self.content, self.position, self.css_class, self.html = content, position, css_class, html
+        # Written into the script as JS literals (never as Jinja2 source: see safe_text).
+        self.content_js, self.position_js = js_literal(str(content)), js_literal(position)
+        self.css_class_js = js_literal(str(css_class))
 
 
 def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:

@@ -256,11 +256,20 @@ def table_csv(table: pd.DataFrame) -> bytes:
 
 
 def tables_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An XLSX workbook with one sheet per table (names cut to Excel's 31 characters)."""
+    """An XLSX workbook with one sheet per table (names cut to Excel's 31 characters).
+
+    Every text is stored as text: openpyxl would store one starting with ``=`` as a formula,
+    which the spreadsheet would then run (a name ``=HYPERLINK(…)``); no cell is a formula.
+    """
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)
+        for ws in xw.book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     return buf.getvalue()
 
 

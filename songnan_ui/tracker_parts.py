@@ -12,6 +12,7 @@ from songnan_geo import auth, clock, tracker, workflow
 from songnan_geo.error_messages import text_of
 from songnan_geo.exporter import export_layer
 from songnan_geo.i18n import t, value_label
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import StaleVersionError, TrackerError, format_time
 
 
@@ -64,10 +65,10 @@ def change_form(store, editor, item_id: str, item, name: str, lang: str) -> None
                                           correction_reason=reason or None)
                 seen[item_id] = out["version"]
                 st.session_state["tracker_flash"] = t("tr_saved", lang).format(
-                    name=name, status=out["status"], version=out["version"])
+                    name=markdown_text(name), status=out["status"], version=out["version"])
                 st.rerun()
             except StaleVersionError as exc:
-                st.error(t("tr_stale", lang).format(name=name, who=exc.changed_by,
+                st.error(t("tr_stale", lang).format(name=markdown_text(name), who=markdown_text(exc.changed_by),
                                                     when=format_time(exc.changed_at),
                                                     current=exc.current_version, expected=exc.expected_version))
             except (workflow.WorkflowError, auth.EditorRequiredError, TrackerError) as exc:

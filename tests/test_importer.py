@@ -635,7 +635,39 @@ def _bad_cases():
         ("gcj_shifted_kept", "a.geojson", export_layer(cc.convert_gdf(st, "wgs84", "gcj02"),
                                                        "geojson"), "metro_stations", {},
          "look shifted"),
+        # issue 11: non-finite numbers and reader errors (more in test_import_hostile.py)
+        ("accuracy_infinity", "a.geojson", good.replace(b'"accuracy_m": 20', b'"accuracy_m": '
+                                                        b"Infinity"), "metro_stations", {},
+         "field 'accuracy_m': Infinity is not a finite number"),
+        ("csv_accuracy_1e309", "a.csv", _csv(_station_csv()).replace(b",20,", b",1e309,"),
+         "metro_stations", {"crs": "wgs84"}, "field 'accuracy_m': 1e309 is not a finite number"),
+        ("zip_crc", "a.zip", _crc_broken(_shp_members(roads), "layer.dbf"), "roads", {},
+         "member 'layer.dbf' is damaged"),
+        ("zip_fields_csv_gbk", "a.zip", _zip({**_shp_members(roads), "fields.csv":
+                                              "short,full\nname,名称\n".encode("gbk")}),
+         "roads", {}, "'fields.csv' (the long field names) but it is not UTF-8"),
+        ("zip_fields_csv_geometry", "a.zip", _zip({**_shp_members(roads),
+                                                   "fields.csv": b"short,full\nname,geometry\n"}),
+         "roads", {}, "a name reserved for the geometry"),
+        ("csv_10k_columns", "a.csv", _csv([",".join(f"c{i}" for i in range(10_000)),
+                                           ",".join("1" * 10_000)]), "metro_stations",
+         {"crs": "wgs84"}, "has 10000 columns (fields); at most 1000"),
+        ("json_too_deep", "a.geojson", b"[" * 100_000 + b"]" * 100_000, "metro_stations", {},
+         "is nested too deeply"),
     ]
+
+
+def _crc_broken(members: dict[str, bytes], name: str) -> bytes:
+    """A stored (uncompressed) zip of ``members`` with one byte of ``name`` changed: its
+    CRC no longer matches."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
+        for n, data in members.items():
+            zf.writestr(n, data)
+    out = bytearray(buf.getvalue())
+    at = out.find(members[name][-64:-32])
+    out[at + 3] ^= 0xFF
+    return bytes(out)
 
 
 def _sparse(path: Path, size: int) -> Path:
