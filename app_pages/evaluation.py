@@ -7,6 +7,7 @@ from songnan_geo.error_messages import text_of
 from songnan_geo.evaluation_store import EvaluationStore, EvaluationTextError
 from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import t
+from songnan_geo.safe_text import markdown_text
 from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_ui.login import editor_login
 from songnan_ui.plan_select import as_of_input, plan_selector
@@ -33,8 +34,8 @@ with top_left:
     as_of = as_of_input(plan, lang, "ev_as_of", t("tr_as_of", lang))
 
 ev = evaluation_report.evaluation_for(plan, tracker, layers, as_of=as_of, lang=lang)
-st.subheader(ev.title)
-st.caption(ev.subtitle)
+st.subheader(markdown_text(ev.title))
+st.caption(markdown_text(ev.subtitle))
 st.altair_chart(evaluation_report.results_chart(ev), width="stretch")
 for sec in ev.sections:
     st.subheader(sec.title)
@@ -69,7 +70,7 @@ if editor is not None:
                 st.rerun()
             except StaleVersionError as exc:
                 st.error(t("tr_stale", lang).format(
-                    name=t(f"ev_planner_{part}", lang), who=exc.changed_by, when=format_time(exc.changed_at),
+                    name=t(f"ev_planner_{part}", lang), who=markdown_text(exc.changed_by), when=format_time(exc.changed_at),
                     current=exc.current_version, expected=exc.expected_version))
             except (EvaluationTextError, auth.EditorRequiredError, TrackerError) as exc:
                 st.error(text_of(exc, lang))

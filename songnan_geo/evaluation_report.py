@@ -15,7 +15,6 @@ import html
 import io
 import os
 from collections.abc import Mapping
-from xml.sax.saxutils import escape as xml_escape
 
 import altair as alt
 import geopandas as gpd
@@ -36,6 +35,7 @@ from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of
 from songnan_geo.standards import city_targets, load_builtin_standards
+from songnan_geo.safe_text import pdf_text
 from songnan_geo.store_schema import SEED_USER
 
 FORMATS = ("pdf", "xlsx", "html")
@@ -211,7 +211,7 @@ def to_pdf(ev: Evaluation, font_path: str | os.PathLike | None = None) -> bytes:
     width = landscape(A4)[0] - 20 * mm
 
     def para(text, st):
-        return Paragraph(xml_escape(str(text)).replace("\n", "<br/>"), st)
+        return Paragraph(pdf_text(str(text)).replace("\n", "<br/>"), st)
 
     story = [para(ev.title, s_title), para(ev.subtitle, s_sub), Spacer(1, 3 * mm)]
     for sec in ev.sections:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from songnan_geo import clock, plans
 from songnan_geo.i18n import t
+from songnan_geo.safe_text import markdown_text
 
 #: Session-state key of the chosen plan's id, shared by every page.
 PLAN_KEY = "plan_id"
@@ -51,7 +52,7 @@ def as_of_input(plan: plans.Plan, lang: str, key: str, label: str, *,
     if st.session_state.get(f"{key}_for_plan") != plan.id:
         st.session_state[key] = plan.default_as_of(today)
         st.session_state[f"{key}_for_plan"] = plan.id
-    fmt = dict(name=plan.name(lang), start=plan.period_start.isoformat(),
+    fmt = dict(name=markdown_text(plan.name(lang)), start=plan.period_start.isoformat(),
                end=plan.period_end.isoformat(), today=today.isoformat())
     if plan.ended(today):
         st.warning(t("plan_ended", lang).format(**fmt))
