@@ -21,7 +21,6 @@ STORE_MODULES = ("db", "store", "store_schema", "carrier_store", "indicator_stor
 #: goes away must leave this list too (the test says so), and none may be added.
 KNOWN = {
     "access2sfca": ["from songnan_geo.coverage import _geoms"],
-    "coverage_map": ["from songnan_geo.mapping import _esc"],
     "siting": ["from songnan_geo.coverage import _geoms", "from songnan_geo.coverage import _weights"],
 }
 
