@@ -126,6 +126,11 @@ class Plan:
         """The plan's targets (``targets.csv``), all text ('' where empty)."""
         return pd.read_csv(self.folder / self.meta["targets"], dtype=str, keep_default_na=False)
 
+    def target_quotes(self) -> dict[str, str]:
+        """Item id → the plan's words for its target (``plan_quote`` of ``targets.csv``)."""
+        targets = self.targets()
+        return dict(zip(targets["item_id"], targets["plan_quote"]))
+
     def ended(self, today: dt.date | None = None) -> bool:
         """True when ``today`` (default: :func:`songnan_geo.clock.today`) is after the period."""
         return (today or clock.today()) > self.period_end

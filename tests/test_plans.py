@@ -140,3 +140,31 @@ def test_the_second_plans_targets_drive_the_status_and_the_first_plans_history_i
     # one history for both plans, unchanged by the second plan
     pd.testing.assert_frame_equal(store.history(), history)
     assert set(fyp14.index) == set(fyp15.index)
+
+
+def test_gantt_axis_reaches_the_as_of_date_after_the_period(tmp_path):
+    """Finding of issue 15: with today's date the as-of line was off the axis (not drawn)."""
+    from songnan_geo import tracker
+
+    store = open_store(tmp_path / "tracker.gpkg")
+    items, history = store.items(), store.history()
+    rows = tracker.items_table(items, history, dt.date(2026, 12, 4), "zh",
+                               plan=plans.load_plan())
+    rows = rows[rows["grp"] == "parcel"]
+    segs = workflow.timeline_segments(history[history["item_id"].isin(rows["id"])],
+                                      dt.date(2026, 12, 4))
+    spec = tracker.gantt_chart(segs, rows[["id", "name", "plan_deadline"]],
+                               {"出让准备": "#111111"}, "zh", plans.load_plan().period,
+                               dt.date(2026, 12, 4)).to_dict()
+    domains = {tuple(layer["encoding"]["x"]["scale"]["domain"]) for layer in spec["layer"]}
+    assert domains == {("2021-01-01T00:00:00", "2026-12-04T00:00:00")}
+    rules = [layer for layer in spec["layer"] if layer["mark"].get("type") == "rule"
+             or layer["mark"] == "rule"]
+    assert len(rules) == 2          # the period's end (solid) and the as-of date (dashed)
+    datasets = spec["datasets"].values()
+    assert any(d == [{"as_of": "2026-12-04T00:00:00"}] for d in datasets)
+    # within the period: the axis is the period, one rule
+    spec = tracker.gantt_chart(segs, rows[["id", "name", "plan_deadline"]], {"出让准备": "#111111"},
+                               "zh", plans.load_plan().period, dt.date(2024, 1, 1)).to_dict()
+    assert {tuple(layer["encoding"]["x"]["scale"]["domain"]) for layer in spec["layer"]} == {
+        ("2021-01-01T00:00:00", "2025-12-31T00:00:00")}
