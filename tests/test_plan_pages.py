@@ -119,3 +119,12 @@ def test_evaluation_page_shows_every_section_and_keeps_the_planners_texts(frozen
     run_app(at)
     assert any("bob" in e.value for e in at.error)
     assert EvaluationStore(other).texts("fyp14")["problems"].text == "bob 的版本"
+
+
+def test_carriers_targets_default_to_the_period_end_and_say_so(frozen, store_path, editors):
+    at = open_page(app_page_paths()["carriers"])
+    assert t("plan_ended").format(**FYP14) in _warnings(at)
+    assert at.date_input(key="cr_as_of").value == dt.date(2025, 12, 31)
+    at.button(key="cr_as_of_today").click()
+    run_app(at)
+    assert t("plan_as_of_after").format(as_of="2026-12-04", **FYP14) in _warnings(at)
