@@ -37,6 +37,7 @@ from songnan_geo.indicator_store import IndicatorStore, indicators_of
 from songnan_geo.standards import city_targets, load_builtin_standards
 from songnan_geo.safe_text import pdf_text
 from songnan_geo.store_schema import SEED_USER
+from songnan_geo.tracker import no_formulas
 
 FORMATS = ("pdf", "xlsx", "html")
 #: The life-circle standard the evaluation measures coverage with, and the city target.
@@ -164,11 +165,7 @@ def to_xlsx(ev: Evaluation) -> bytes:
                 row += 2 + bool(tab.note)
                 tab.frame.to_excel(xw, sheet_name=name, index=False, startrow=row)
                 row += len(tab.frame) + 3
-        for ws in xw.book.worksheets:
-            for cells in ws.iter_rows():
-                for cell in cells:
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
+        no_formulas(xw.book)
     return buf.getvalue()
 
 

@@ -265,12 +265,18 @@ def tables_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, df in sheets.items():
             df.to_excel(xw, sheet_name=name[:31], index=False)
-        for ws in xw.book.worksheets:
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
+        no_formulas(xw.book)
     return buf.getvalue()
+
+
+def no_formulas(book) -> None:
+    """Store every cell of an openpyxl workbook that openpyxl took for a formula (a text
+    starting with ``=``) as the text it is, so the spreadsheet never runs it."""
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
 
 
 def with_tracked_state(layers: dict, parcels: pd.DataFrame | None = None,

@@ -133,6 +133,7 @@ def _pdf_fonts(data: bytes) -> dict[str, bool]:
 def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store, layers, lang):
     alice = login(store, "alice")
     EvaluationStore(store).save("fyp14", "suggestions", HOSTILE, editor=alice, expected_version=0)
+    EvaluationStore(store).save("fyp14", "problems", FORMULA, editor=alice, expected_version=0)
     IndicatorStore(store).record("i05", 2025, "91", editor=alice, expected_version=0, today=TODAY)
     ev = evaluation_report.evaluation_for(plans.load_plan(), store, layers, lang=lang)
     assert ev.as_of == dt.date(2025, 12, 31)
@@ -161,7 +162,7 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
     cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
     for word in inds + names:
         assert word in cells, word
-    assert HYPER in cells
+    assert HYPER in cells and FORMULA in cells       # stored as the text written, not a formula
     assert not any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
 
     page = evaluation_report.write(ev, "html").decode("utf-8")
@@ -171,6 +172,7 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
 
 
 HYPER = HOSTILE.splitlines()[0]
+FORMULA = '=HYPERLINK("http://example.invalid","click")'
 
 
 def test_evaluate_command_writes_the_three_formats(tmp_path, editors, monkeypatch, capsys):
