@@ -41,6 +41,8 @@ for sec in ev.sections:
     st.subheader(sec.title)
     for paragraph in sec.paragraphs:   # planners' texts among them: shown as plain text
         st.text(paragraph)
+    if sec.key == "spatial" and ev.map_png:
+        st.image(ev.map_png, caption=t("ev_map_caption", lang))
     for tab in sec.tables:
         st.markdown(f"**{tab.title}**")
         st.dataframe(tab.frame, hide_index=True, width="stretch", key=f"ev_tbl_{tab.key}")

@@ -78,6 +78,10 @@ class Evaluation:
     #: The counts behind the overall assessment (``indicators``, ``items``, ``carriers``, ``life``:
     #: result → count), for notes and tests.
     figures: dict = field(default_factory=dict)
+    #: Every parcel and project with its result (:func:`item_results`, unlabelled columns).
+    items: pd.DataFrame | None = field(default=None, compare=False)
+    #: A map of the parcels by result (PNG), added by the report module when it can draw one.
+    map_png: bytes | None = field(default=None, compare=False)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -379,6 +383,6 @@ def build_evaluation(plan: plans.Plan, *, lang: str, as_of: dt.date, generated: 
     )
     return Evaluation(plan_id=plan.id, lang=lang, title=t("ev_title", lang).format(**fmt),
                       subtitle=t("ev_subtitle", lang).format(**fmt), as_of=as_of,
-                      sections=sections,
+                      sections=sections, items=itm,
                       figures={"indicators": ind_counts, "items": item_counts,
                                "carriers": _counts(car["result"]), "life": life_counts})

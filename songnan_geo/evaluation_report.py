@@ -10,6 +10,8 @@ zones and the life-circle coverage (:func:`life_circle_rows`, an adapter over
 """
 from __future__ import annotations
 
+import base64
+import dataclasses
 import datetime as dt
 import html
 import io
@@ -23,7 +25,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from songnan_geo import carriers, clock, plans
 from songnan_geo.carrier_store import CarrierStore
@@ -31,6 +33,8 @@ from songnan_geo.coverage import coverage_by_area, coverage_summary
 from songnan_geo.db import format_time
 from songnan_geo.evaluation import Evaluation, build_evaluation, result_label
 from songnan_geo.evaluation_store import EvaluationStore
+from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
+from songnan_geo.crs import TOWN_CRS
 from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of
@@ -111,12 +115,56 @@ def evaluation_for(plan: plans.Plan, tracker, layers: Mapping[str, gpd.GeoDataFr
     zone_carriers = carriers.carriers_by_zone(register.to_crs(zones.crs), zones)
     life, title = life_circle_rows(layers, lang=lang)
     texts = EvaluationStore(tracker).texts(plan.id)
-    return build_evaluation(
+    ev = build_evaluation(
         plan, lang=lang, as_of=as_of, generated=clock.now().strftime("%Y-%m-%d %H:%M"),
         indicators=inds, actuals=values[0], refs=values[1], items=items, history=history,
         carrier_progress=progress, zones=pd.DataFrame(zones.drop(columns=zones.geometry.name)),
         zone_carriers=zone_carriers, life_circle=life, city_target_title=title, texts=texts,
         seed_user=SEED_USER)
+    try:
+        return dataclasses.replace(ev, map_png=results_map_png(layers, ev.items, lang))
+    except CJKFontMissingError:     # the report says the rest; the PDF writer names the fix
+        return ev
+
+
+#: Colours of the results on the map and in the chart.
+RESULT_COLOURS = {"done": "#2e7d32", "done_late": "#9ccc65", "not_done": "#c62828",
+                  "no_data": "#9e9e9e", "no_target": "#cfd8dc"}
+
+
+def results_map_png(layers: Mapping[str, gpd.GeoDataFrame], items: pd.DataFrame, lang: str,
+                    font_path: str | os.PathLike | None = None) -> bytes:
+    """A map of the town (boundary, the zones of 一心三线) with the parcels coloured by their
+    result (:data:`RESULT_COLOURS`), drawn in :data:`songnan_geo.crs.TOWN_CRS`; PNG bytes.
+    Parcel outlines are estimated (as the layer says), and the caption says so."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    from matplotlib.patches import Patch
+
+    font_path = str(cjk_font_path(font_path))
+    font_manager.fontManager.addfont(font_path)
+    fp = font_manager.FontProperties(fname=font_path, size=8)
+    res = items.set_index("id")["result"]
+    parcels = layers["parcels"].to_crs(TOWN_CRS)
+    parcels = parcels.assign(result=parcels["id"].map(res).fillna("no_target"))
+    fig, ax = plt.subplots(figsize=(7.5, 5.2), dpi=150)
+    layers["boundary"].to_crs(TOWN_CRS).boundary.plot(ax=ax, color="#444444", linewidth=0.8)
+    layers["zones"].to_crs(TOWN_CRS).plot(ax=ax, color="#fff3c4", edgecolor="#d9a400", linewidth=0.6,
+                                          alpha=0.6)
+    parcels.plot(ax=ax, color=[RESULT_COLOURS[r] for r in parcels["result"]], edgecolor="#333333",
+                 linewidth=0.4)
+    shown = [r for r in RESULT_COLOURS if r in set(parcels["result"])]
+    ax.legend(handles=[Patch(color=RESULT_COLOURS[r], label=result_label(r, lang)) for r in shown],
+              prop=fp, loc="lower left", frameon=True)
+    ax.set_title(t("ev_map_title", lang), fontproperties=font_manager.FontProperties(fname=font_path,
+                                                                                    size=10))
+    ax.set_axis_off()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
 
 
 def results_chart(ev: Evaluation) -> alt.Chart:
@@ -183,6 +231,10 @@ def to_html(ev: Evaluation) -> str:
     for sec in ev.sections:
         parts.append(f'<section id="{esc(sec.key)}"><h2>{esc(sec.title)}</h2>')
         parts += [f"<p>{esc(p)}</p>" for p in sec.paragraphs]
+        if sec.key == "spatial" and ev.map_png:
+            parts.append(f'<img alt="{esc(t("ev_map_title", ev.lang))}" style="max-width:100%" '
+                         f'src="data:image/png;base64,{base64.b64encode(ev.map_png).decode("ascii")}">'
+                         f'<p class="note">{esc(t("ev_map_caption", ev.lang))}</p>')
         for tab in sec.tables:
             parts.append(f"<h3>{esc(tab.title)}</h3>")
             if tab.note:
@@ -214,6 +266,9 @@ def to_pdf(ev: Evaluation, font_path: str | os.PathLike | None = None) -> bytes:
     for sec in ev.sections:
         story.append(para(sec.title, s_h2))
         story += [para(p, s_body) for p in sec.paragraphs]
+        if sec.key == "spatial" and ev.map_png:
+            story += [Image(io.BytesIO(ev.map_png), width=150 * mm, height=104 * mm, kind="proportional"),
+                      para(t("ev_map_caption", ev.lang), s_note)]
         for tab in sec.tables:
             story.append(para(tab.title, s_h3))
             if tab.note:

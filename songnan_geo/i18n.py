@@ -819,6 +819,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "ev_chart_items": ("地块与项目", "Parcels and projects"),
     "ev_chart_carriers": ("载体指标", "Carrier targets"),
     "ev_chart_life": ("生活圈设施", "Life-circle facilities"),
+    "ev_map_title": ("重点地块规划目标完成情况", "Key parcels: plan targets achieved or not"),
+    "ev_map_caption": ("地块范围为估计位置示意；黄色为一心三线分区；颜色为第三部分的结论。",
+                       "Parcel outlines are estimated; yellow: the zones of one centre, three belts; "
+                       "colours: the results of section 3."),
     "ev_downloads": ("导出终期评估报告", "Export the final evaluation"),
 }
 

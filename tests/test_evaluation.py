@@ -145,7 +145,9 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
     inds = [i.name for i in indicators_of(plans.load_plan())]
     titles = [t(f"ev_sec_{k}", lang) for k in evaluation.SECTIONS]
 
+    assert ev.map_png.startswith(b"\x89PNG")          # the parcels by result
     pdf = evaluation_report.write(ev, "pdf")
+    assert sum(len(p.images) for p in pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
     text = _pdf_text(pdf)
     squash = lambda s: s.replace(" ", "")  # noqa: E731  (PDF text extraction drops/inserts spaces)
     flat = squash(text)
@@ -167,6 +169,7 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
 
     page = evaluation_report.write(ev, "html").decode("utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page and "{{ 7*7 }}" in page
+    assert page.count('src="data:image/png;base64,') == 1
     for word in titles:
         assert word in page
 
