@@ -72,7 +72,8 @@ if editor is not None:
                 st.rerun()
             except StaleVersionError as exc:
                 st.error(t("tr_stale", lang).format(
-                    name=t(f"ev_planner_{part}", lang), who=markdown_text(exc.changed_by), when=format_time(exc.changed_at),
+                    name=t(f"ev_planner_{part}", lang), who=markdown_text(exc.changed_by),
+                    when=format_time(exc.changed_at),
                     current=exc.current_version, expected=exc.expected_version))
             except (EvaluationTextError, auth.EditorRequiredError, TrackerError) as exc:
                 st.error(text_of(exc, lang))

@@ -125,5 +125,6 @@ except CJKFontMissingError as exc:
     c2.code(str(exc), language=None)
 
 with st.expander(t("ind_baseline_tables", lang)):
-    st.dataframe(read_baseline_tables(plan.indicators_dir).drop(columns=["source", "estimated"]), hide_index=True,
+    st.dataframe(read_baseline_tables(plan.indicators_dir).drop(columns=["source", "estimated"]),
+                 hide_index=True,
                  width="stretch", key="ind_baseline_table")

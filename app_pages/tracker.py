@@ -110,8 +110,8 @@ item_id = st.selectbox(t("tr_choose_item", lang), ids, key=f"tracker_item_{lang}
 st.session_state["tracker_item_id"] = item_id
 item = items.set_index("id").loc[item_id]
 # The chosen plan's words for the item's target; else the plan quote the item was seeded with.
-quote = plan.target_quotes().get(item_id) or (item.get("plan_quote") if isinstance(item.get("plan_quote"), str)
-                                              else None)
+seeded = item.get("plan_quote")
+quote = plan.target_quotes().get(item_id) or (seeded if isinstance(seeded, str) else None)
 if quote:
     st.caption(f"{t('tr_plan_quote', lang)}{'：' if lang == 'zh' else ': '}{markdown_text(quote)}")
 # A plain table (a few rows per item): every entry is text on the page, easy to read and copy.

@@ -28,18 +28,18 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from songnan_geo import carriers, clock, plans
+from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
 from songnan_geo.carrier_store import CarrierStore
 from songnan_geo.coverage import coverage_by_area, coverage_summary
+from songnan_geo.crs import TOWN_CRS
 from songnan_geo.db import format_time
 from songnan_geo.evaluation import Evaluation, build_evaluation, result_label
 from songnan_geo.evaluation_store import EvaluationStore
-from songnan_geo.briefing_map import CJKFontMissingError, cjk_font_path
-from songnan_geo.crs import TOWN_CRS
 from songnan_geo.fonts import cjk_pdf_font
 from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of
-from songnan_geo.standards import city_targets, load_builtin_standards
 from songnan_geo.safe_text import pdf_text
+from songnan_geo.standards import city_targets, load_builtin_standards
 from songnan_geo.store_schema import SEED_USER
 from songnan_geo.tracker import no_formulas
 

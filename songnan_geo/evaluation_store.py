@@ -48,9 +48,11 @@ _POSTGRES_DDL = [
     _table_ddl("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     # tracker_refuse() is the tracker store's refusing trigger function
     """CREATE OR REPLACE TRIGGER evaluation_texts_append_only BEFORE UPDATE OR DELETE ON evaluation_texts
-       FOR EACH ROW EXECUTE FUNCTION tracker_refuse('evaluation_texts is append-only: a text row cannot be changed or deleted')""",
+       FOR EACH ROW EXECUTE FUNCTION
+       tracker_refuse('evaluation_texts is append-only: a text row cannot be changed or deleted')""",
     """CREATE OR REPLACE TRIGGER evaluation_texts_no_truncate BEFORE TRUNCATE ON evaluation_texts
-       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('evaluation_texts is append-only: it cannot be truncated')""",
+       FOR EACH STATEMENT EXECUTE FUNCTION
+       tracker_refuse('evaluation_texts is append-only: it cannot be truncated')""",
 ]
 _COLUMNS = ["seq", "plan_id", "part", "text", "version", "recorded_at", "username"]
 

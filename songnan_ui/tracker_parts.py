@@ -46,7 +46,8 @@ def change_form(store, editor, item_id: str, item, name: str, lang: str) -> None
         legal = wf.allowed_next(item["status"], item["paused_from"])
         options = legal + [s for s in wf.statuses if s not in legal and s != item["status"]]
         with st.form(f"tracker_change_{item_id}", clear_on_submit=True):
-            new_status = st.selectbox(t("tr_new_status", lang), options, key=f"tracker_new_status_{item_id}_{lang}",
+            new_status = st.selectbox(t("tr_new_status", lang), options,
+                                      key=f"tracker_new_status_{item_id}_{lang}",
                                       format_func=lambda s: value_label(s, lang) + (
                                           "" if s in legal else t("tr_needs_correction", lang)))
             eff = st.date_input(t("tr_effective_date", lang), value=clock.today(),
@@ -68,9 +69,10 @@ def change_form(store, editor, item_id: str, item, name: str, lang: str) -> None
                     name=markdown_text(name), status=out["status"], version=out["version"])
                 st.rerun()
             except StaleVersionError as exc:
-                st.error(t("tr_stale", lang).format(name=markdown_text(name), who=markdown_text(exc.changed_by),
-                                                    when=format_time(exc.changed_at),
-                                                    current=exc.current_version, expected=exc.expected_version))
+                st.error(t("tr_stale", lang).format(
+                    name=markdown_text(name), who=markdown_text(exc.changed_by),
+                    when=format_time(exc.changed_at), current=exc.current_version,
+                    expected=exc.expected_version))
             except (workflow.WorkflowError, auth.EditorRequiredError, TrackerError) as exc:
                 st.error(t("tr_rejected", lang) + " " + text_of(exc, lang))
     flash = st.session_state.pop("tracker_flash", None)

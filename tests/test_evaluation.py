@@ -9,6 +9,9 @@ import io
 import openpyxl
 import pypdf
 import pytest
+from conftest import DATA_DIR
+from plan_testlib import write_synthetic_plan
+from tracker_testlib import editors, login, postgis_url, store, store_url  # noqa: F401
 
 from songnan_geo import cli, evaluation, evaluation_report, plans
 from songnan_geo.auth import EditorRequiredError
@@ -17,11 +20,6 @@ from songnan_geo.i18n import t
 from songnan_geo.indicator_store import IndicatorStore, indicators_of
 from songnan_geo.io import load_all_layers
 from songnan_geo.store import StaleVersionError
-
-from conftest import DATA_DIR
-from plan_testlib import write_synthetic_plan
-from tracker_testlib import (  # noqa: F401
-    editors, login, postgis_url, store, store_url)
 
 TODAY = dt.date(2026, 12, 4)
 HOSTILE = "<script>alert(1)</script> {{ 7*7 }} {% raw %} =HYPERLINK(\"http://x\") & <b>粗</b>"
@@ -101,7 +99,8 @@ def test_planner_texts_need_an_editor_keep_history_and_refuse_stale_saves(store)
     h = texts.history("fyp14")
     assert h["username"].tolist() == ["alice", "bob"] and h["version"].tolist() == [1, 2]
     current = texts.texts("fyp14")["problems"]
-    assert (current.text, current.username, current.version) == ("土地出让进度滞后；配套设施建设未完成。", "bob", 2)
+    assert (current.text, current.username, current.version) == (
+        "土地出让进度滞后；配套设施建设未完成。", "bob", 2)
     assert texts.texts("synth30") == {}
     with store.write() as conn, pytest.raises(Exception, match="append-only"):
         from sqlalchemy import text
@@ -161,7 +160,8 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
 
     book = openpyxl.load_workbook(io.BytesIO(evaluation_report.write(ev, "xlsx")))
     assert book.sheetnames == [s[:31] for s in titles]
-    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None}
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None}
     for word in inds + names:
         assert word in cells, word
     assert HYPER in cells and FORMULA in cells       # stored as the text written, not a formula

@@ -7,13 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from songnan_geo import clock, plans
-from songnan_geo.i18n import t
-
 from conftest import app_page_paths, button, form_login, frame_with_column, open_page, run_app
 from plan_testlib import write_synthetic_plan
 from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
+
+from songnan_geo import clock, plans
+from songnan_geo.i18n import t
 
 INSTANT = dt.datetime(2026, 12, 3, 17, 0, tzinfo=dt.timezone.utc)
 TODAY = dt.date(2026, 12, 4)

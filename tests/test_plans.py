@@ -8,12 +8,11 @@ import json
 
 import pandas as pd
 import pytest
+from plan_testlib import write_synthetic_plan
 
 from songnan_geo import cli, clock, plans, workflow
 from songnan_geo.store import open_store
 from songnan_geo.store_schema import build_seed
-
-from plan_testlib import write_synthetic_plan
 
 
 @pytest.fixture
@@ -90,7 +89,8 @@ def test_a_bad_plan_folder_lists_every_problem(tmp_path):
 
 def test_a_quote_not_in_the_plan_text_is_a_problem(tmp_path):
     folder = write_synthetic_plan(tmp_path)
-    t = (folder / "targets.csv").read_text(encoding="utf-8").replace("推进逸仙公园提升。", "推进逸仙公园扩建。")
+    t = (folder / "targets.csv").read_text(encoding="utf-8").replace("推进逸仙公园提升。",
+                                                                     "推进逸仙公园扩建。")
     (folder / "targets.csv").write_text(t, encoding="utf-8")
     with pytest.raises(plans.PlanError) as err:
         plans.validate_plan_folder(folder)
