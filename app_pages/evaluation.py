@@ -1,14 +1,16 @@
 """终期评估 — a plan's final evaluation: sections as a 规划实施评估 report, planners' texts, exports."""
 import streamlit as st
 
-from songnan_geo import auth, evaluation, evaluation_report
-from songnan_geo.briefing_map import CJKFontMissingError
-from songnan_geo.error_messages import text_of
-from songnan_geo.evaluation_store import EvaluationStore, EvaluationTextError
-from songnan_geo.fonts import cjk_pdf_font
-from songnan_geo.i18n import t
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo.briefing.fonts import cjk_pdf_font
+from songnan_geo.briefing.map import CJKFontMissingError
+from songnan_geo.plan import evaluation
+from songnan_geo.reports import evaluation as evaluation_report
+from songnan_geo.store import auth
+from songnan_geo.store.evaluation import EvaluationStore, EvaluationTextError
+from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
 from songnan_ui.plan_select import as_of_input, plan_selector
 from songnan_ui.stores import open_stores

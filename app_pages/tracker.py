@@ -2,11 +2,12 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import tracker, workflow
-from songnan_geo.i18n import t
-from songnan_geo.mapping import build_map
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import StoreConfigError, TrackerError
+from songnan_geo.maps.folium_map import build_map
+from songnan_geo.plan import workflow
+from songnan_geo.reports import tracker
+from songnan_geo.store.tracker import StoreConfigError, TrackerError
+from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
 from songnan_ui.plan_select import as_of_input, plan_selector
 from songnan_ui.stores import open_stores

@@ -2,9 +2,9 @@
 
 :func:`plan_selector` keeps the chosen plan in ``st.session_state["plan_id"]`` (:data:`PLAN_KEY`),
 so every page shows the same plan. :func:`as_of_input` is the page's evaluation date: by default
-today within the period, the period's end once it is over (:meth:`songnan_geo.plans.Plan.default_as_of`),
+today within the period, the period's end once it is over (:meth:`songnan_geo.plan.registry.Plan.default_as_of`),
 with two buttons ("as of the period's end", "as of today") and a notice whenever the date or
-today lies outside the period (:func:`songnan_geo.plans.period_state`).
+today lies outside the period (:func:`songnan_geo.plan.registry.period_state`).
 """
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import clock, plans
-from songnan_geo.i18n import t
-from songnan_geo.safe_text import markdown_text
+from songnan_geo import clock
+from songnan_geo.plan import registry as plans
+from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 
 #: Session-state key of the chosen plan's id, shared by every page.
 PLAN_KEY = "plan_id"
 
 
 def plan_selector(lang: str, key: str) -> plans.Plan:
-    """A select box of the plans (:func:`songnan_geo.plans.list_plans`); returns the chosen plan."""
+    """A select box of the plans (:func:`songnan_geo.plan.registry.list_plans`); returns the chosen plan."""
     available = {p.id: p for p in plans.list_plans()}
     ids = list(available)
     current = st.session_state.get(PLAN_KEY, plans.DEFAULT_PLAN_ID)

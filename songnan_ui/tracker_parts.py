@@ -1,19 +1,22 @@
 """The tracker page's widget groups (地块进度): filters, the status-change form, the downloads.
 
-Widgets only; every decision is the package's (:mod:`songnan_geo.workflow`,
-:mod:`songnan_geo.tracker`, :class:`songnan_geo.store.TrackerStore`).
+Widgets only; every decision is the package's (:mod:`songnan_geo.plan.workflow`,
+:mod:`songnan_geo.reports.tracker`, :class:`songnan_geo.store.tracker.TrackerStore`).
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from songnan_geo import auth, clock, tracker, workflow
-from songnan_geo.error_messages import text_of
-from songnan_geo.exporter import export_layer
-from songnan_geo.i18n import t, value_label
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import StaleVersionError, TrackerError, format_time
+from songnan_geo import clock
+from songnan_geo.layers.exporter import export_layer
+from songnan_geo.plan import workflow
+from songnan_geo.reports import tracker
+from songnan_geo.store import auth
+from songnan_geo.store.tracker import StaleVersionError, TrackerError, format_time
+from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.i18n import t, value_label
+from songnan_geo.text.safe_text import markdown_text
 
 
 def filtered(rows: pd.DataFrame, key: str, lang: str) -> pd.DataFrame:

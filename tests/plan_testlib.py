@@ -8,7 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
-from songnan_geo import plans
+from songnan_geo.plan import registry as plans
 
 SYNTHETIC_TEXT = ("测试用合成规划文本（非官方，仅供测试）。\n"
                   "第一条：2027 年底前完成沪北物流地块开发建设。\n"

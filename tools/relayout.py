@@ -225,6 +225,11 @@ TESTS: dict[str, str] = {
     "test_data_manager_page.py": "pages",
     "test_error_messages.py": "unit",
     "test_importer.py": "unit",
+    "test_layerstore_concurrency.py": "unit",
+    "test_layerstore_crash.py": "unit",
+    "test_layerstore_versions.py": "unit",
+    "test_osm.py": "unit",
+    "test_osm_page.py": "pages",
     "test_indicator_data.py": "data",
     "test_indicator_store.py": "unit",
     "test_indicators.py": "unit",
@@ -253,7 +258,7 @@ TESTS: dict[str, str] = {
     "test_zones_summary.py": "unit",
 }
 #: Files that stay in tests/ (conftest and helper modules imported by tests and benchmarks).
-TESTS_KEEP = {"conftest.py", "tracker_testlib.py", "hostile.py"}
+TESTS_KEEP = {"conftest.py", "tracker_testlib.py", "hostile.py", "layerstore_testlib.py"}
 TEST_CATEGORIES = ("unit", "data", "pages", "browser")
 
 #: Where references are rewritten (besides the moved files themselves).
