@@ -76,5 +76,6 @@ pages = [
     st.Page("app_pages/briefing.py", title=t("briefing", lang), url_path="briefing"),
     st.Page("app_pages/indicators.py", title=t("indicators", lang), url_path="indicators"),
     st.Page("app_pages/carriers.py", title=t("carriers", lang), url_path="carriers"),
+    st.Page("app_pages/evaluation.py", title=t("evaluation", lang), url_path="evaluation"),
 ]
 st.navigation(pages).run()

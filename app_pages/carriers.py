@@ -4,11 +4,10 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import clock
 from songnan_geo.coords.chinacoords import convert_lonlat
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.maps.folium_map import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
-from songnan_geo.plan import carriers
+from songnan_geo.plan import carriers, registry as plans
 from songnan_geo.reports import carriers as carrier_report
 from songnan_geo.store import auth
 from songnan_geo.store.carriers import STATES, CarrierError, new_park_id
@@ -18,6 +17,7 @@ from songnan_geo.text.error_messages import text_of
 from songnan_geo.text.i18n import t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
+from songnan_ui.plan_select import as_of_input
 from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
@@ -75,8 +75,9 @@ st.dataframe(carrier_report.comparison_table(carriers.plan_comparison(read_carri
 st.caption(t("cr_plan_figures_caption", lang))
 
 st.subheader(t("cr_targets", lang))
-as_of = st.date_input(t("ind_as_of", lang), value=clock.today(),
-                      min_value=dt.date(2021, 1, 1), max_value=dt.date(2030, 12, 31), key="cr_as_of")
+# The targets are the 14th plan's (Table 6 rows 6 and 8): its period decides the default date.
+as_of = as_of_input(plans.load_plan("fyp14"), lang, "cr_as_of", t("ind_as_of", lang),
+                    min_value=dt.date(2021, 1, 1))
 entered, _ = indicator_store.values()
 progress = carriers.target_progress(register, list(indicator_store.indicators.values()), entered,
                                     as_of=as_of)

@@ -3,12 +3,11 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import clock
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.plan import indicators
 from songnan_geo.reports import indicators as indicator_report
 from songnan_geo.store import auth
-from songnan_geo.store.indicators import read_baseline_tables
+from songnan_geo.store.indicators import IndicatorStore, indicators_of, read_baseline_tables
 from songnan_geo.store.tracker import (
     StaleVersionError,
     StoreConfigError,
@@ -19,6 +18,7 @@ from songnan_geo.text.error_messages import text_of
 from songnan_geo.text.i18n import t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
+from songnan_ui.plan_select import as_of_input, plan_selector
 from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
@@ -26,18 +26,24 @@ st.title(t("indicators", lang))
 st.caption(t("ind_intro", lang))
 
 
+plan = plan_selector(lang, key="ind")
+if plan.indicators_dir is None:
+    st.info(t("ind_plan_none", lang))
+    st.stop()
 try:
-    store = open_stores().indicators
+    stores = open_stores()
+    store = stores.indicators if plan.id == "fyp14" else IndicatorStore(stores.tracker, indicators_of(plan))
 except (StoreConfigError, TrackerError) as exc:
     st.error(t("tr_store_error", lang))
     st.code(str(exc), language=None)
     st.stop()
 
 inds = list(store.indicators.values())
-as_of = st.date_input(t("ind_as_of", lang), value=clock.today(),
-                      min_value=dt.date(2021, 1, 1), max_value=dt.date(2030, 12, 31), key="ind_as_of")
+as_of = as_of_input(plan, lang, "ind_as_of", t("ind_as_of", lang), min_value=dt.date(2021, 1, 1))
 actuals, refs = store.values()   # latest entries; years after as_of are ignored by the rule
 table = indicators.evaluation_table(inds, actuals, refs, as_of=as_of)
+if not actuals and not refs:
+    st.warning(t("ind_enter_hint", lang))
 st.info(t("ind_summary", lang).format(date=as_of.isoformat(), **indicator_report.status_counts(table)))
 st.dataframe(indicator_report.labelled(table, lang), hide_index=True, width="stretch",
              key="ind_table")
@@ -66,8 +72,7 @@ if editor is not None:
     # One kind selector per indicator: a worded target offers the reference value too.
     kind = c1.selectbox(t("ind_kind", lang), kinds, key=f"ind_kind_{pick}_{lang}",
                         format_func=lambda k: t(f"ind_kind_{k}", lang))
-    year = c2.selectbox(t("ind_year", lang), list(range(indicators.PLAN_START_YEAR + 1,
-                                                         indicators.PLAN_END_YEAR + 1)),
+    year = c2.selectbox(t("ind_year", lang), list(range(ind.base_year + 1, ind.end_year + 1)),
                         key="ind_year")
     if kind == "reference":
         st.caption(t("ind_reference_help", lang).format(target=ind.target_text))
@@ -122,5 +127,6 @@ except CJKFontMissingError as exc:
     c2.code(str(exc), language=None)
 
 with st.expander(t("ind_baseline_tables", lang)):
-    st.dataframe(read_baseline_tables().drop(columns=["source", "estimated"]), hide_index=True,
+    st.dataframe(read_baseline_tables(plan.indicators_dir).drop(columns=["source", "estimated"]),
+                 hide_index=True,
                  width="stretch", key="ind_baseline_table")

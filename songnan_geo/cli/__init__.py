@@ -19,6 +19,8 @@ COMMAND_MODULES: list[str] = [
     "coverage",
     "briefing",
     "osm",
+    "plan",
+    "evaluate",
 ]
 
 

@@ -503,7 +503,7 @@ def load_all_layers(data_dir: str | Path = DEFAULT_DATA_DIR) -> dict[str, gpd.Ge
 
 
 #: The project's copy of the plan text (see data/geo/README.md for its source).
-PLAN_TEXT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "plan" / \
+PLAN_TEXT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "plans" / "fyp14" / \
     "songnan_14th_five_year_plan.txt"
 
 

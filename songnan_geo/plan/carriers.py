@@ -57,7 +57,7 @@ class CarrierError(LocalisedError, ValueError):
 
 @dataclass(frozen=True)
 class PlanFigure:
-    """One carrier figure quoted from the plan (``data/indicators/carrier_figures.csv``)."""
+    """One carrier figure quoted from the plan (``data/plans/fyp14/indicators/carrier_figures.csv``)."""
 
     id: str
     period: str            # the plan's words (十三五初期, 十三五末)

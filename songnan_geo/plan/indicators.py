@@ -1,7 +1,7 @@
 """The plan's Table 6 indicators: targets, yearly actual values, and status as of a date.
 
 Pure functions (no disk, no database): the indicator table comes from
-``data/indicators/table6.csv`` (read by :func:`songnan_geo.store.indicators.read_plan_indicators`),
+``data/plans/fyp14/indicators/table6.csv`` (read by :func:`songnan_geo.store.indicators.read_plan_indicators`),
 the actual and reference values from the indicator store.
 
 Targets (:func:`parse_target`)
@@ -149,6 +149,10 @@ class Indicator:
     baseline: float | None = None   # 2020 value (Tables 1–4 or the plan text), same measure
     baseline_source: str = ""
     note: str = ""
+    #: The plan's baseline year and its last year (the target's year): 2020 and 2025 for the
+    #: 14th plan; a later plan's come from its plan.json (:mod:`songnan_geo.plan.registry`).
+    base_year: int = PLAN_START_YEAR
+    end_year: int = PLAN_END_YEAR
     target: Target = field(init=False)
 
     def __post_init__(self):
@@ -159,9 +163,12 @@ class Indicator:
 
 
 def indicators_from_frames(table6: pd.DataFrame, baseline: pd.DataFrame,
-                           baseline_text: pd.DataFrame | None = None) -> list[Indicator]:
+                           baseline_text: pd.DataFrame | None = None, *,
+                           base_year: int = PLAN_START_YEAR,
+                           end_year: int = PLAN_END_YEAR) -> list[Indicator]:
     """Indicators from table6.csv, baseline_13th.csv (Tables 1–4) and baseline_text.csv
-    (2020 figures quoted from the plan's text) as read (all columns text)."""
+    (2020 figures quoted from the plan's text) as read (all columns text); ``base_year`` and
+    ``end_year`` are the plan's (``target_2025`` is the column of the target for ``end_year``)."""
     base = {r.table6_seq: (float(r.baseline_value), f"表{r.table} 第{r.seq}项 {r.name}")
             for r in baseline.itertuples() if r.table6_seq and r.baseline_value}
     if baseline_text is not None:
@@ -175,7 +182,8 @@ def indicators_from_frames(table6: pd.DataFrame, baseline: pd.DataFrame,
         out.append(Indicator(
             id=r.id, seq=int(r.seq), category=r.category, name=r.name, unit=r.unit,
             target_text=r.target_2025, attribute=r.attribute, measure=r.measure, better=r.better,
-            baseline=value, baseline_source=source, note=r.note))
+            baseline=value, baseline_source=source, note=r.note, base_year=base_year,
+            end_year=end_year))
     return out
 
 
@@ -193,13 +201,13 @@ class Assessment:
     reason: str = ""
 
 
-def _years(values: dict[int, tuple[float, ...]], as_of: dt.date) -> list[int]:
-    return sorted(y for y in values if PLAN_START_YEAR < y <= min(as_of.year, PLAN_END_YEAR))
+def _years(ind: Indicator, values: dict[int, tuple[float, ...]], as_of: dt.date) -> list[int]:
+    return sorted(y for y in values if ind.base_year < y <= min(as_of.year, ind.end_year))
 
 
 def measure_value(ind: Indicator, actuals: dict[int, tuple[float, ...]], year: int) -> tuple[float, ...]:
     """The measure of ``ind`` for ``year`` from the yearly ``actuals`` (see the module docstring)."""
-    years = [y for y in sorted(actuals) if PLAN_START_YEAR < y <= year]
+    years = [y for y in sorted(actuals) if ind.base_year < y <= year]
     if ind.measure in ("level", "annual"):
         return tuple(actuals[year])
     cols = list(zip(*(actuals[y] for y in years)))
@@ -215,17 +223,17 @@ def path_value(ind: Indicator, target: tuple[float, ...], actuals: dict[int, tup
                year: int) -> tuple[float | None, ...]:
     """The linear path's value for ``year`` (None per component where there is no path)."""
     if ind.measure == "cumulative":
-        return tuple(t * (year - PLAN_START_YEAR) / (PLAN_END_YEAR - PLAN_START_YEAR) for t in target)
+        return tuple(t * (year - ind.base_year) / (ind.end_year - ind.base_year) for t in target)
     if ind.measure != "level":
         return (None,) * len(target)
     if ind.baseline is not None:
-        y0, start = PLAN_START_YEAR, (ind.baseline,) * len(target)
+        y0, start = ind.base_year, (ind.baseline,) * len(target)
     else:
-        y0 = min(y for y in actuals if y > PLAN_START_YEAR)
+        y0 = min(y for y in actuals if y > ind.base_year)
         start = actuals[y0]
     if year <= y0:
         return tuple(start)
-    frac = (year - y0) / (PLAN_END_YEAR - y0)
+    frac = (year - y0) / (ind.end_year - y0)
     return tuple(s + (t - s) * frac for s, t in zip(start, target))
 
 
@@ -243,11 +251,11 @@ def assess(ind: Indicator, actuals: dict[int, tuple[float, ...]],
         Years after ``as_of.year`` are ignored.
     """
     references = references or {}
-    years = _years(actuals, as_of)
+    years = _years(ind, actuals, as_of)
     if not years:
         return Assessment(ind.id, "no_data", reason="no actual value entered yet")
     year = years[-1]
-    final = year == PLAN_END_YEAR or as_of.year > PLAN_END_YEAR
+    final = year == ind.end_year or as_of.year > ind.end_year
     value = measure_value(ind, actuals, year)
     if ind.target.worded:
         ref = references.get(year)
@@ -307,7 +315,7 @@ def path_frame(ind: Indicator, actuals: dict[int, tuple[float, ...]],
     """Long table for a chart of ``ind``: year, component, series (actual/measure/path/target), value."""
     references = references or {}
     rows = []
-    years = sorted(y for y in actuals if PLAN_START_YEAR < y <= PLAN_END_YEAR)
+    years = sorted(y for y in actuals if ind.base_year < y <= ind.end_year)
     for y in years:
         for i, v in enumerate(actuals[y]):
             rows.append({"year": y, "component": i, "series": "actual", "value": v})
@@ -318,13 +326,13 @@ def path_frame(ind: Indicator, actuals: dict[int, tuple[float, ...]],
             rows.append({"year": y, "component": 0, "series": "reference", "value": references[y]})
     if not ind.target.worded:
         for i, t in enumerate(ind.target.values):
-            rows.append({"year": PLAN_END_YEAR, "component": i, "series": "target", "value": t})
+            rows.append({"year": ind.end_year, "component": i, "series": "target", "value": t})
         if ind.measure == "cumulative" or (ind.measure == "level" and (ind.baseline is not None or years)):
-            for y in range(PLAN_START_YEAR, PLAN_END_YEAR + 1):
+            for y in range(ind.base_year, ind.end_year + 1):
                 if ind.measure == "level" and ind.baseline is None and y < years[0]:
                     continue
                 for i, p in enumerate(path_value(ind, ind.target.values, actuals, y)):
                     rows.append({"year": y, "component": i, "series": "path", "value": p})
     if ind.baseline is not None:
-        rows.append({"year": PLAN_START_YEAR, "component": 0, "series": "actual", "value": ind.baseline})
+        rows.append({"year": ind.base_year, "component": 0, "series": "actual", "value": ind.baseline})
     return pd.DataFrame(rows, columns=["year", "component", "series", "value"])

@@ -1,6 +1,6 @@
 """The plan's own words: checking that a quoted passage really is in the plan text.
 
-The project keeps a copy of the plan (``data/plan/songnan_14th_five_year_plan.txt``, read by
+The project keeps a copy of the plan (``data/plans/fyp14/songnan_14th_five_year_plan.txt``, read by
 :func:`songnan_geo.layers.io.read_plan_text`). The copy was converted from the published document:
 page breaks split some sentences across lines and bold markup (``**``) survives in places.
 :func:`normalise` removes both, so a quote is checked word for word, not layout for layout.

@@ -419,3 +419,29 @@ def timeline_segments(history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
             end = starts[i + 1] if i + 1 < len(starts) else as_of
             out.append((item_id, row.to_status, row.start_d, end, row.version))
     return pd.DataFrame(out, columns=cols)
+
+
+def target_met_since(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date) -> dict[str, dt.date]:
+    """When each item that meets its target on ``as_of`` came to meet it: the effective date
+    of the step after which it has met the target ever since, from its history.
+
+    ``items`` needs ``id``, ``workflow``, ``target_status``, ``target_rule``; ``history`` as
+    for :func:`schedule_table`. Items without a target, or not meeting it, are left out."""
+    out = {}
+    by_item = {k: g for k, g in history.groupby("item_id")} if len(history) else {}
+    for row in items.itertuples(index=False):
+        if not row.target_status or row.id not in by_item:
+            continue
+        wf, target = get_workflow(row.workflow), Target(row.target_status, row.target_rule)
+        h = by_item[row.id]
+        h = h.assign(start_d=h["effective_date"].map(parse_period))
+        since = None
+        for r in h[h["start_d"] <= as_of].sort_values(["start_d", "version"]).itertuples():
+            paused = r.from_status if r.to_status == PAUSED else None
+            if target.reached(wf, r.to_status, paused):
+                since = since or r.start_d
+            else:
+                since = None
+        if since is not None:
+            out[row.id] = since
+    return out

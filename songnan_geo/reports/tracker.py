@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from songnan_geo.layers import spreadsheet
-from songnan_geo.plan import workflow
+from songnan_geo.plan import registry as plans, workflow
 from songnan_geo.store.tracker import SEED_USER, format_time
 from songnan_geo.text import i18n
 
@@ -62,16 +62,25 @@ def schedule_label(state: str, lang: str) -> str:
 
 
 def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang: str,
-                due_soon_days: int = workflow.DUE_SOON_DAYS) -> pd.DataFrame:
+                due_soon_days: int = workflow.DUE_SOON_DAYS, plan: plans.Plan | None = None,
+                ) -> pd.DataFrame:
     """One row per item with its status on ``as_of`` and the schedule state (unlabelled keys).
 
     Columns: ``id``, ``name``, ``grp``, ``category``, ``status`` (current), ``status_date``,
     ``status_on_date``, ``plan_target``, ``target``, ``plan_deadline``, ``schedule`` (key),
-    ``schedule_label``, ``version``, ``updated_by``, ``updated_at`` (Shanghai time), plus
-    ``investment_wan``, ``start``, ``finish``, ``plan_state`` for Table 5 projects and
-    ``estimated`` (status or outline estimated).
+    ``schedule_label``, ``done_on`` (when the target was met, ISO date), ``late_days`` (days
+    past the deadline on ``as_of``, unfinished items), ``lateness`` (the two in words),
+    ``version``, ``updated_by``, ``updated_at`` (Shanghai time), plus ``investment_wan``,
+    ``start``, ``finish``, ``plan_state`` for Table 5 projects and ``estimated`` (status or
+    outline estimated). With ``plan``, the targets and deadlines are that plan's
+    (:func:`songnan_geo.plan.registry.with_plan_targets`); else the store's (the 14th plan's).
     """
+    if plan is not None:
+        items = plans.with_plan_targets(items, plan)
     tab = workflow.schedule_table(items, history, as_of, due_soon_days)
+    done = workflow.target_met_since(tab, history, as_of)
+    late = [plans.lateness(d, done.get(i), as_of) if s in ("reached", "overdue") else None
+            for i, d, s in zip(tab["id"], tab["plan_deadline"], tab["schedule"])]
     out = pd.DataFrame({
         "id": tab["id"],
         "name": [item_name(r, lang) for r in tab.to_dict("records")],
@@ -85,6 +94,9 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
         "plan_deadline": tab["plan_deadline"],
         "schedule": tab["schedule"],
         "schedule_label": [schedule_label(s, lang) for s in tab["schedule"]],
+        "done_on": [done[i].isoformat() if i in done else None for i in tab["id"]],
+        "late_days": pd.array([k[1] if k and k[0] == "late" else None for k in late], dtype="Int64"),
+        "lateness": [plans.lateness_text(k, done.get(i), lang) or None for k, i in zip(late, tab["id"])],
         "version": tab["version"],
         "updated_by": [user_label(u, lang) for u in tab["updated_by"]],
         "updated_at": tab["updated_at"].map(format_time),
@@ -160,11 +172,16 @@ def gantt_chart(segments: pd.DataFrame, items: pd.DataFrame, palette: dict[str, 
     palette : dict
         Status → colour (see :func:`status_palette`).
     period : (date, date)
-        The x-axis range; bars are clipped to it.
+        The plan period. The x-axis spans it and, when ``as_of`` lies outside it, reaches
+        ``as_of`` too (the period's end is then drawn as a solid rule); bars are clipped to the
+        axis.
     as_of : date, optional
-        Drawn as a vertical rule.
+        Drawn as a dashed vertical rule, always within the axis.
     """
     lo, hi = period
+    period_end = hi
+    if as_of is not None:
+        lo, hi = min(lo, as_of), max(hi, as_of)
     names = dict(zip(items["id"], items["name"]))
     seg = segments[segments["item_id"].isin(names)].copy()
     seg["start"] = seg["start"].map(lambda d: max(d, lo))
@@ -200,7 +217,13 @@ def gantt_chart(segments: pd.DataFrame, items: pd.DataFrame, palette: dict[str, 
             x=alt.X("deadline:T", scale=x_scale), y=y,
             tooltip=[alt.Tooltip("item:N"), alt.Tooltip("deadline:T", title=marks["label"].iloc[0]
                                                         if len(marks) else "", format="%Y-%m-%d")]))
-    if as_of is not None and lo <= as_of <= hi:
+    if period_end < hi:
+        layers.append(alt.Chart(pd.DataFrame({"end": [pd.Timestamp(period_end)],
+                                              "label": [i18n.t("tr_gantt_period_end", lang)]})
+                                ).mark_rule(color="#d62728").encode(
+            x=alt.X("end:T", scale=x_scale), tooltip=[alt.Tooltip("label:N", title=""),
+                                                       alt.Tooltip("end:T", format="%Y-%m-%d")]))
+    if as_of is not None:
         layers.append(alt.Chart(pd.DataFrame({"as_of": [pd.Timestamp(as_of)]})).mark_rule(
             color="#333333", strokeDash=[4, 3]).encode(x=alt.X("as_of:T", scale=x_scale)))
     return alt.layer(*layers).properties(height=max(120, 26 * len(order)))
@@ -215,8 +238,8 @@ def export_tables(table: pd.DataFrame, history: pd.DataFrame, lang: str) -> dict
     table of every item. Columns are named in ``lang``.
     """
     cols = ["id", "grp", "name", "category", "status", "status_date", "status_on_date", "plan_target",
-            "target", "plan_deadline", "schedule_label", "version", "updated_by", "updated_at",
-            "investment_wan", "start", "finish", "plan_state", "estimated"]
+            "target", "plan_deadline", "schedule_label", "done_on", "late_days", "lateness", "version",
+            "updated_by", "updated_at", "investment_wan", "start", "finish", "plan_state", "estimated"]
     cols = [c for c in cols if c in table.columns]
     parcels = labelled(table[table["grp"] == "parcel"], [c for c in cols if c not in (
         "investment_wan", "start", "finish", "plan_state")], lang)
@@ -238,6 +261,7 @@ def tables_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An XLSX workbook with one sheet per table (names cut to Excel's 31 characters);
     formula-like text stored as text (:mod:`songnan_geo.layers.spreadsheet`)."""
     return spreadsheet.tables_xlsx(sheets)
+
 
 
 def with_tracked_state(layers: dict, parcels: pd.DataFrame | None = None,

@@ -1,8 +1,8 @@
 """The plan indicators on disk and in the store.
 
-:func:`read_plan_indicators` reads the project's copy of Table 6 (``data/indicators/table6.csv``)
-the 13th-FYP baselines of Tables 1–4 (``data/indicators/baseline_13th.csv``) and 2020 figures
-quoted from the plan's text (``data/indicators/baseline_text.csv``); all are
+:func:`read_plan_indicators` reads the project's copy of Table 6 (``data/plans/fyp14/indicators/table6.csv``)
+the 13th-FYP baselines of Tables 1–4 (``data/plans/fyp14/indicators/baseline_13th.csv``) and 2020 figures
+quoted from the plan's text (``data/plans/fyp14/indicators/baseline_text.csv``); all are
 checked word for word against the plan copy by tests/data/test_indicator_data.py.
 
 :class:`IndicatorStore` keeps the yearly actual and reference values editors enter, in the
@@ -32,7 +32,7 @@ from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import msg
 
 #: The project's copy of the plan's indicator tables.
-DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "indicators"
+DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "plans" / "fyp14" / "indicators"
 
 
 def read_baseline_tables(folder: str | Path = DEFAULT_INDICATORS_DIR) -> pd.DataFrame:
@@ -40,11 +40,24 @@ def read_baseline_tables(folder: str | Path = DEFAULT_INDICATORS_DIR) -> pd.Data
     return pd.read_csv(Path(folder) / "baseline_13th.csv", dtype=str, keep_default_na=False)
 
 
-def read_plan_indicators(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[Indicator]:
-    """The 18 Table 6 indicators, with 2020 baselines where the plan gives one (Tables 1–4 or text)."""
+def read_plan_indicators(folder: str | Path = DEFAULT_INDICATORS_DIR, *,
+                         base_year: int = PLAN_START_YEAR,
+                         end_year: int = PLAN_END_YEAR) -> list[Indicator]:
+    """The 18 Table 6 indicators, with 2020 baselines where the plan gives one (Tables 1–4 or
+    text); another plan's indicator folder with its ``base_year`` and ``end_year``."""
     read = lambda name: pd.read_csv(Path(folder) / name, dtype=str, keep_default_na=False)  # noqa: E731
     return indicators_from_frames(read("table6.csv"), read_baseline_tables(folder),
-                                  read("baseline_text.csv"))
+                                  read("baseline_text.csv"), base_year=base_year,
+                                  end_year=end_year)
+
+
+def indicators_of(plan) -> list[Indicator]:
+    """The indicators of a plan (:class:`songnan_geo.plan.registry.Plan`) with its baseline and end
+    years; [] for a plan without an indicator table."""
+    if plan.indicators_dir is None:
+        return []
+    return read_plan_indicators(plan.indicators_dir, base_year=plan.baseline_year,
+                                end_year=plan.period_end.year)
 
 
 def read_carrier_figures(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[PlanFigure]:
@@ -134,6 +147,8 @@ class IndicatorStore:
         actuals: dict[str, dict[int, tuple[float, ...]]] = {}
         refs: dict[str, dict[int, float]] = {}
         for r in self.current(as_of).itertuples():
+            if r.indicator_id not in self.indicators:   # another plan's indicator
+                continue
             n = self.indicators[r.indicator_id].target.n_components if r.kind == "actual" else 1
             v = parse_value(r.value, n)
             if r.kind == "actual":
@@ -166,9 +181,9 @@ class IndicatorStore:
         elif kind == "reference" and not ind.target.worded:
             problems.append(msg("ind_reference_numeric", name=ind.name, target=ind.target_text))
         if isinstance(year, bool) or not isinstance(year, int) or not (
-                PLAN_START_YEAR < year <= PLAN_END_YEAR):
-            problems.append(msg("ind_year_range", year=year, low=PLAN_START_YEAR + 1,
-                                high=PLAN_END_YEAR))
+                ind.base_year < year <= ind.end_year):
+            problems.append(msg("ind_year_range", year=year, low=ind.base_year + 1,
+                                high=ind.end_year))
         elif year > today.year:
             problems.append(msg("ind_year_future", year=year, this_year=today.year))
         parsed = ()

@@ -45,7 +45,7 @@ from songnan_geo.store.db import (
 )
 
 #: The plan's project tables (Table 5 and the 十四五 projects), with source lines.
-DEFAULT_PROJECTS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "projects"
+DEFAULT_PROJECTS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "plans" / "fyp14" / "projects"
 SCHEMA_VERSION = "1"
 #: Username under which the seed rows (the plan's own statuses) are recorded.
 SEED_USER = "seed"
@@ -199,7 +199,7 @@ def build_seed(data_dir: str | Path = DEFAULT_DATA_DIR,
 
     Parcels come from the validated parcels layer; Table 5 projects get their start (建设中)
     and, when finished, their finish (已完成 / 基本完成) from the table; the 十四五 projects
-    their status as of 2021-01 (mostly estimated, as ``data/projects/fyp14_projects.csv`` says).
+    their status as of 2021-01 (mostly estimated, as ``data/plans/fyp14/projects/fyp14_projects.csv`` says).
     """
     items, history = [], []
 
@@ -323,7 +323,7 @@ def _check_meta(conn, where: str) -> None:
 def _insert_seed(conn, seed: Seed, dialect: str) -> None:
     now = clock.now_iso()
     for key, value in (("schema_version", SCHEMA_VERSION), ("created_at", now),
-                       ("seed", "data/geo/parcels.geojson, data/projects/*.csv")):
+                       ("seed", "data/geo/parcels.geojson, data/plans/fyp14/projects/*.csv")):
         conn.execute(text("INSERT INTO tracker_meta (key, value) VALUES (:k, :v)"),
                      {"k": key, "v": value})
     for it in seed.items:

@@ -391,7 +391,112 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "year {year}: a value cannot be entered for a year after {this_year}",
         "zh": "年份 {year}：不能填写 {this_year} 年以后的数值",
     },
-
+    # ---------------------------------------------------------------- plan folders (songnan_geo.plan.registry)
+    "plan_problems": {
+        "en": "the plan folder {folder} has {n} problem{n:plural}: {problems:semi}. Nothing was added.",
+        "zh": "规划文件夹 {folder} 有 {n} 个问题：{problems:semi}。未添加任何内容。",
+    },
+    "plan_unknown": {
+        "en": "no plan {plan!r}: give a plan id ({known:list}) or a plan folder",
+        "zh": "没有规划 {plan!r}：请给出规划编号（{known:list}）或规划文件夹",
+    },
+    "plan_no_meta": {
+        "en": "{folder} has no plan.json (the plan's id, names, period and parts)",
+        "zh": "{folder} 中没有 plan.json（规划的编号、名称、期限和组成文件）",
+    },
+    "plan_meta_unreadable": {
+        "en": "{path} is not a JSON object in UTF-8 ({error})",
+        "zh": "{path} 不是 UTF-8 编码的 JSON 对象（{error}）",
+    },
+    "plan_meta_missing": {
+        "en": "plan.json lacks {keys:reprs}",
+        "zh": "plan.json 缺少 {keys:reprs}",
+    },
+    "plan_bad_date": {
+        "en": "{key} {value!r} is not a date (YYYY-MM-DD)",
+        "zh": "{key} {value!r} 不是日期（应为 YYYY-MM-DD）",
+    },
+    "plan_bad_id": {
+        "en": "id {id!r}: use 2–32 lower-case letters, digits or _, starting with a letter (e.g. fyp15)",
+        "zh": "编号 {id!r} 无效：请用 2–32 个小写字母、数字或下划线，以字母开头（如 fyp15）",
+    },
+    "plan_period_order": {
+        "en": "the period starts ({start}) on or after its end ({end})",
+        "zh": "规划期起始日（{start}）不早于结束日（{end}）",
+    },
+    "plan_bad_baseline": {
+        "en": "baseline_year {value!r} is not a whole year",
+        "zh": "baseline_year {value!r} 不是年份（整数）",
+    },
+    "plan_missing_file": {"en": "{path} is missing", "zh": "缺少文件 {path}"},
+    "plan_csv_unreadable": {
+        "en": "{path} is not a UTF-8 CSV table ({error})",
+        "zh": "{path} 不是 UTF-8 编码的 CSV 表（{error}）",
+    },
+    "plan_csv_columns": {
+        "en": "{path} lacks the column(s) {missing:reprs}",
+        "zh": "{path} 缺少列 {missing:reprs}",
+    },
+    "plan_target_duplicate": {
+        "en": "{where}: item {item!r} has a second target",
+        "zh": "{where}：对象 {item!r} 的目标重复",
+    },
+    "plan_target_unknown_item": {
+        "en": "{where}: item {item!r} is not a parcel or project of the tracker",
+        "zh": "{where}：{item!r} 不是进度跟踪中的地块或项目",
+    },
+    "plan_target_status": {
+        "en": "{where}: target_status {status!r} is not a status ({statuses:list})",
+        "zh": "{where}：target_status {status!r} 不是有效状态（{statuses:list}）",
+    },
+    "plan_target_rule": {
+        "en": "{where}: target_rule {rule!r}: use 'reach' or 'pass'",
+        "zh": "{where}：target_rule {rule!r} 无效：请用 'reach'（达到）或 'pass'（完成该阶段）",
+    },
+    "plan_deadline_form": {
+        "en": "{where}: plan_deadline {deadline!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+        "zh": "{where}：plan_deadline {deadline!r} 应为 YYYY、YYYY-MM 或 YYYY-MM-DD",
+    },
+    "plan_deadline_outside": {
+        "en": "{where}: plan_deadline {deadline!r} is outside the plan's period {start}–{end}",
+        "zh": "{where}：plan_deadline {deadline!r} 不在规划期 {start}–{end} 内",
+    },
+    "plan_target_no_quote": {
+        "en": "{where}: item {item!r} has no plan_quote (the plan's words for the target)",
+        "zh": "{where}：{item!r} 缺少 plan_quote（规划原文中的目标表述）",
+    },
+    "plan_quote_not_in_text": {
+        "en": "{where}: the plan_quote {quote!r} is not in the plan text word for word",
+        "zh": "{where}：plan_quote {quote!r} 与规划原文不一致",
+    },
+    "plan_indicator_duplicate": {
+        "en": "table6.csv repeats the indicator id(s) {ids:reprs}",
+        "zh": "table6.csv 中指标编号 {ids:reprs} 重复",
+    },
+    "plan_indicator_row": {"en": "{where}: {error}", "zh": "{where}：{error}"},
+    "plan_id_taken": {
+        "en": "a plan with the id {id!r} exists already: give the new plan another id",
+        "zh": "编号为 {id!r} 的规划已存在：请为新规划另取编号",
+    },
+    "plan_text_empty": {"en": "the plan text {path} is empty", "zh": "规划原文 {path} 为空"},
+    "plan_text_encoding": {
+        "en": "the plan text {path} is not UTF-8",
+        "zh": "规划原文 {path} 不是 UTF-8 编码",
+    },
+    "plan_unknown_zones": {
+        "en": "zones {zones:reprs} are not ids of the zones layer ({known:list})",
+        "zh": "分区 {zones:reprs} 不是分区图层中的编号（{known:list}）",
+    },
+    # ---------------------------------------------------------------- evaluation texts (evaluation_store)
+    "eval_problems": {"en": "{problems:semi}. Nothing was saved.", "zh": "{problems:semi}。未保存任何内容。"},
+    "eval_part_unknown": {
+        "en": "part {part!r} is not one of {parts:reprs}",
+        "zh": "{part!r} 不是可填写的部分（{parts:reprs}）",
+    },
+    "eval_text_long": {
+        "en": "the text has {n} characters; at most {max} are kept",
+        "zh": "内容有 {n} 个字符，最多 {max} 个",
+    },
     # ---------------------------------------------------------------- layer store (layerstore.py)
     "layer_stale": {
         "en": "layer '{layer}' was changed by {editor} at {time} after you opened it; your "

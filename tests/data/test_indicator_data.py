@@ -1,7 +1,7 @@
-"""Plan indicators (data/indicators/*.csv) against the plan copy, cell by cell.
+"""Plan indicators (data/plans/fyp14/indicators/*.csv) against the plan copy, cell by cell.
 
 Table 6 (the 18 十四五 indicators) and Tables 1–4 (the 13th-FYP targets and results) are
-quoted from data/plan/songnan_14th_five_year_plan.txt. The PDF conversion split some of
+quoted from data/plans/fyp14/songnan_14th_five_year_plan.txt. The PDF conversion split some of
 Table 6's cells across lines (``plan_lines`` lists them, ``;``-separated); a cell of the CSV
 must equal the plan's cell, or the concatenation of that column over the listed lines.
 Layout (whitespace, ``**``) is ignored through songnan_geo.plan.quotes.normalise.
@@ -15,7 +15,7 @@ from conftest import REPO_ROOT
 from songnan_geo.layers.io import read_plan_text
 from songnan_geo.plan.quotes import normalise, quote_in_plan
 
-IND = REPO_ROOT / "data" / "indicators"
+IND = REPO_ROOT / "data" / "plans" / "fyp14" / "indicators"
 PLAN = read_plan_text()
 LINES = PLAN.split("\n")
 T6 = pd.read_csv(IND / "table6.csv", dtype=str, keep_default_na=False)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-COPY = REPO_ROOT / "data" / "plan" / "songnan_14th_five_year_plan.txt"
-README = REPO_ROOT / "data" / "plan" / "README.md"
+COPY = REPO_ROOT / "data" / "plans" / "fyp14" / "songnan_14th_five_year_plan.txt"
+README = REPO_ROOT / "data" / "plans" / "fyp14" / "README.md"
 
 
 def test_the_copy_has_the_hash_its_readme_records():

@@ -1,7 +1,7 @@
-"""The tracker's project tables (data/projects/*.csv) against the plan copy, word for word.
+"""The tracker's project tables (data/plans/fyp14/projects/*.csv) against the plan copy, word for word.
 
 Table 5: every row must be the plan's own row — each of the 8 cells equal to the tab-separated
-line at ``plan_line`` of data/plan/songnan_14th_five_year_plan.txt (the merged 类别 cell only on
+line at ``plan_line`` of data/plans/fyp14/songnan_14th_five_year_plan.txt (the merged 类别 cell only on
 the first row of its group), and the joined row a quote of the plan (quote_in_plan). The 十四五
 projects: each name and quote must be in the plan at the line given.
 """
@@ -15,7 +15,7 @@ from songnan_geo.layers.io import load_layer, read_plan_text
 from songnan_geo.plan.quotes import quote_in_plan
 from songnan_geo.plan.workflow import PROJECT_WORKFLOW, parse_period
 
-PROJECTS = REPO_ROOT / "data" / "projects"
+PROJECTS = REPO_ROOT / "data" / "plans" / "fyp14" / "projects"
 PLAN = read_plan_text()
 LINES = PLAN.split("\n")
 TABLE5 = pd.read_csv(PROJECTS / "table5_13th_fyp.csv", dtype=str, keep_default_na=False)

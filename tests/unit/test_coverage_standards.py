@@ -55,7 +55,7 @@ def test_targets_are_labelled_uncertain_with_source():
 
 
 def test_plan_quote_about_the_life_circle_is_in_the_plan():
-    text = (REPO / "data" / "plan" / "songnan_14th_five_year_plan.txt").read_text(encoding="utf-8")
+    text = (REPO / "data" / "plans" / "fyp14" / "songnan_14th_five_year_plan.txt").read_text(encoding="utf-8")
     assert quote_in_plan("以构建多元融合的15分钟社区生活圈为目标", text)
 
 

@@ -19,11 +19,12 @@ from shapely.geometry import box
 from songnan_geo.layers import layerstore
 from songnan_geo.layers.io import load_layer
 from songnan_geo.lifecircle import siting, standards
-from songnan_geo.plan import carriers, indicators, workflow
+from songnan_geo.plan import carriers, indicators, registry as plans, workflow
 from songnan_geo.store import (
     auth,
     carriers as carrier_store,
     db,
+    evaluation as evaluation_store,
     indicators as indicator_store,
     population as population_store,
     tracker as store,
@@ -33,7 +34,7 @@ from songnan_geo.text import import_messages
 from songnan_geo.text.error_messages import MESSAGES, msg, render
 
 _MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
-            indicator_store, population_store, store, db, layerstore)
+            indicator_store, population_store, store, db, layerstore, plans, evaluation_store)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.

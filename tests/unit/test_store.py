@@ -1,6 +1,6 @@
 """The tracker store, the same tests on the GeoPackage file and on PostGIS.
 
-Seeding from data/geo and data/projects; one write per transaction with its history row; the
+Seeding from data/geo and data/plans/fyp14/projects; one write per transaction with its history row; the
 workflow, the editor requirement and optimistic locking enforced by the store; history
 append-only and items undeletable enforced by the database's own triggers.
 """
@@ -31,9 +31,9 @@ from songnan_geo.store.tracker import (
     resolve_store_url,
 )
 
-TABLE5 = pd.read_csv(REPO_ROOT / "data" / "projects" / "table5_13th_fyp.csv", dtype=str,
+TABLE5 = pd.read_csv(REPO_ROOT / "data" / "plans" / "fyp14" / "projects" / "table5_13th_fyp.csv", dtype=str,
                      keep_default_na=False)
-FYP14 = pd.read_csv(REPO_ROOT / "data" / "projects" / "fyp14_projects.csv", dtype=str,
+FYP14 = pd.read_csv(REPO_ROOT / "data" / "plans" / "fyp14" / "projects" / "fyp14_projects.csv", dtype=str,
                     keep_default_na=False)
 
 
