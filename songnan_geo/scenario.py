@@ -396,3 +396,92 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
         per_type=per_type, basket=basket, by_area=pd.concat(rows, ignore_index=True),
         residential=residential.to_crs(TOWN_CRS).reset_index(drop=True), facilities=fac,
         covered=covered, sample=sample, network=network, median_snap_m=median)
+
+
+# --------------------------------------------------------------------------- siting and supply
+
+def recommend_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDataFrame,
+                    k: int = 3, model: str = "mclp", time_limit_s: float = 30.0) -> gpd.GeoDataFrame:
+    """New sites for ``ftype`` among ``candidates``, the existing facilities kept fixed.
+
+    Solved by :class:`songnan_geo.siting.CoverageSiting` (spopt MCLP with ``k`` new sites,
+    or LSCP) on the result's own sample points, weights and distances, so the gains add to
+    the per-type figure. Points the existing facilities already reach are left out of the
+    model (they stay covered whatever is added).
+
+    Returns
+    -------
+    GeoDataFrame (TOWN_CRS)
+        One row per chosen site in the order of their marginal gain: ``order``,
+        ``gain`` (people, or m² on the area basis), ``gain_pp`` (percentage points of the
+        type's indicator), ``share_after`` (0–1, after this and the sites before it).
+    """
+    from songnan_geo.siting import CoverageSiting
+
+    r = result.radius_m[ftype]
+    w = result.sample.population if result.basis == "population" else result.sample.area_m2
+    todo = np.flatnonzero(~result.covered[ftype] & (w > 0))
+    cand = candidates.to_crs(TOWN_CRS).reset_index(drop=True)
+    cgeom = cand.geometry.values.to_numpy()
+    empty = cand.iloc[:0].assign(order=[], gain=[], gain_pp=[], share_after=[])
+    if len(todo) == 0 or len(cand) == 0:
+        return empty
+    xy = result.sample.xy[todo]
+    if result.method == "network":
+        dist = result.network.distance_matrix_m(xy, access_points(result.network, cgeom), limit_m=r)
+    else:
+        cxy = shapely.get_coordinates(shapely.point_on_surface(cgeom))
+        dist = np.hypot(xy[:, None, 0] - cxy[None, :, 0], xy[:, None, 1] - cxy[None, :, 1])
+    reach = (dist <= r).any(axis=0)
+    if not reach.any():
+        return empty
+    cols = np.flatnonzero(reach)
+    siting = CoverageSiting(dist[:, cols], w[todo], r)
+    out = (siting.mclp(int(min(k, len(cols))), time_limit_s=time_limit_s) if model == "mclp"
+           else siting.lscp(time_limit_s=time_limit_s, uncoverable="drop"))
+    chosen = list(out.chosen)
+    total = float(w.sum())
+    base = float(w[result.covered[ftype]].sum())
+    hit = np.zeros(len(todo), bool)
+    rows = []
+    while chosen:  # greedy order of the chosen sites by marginal gain
+        gains = [float(w[todo][siting.cover[:, c] & ~hit].sum()) for c in chosen]
+        best = int(np.argmax(gains))
+        c = chosen.pop(best)
+        hit |= siting.cover[:, c]
+        base += gains[best]
+        rows.append({"site": int(cols[c]), "gain": gains[best],
+                     "gain_pp": 100.0 * gains[best] / total if total else 0.0,
+                     "share_after": base / total if total else 0.0})
+    picked = cand.iloc[[x["site"] for x in rows]].reset_index(drop=True)
+    for key in ("gain", "gain_pp", "share_after"):
+        picked[key] = [x[key] for x in rows]
+    picked.insert(0, "order", np.arange(1, len(rows) + 1))
+    return picked
+
+
+def supply_per_1000(result: LifeCircleResult, ftype: str, capacity: str = "capacity"):
+    """Capacity (beds, places, seats) per 1,000 residents within reach, by 2SFCA.
+
+    Uses :func:`songnan_geo.access2sfca.two_step_fca` with the type's radius and the
+    result's method. Returns ``None`` when no facility of the type has a known capacity;
+    else ``(town_value, per_area DataFrame[id, name, population, per_1000], n_known,
+    n_facilities)``; the town value is the population-weighted mean of the 居委 values.
+    """
+    from songnan_geo.access2sfca import two_step_fca
+
+    fac = result.facilities[result.facilities["type"] == ftype]
+    if capacity not in fac.columns:
+        return None
+    cap = pd.to_numeric(fac[capacity], errors="coerce")
+    known = cap.notna() & (cap >= 0)
+    if not known.any():
+        return None
+    fca = two_step_fca(result.residential, fac[known], {ftype: result.radius_m[ftype]},
+                       method=result.method, network=result.network, capacity=capacity)
+    pop = pd.to_numeric(result.residential["population"], errors="coerce").fillna(0).to_numpy(float)
+    per = fca["access_per_1000"].to_numpy(float)
+    town = float((per * pop).sum() / pop.sum()) if pop.sum() > 0 else 0.0
+    table = pd.DataFrame({"id": result.residential["id"], "name": result.residential["name"],
+                          "population": pop, "per_1000": per})
+    return town, table, int(known.sum()), len(fac)

@@ -11,7 +11,8 @@ from shapely.geometry import LineString, Point, box
 
 from songnan_geo import standards as sd
 from songnan_geo.crs import TOWN_CRS
-from songnan_geo.scenario import (BASKET, ScenarioError, people, pct, pp, run_scenario)
+from songnan_geo.scenario import (BASKET, ScenarioError, people, pct, pp, recommend_sites,
+                                  run_scenario, supply_per_1000)
 
 
 def _standards(radius: dict[str, float]) -> pd.DataFrame:
@@ -136,3 +137,26 @@ def test_bad_inputs_are_named_together():
         run_scenario(layers, ["X"], "t", method="fly", basis="votes", standards=std)
     with pytest.raises(ScenarioError, match="no distance for Z"):
         run_scenario(layers, ["X", "Z"], "t", standards=std)
+
+
+def test_recommended_sites_keep_the_existing_ones_and_report_the_gain_of_each():
+    layers, std = town([("X", 0, 50)], {"X": 500})
+    r = run_scenario(layers, ["X"], "t", method="euclidean", standards=std)
+    cands = gpd.GeoDataFrame({"name": ["east of A", "in B", "nowhere", "on the existing"]},
+                             geometry=[Point(750, 50), Point(5050, 50), Point(3000, 3000), Point(10, 50)],
+                             crs=TOWN_CRS)
+    best = recommend_sites(r, "X", cands, k=2)
+    assert best["name"].tolist() == ["in B", "east of A"]   # B's 1,000 people first
+    assert best["gain"].round().tolist() == [1000, 500]      # A's x > 500 m: 20 of 40 columns
+    assert best["gain_pp"].round(1).tolist() == [50.0, 25.0]
+    assert best["share_after"].round(3).tolist() == [0.75, 1.0]
+
+
+def test_supply_per_1000_by_2sfca_where_capacity_is_known():
+    layers, std = town([("X", 5050, 50), ("Y", 0, 50)], {"X": 200, "Y": 200})
+    layers["facilities"]["capacity"] = [30.0, None]
+    r = run_scenario(layers, ["X", "Y"], "t", method="euclidean", standards=std)
+    town_value, table, known, n = supply_per_1000(r, "X")
+    assert table.set_index("id")["per_1000"].round(6).to_dict() == {"a": 0.0, "b": 30.0}
+    assert town_value == pytest.approx(15.0) and (known, n) == (1, 1)
+    assert supply_per_1000(r, "Y") is None   # no capacity known: no figure, not a guess
