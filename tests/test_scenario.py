@@ -146,6 +146,8 @@ def test_recommended_sites_keep_the_existing_ones_and_report_the_gain_of_each():
                              geometry=[Point(750, 50), Point(5050, 50), Point(3000, 3000), Point(10, 50)],
                              crs=TOWN_CRS)
     best = recommend_sites(r, "X", cands, k=2)
+    greedy = recommend_sites(r, "X", cands, k=2, model="greedy")
+    assert greedy["name"].tolist() == best["name"].tolist()
     assert best["name"].tolist() == ["in B", "east of A"]   # B's 1,000 people first
     assert best["gain"].round().tolist() == [1000, 500]      # A's x > 500 m: 20 of 40 columns
     assert best["gain_pp"].round(1).tolist() == [50.0, 25.0]
