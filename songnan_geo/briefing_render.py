@@ -283,6 +283,12 @@ def _register_font(path: str) -> str:
     return name
 
 
+def register_pdf_font(path: str | os.PathLike | None = None) -> str:
+    """Register the CJK font (:func:`cjk_font_path` of ``path``) with reportlab; return the
+    font name to use in styles (reportlab embeds a subset of it in every PDF)."""
+    return _register_font(str(cjk_font_path(path)))
+
+
 def render_pdf(b: Briefing, map_image: MapImage, lang: str = "zh",
                font_path: str | os.PathLike | None = None) -> bytes:
     """An A4 PDF briefing with the CJK font embedded (subset); returns the PDF bytes."""

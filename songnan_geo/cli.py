@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "cli_import",
     "cli_coverage",
     "cli_briefing",
+    "cli_lifecircle_report",
 ]
 
 
