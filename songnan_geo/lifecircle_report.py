@@ -137,6 +137,8 @@ def draw_type_map(result: sc.LifeCircleResult, ftype: str, sites: gpd.GeoDataFra
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     ax.set_title(plot_text(f"{ftype} · {result.radius_m[ftype]:g} m · {result.method_label(lang)}"),
                  fontproperties=fp, fontsize=10)
     buf = io.BytesIO()
@@ -293,6 +295,7 @@ def render_pdf(rep: LifeCircleReport, font_path: str | os.PathLike | None = None
 
     width = A4[0] - 28 * mm
     grid = TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#c8c8c8")),
+                       ("FONTNAME", (0, 0), (-1, -1), font),
                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f3f3"))])
 
     def table(head, body):
