@@ -503,3 +503,78 @@ def supply_per_1000(result: LifeCircleResult, ftype: str, capacity: str = "capac
     table = pd.DataFrame({"id": result.residential["id"], "name": result.residential["name"],
                           "population": pop, "per_1000": per})
     return town, table, int(known.sum()), len(fac)
+
+
+# --------------------------------------------------------------------------- display tables
+
+_LABELS = {"type": ("设施类型", "Facility type"), "radius_m": ("服务距离（米）", "Distance (m)"),
+           "share": ("覆盖率", "Coverage"), "covered": ("覆盖人口", "People covered"),
+           "covered_area": ("覆盖用地（公顷）", "Land covered (ha)"),
+           "method": ("方法", "Method"), "definition": ("定义", "Definition"),
+           "name": ("居委", "Neighbourhood"), "population": ("人口（估计）", "Population (est.)"),
+           "status": ("覆盖状态", "Status"), "covered_pop": ("覆盖人口（估计）", "People covered (est.)"),
+           "facilities": ("现有设施数", "Facilities"), "candidates": ("候选点数", "Candidates")}
+_STATUS = {"covered": ("全覆盖", "covered"), "partly": ("部分覆盖", "partly"), "none": ("未覆盖", "not covered")}
+
+
+def _label(key: str, lang: str) -> str:
+    return _LABELS[key][1 if lang == "en" else 0]
+
+
+def type_table(result: LifeCircleResult, lang: str = "zh") -> pd.DataFrame:
+    """Per-type figures as shown (page, command): share as "29.2 %", people whole, the
+    method and the definition; the basket first when several types are chosen."""
+    rows = []
+    figures = list(zip(result.per_type["type"], result.per_type["radius_m"],
+                       result.per_type["share"], result.per_type["covered"]))
+    if len(result.types) > 1:
+        figures = [(BASKET, None, result.basket["share"], result.basket["covered"])] + figures
+    for ftype, radius, share, cov in figures:
+        rows.append({
+            _label("type", lang): ({"zh": "全部类型同时可达（综合）", "en": "every type (basket)"}[
+                "en" if lang == "en" else "zh"] if ftype == BASKET else ftype),
+            _label("radius_m", lang): "—" if radius is None else f"{radius:g}",
+            _label("share", lang): pct(share),
+            (_label("covered", lang) if result.basis == "population" else _label("covered_area", lang)):
+                round(cov) if result.basis == "population" else round(cov / 1e4, 1),
+            _label("method", lang): result.method_label(lang),
+            _label("definition", lang): result.definition(ftype, lang)})
+    return pd.DataFrame(rows)
+
+
+def area_display(result: LifeCircleResult, ftype: str, lang: str = "zh") -> pd.DataFrame:
+    """Per-居委 rows of one type (or the basket) as shown: status, share "18.8 %", people whole."""
+    part = result.by_area[result.by_area["type"] == ftype]
+    k = 1 if lang == "en" else 0
+    return pd.DataFrame({
+        _label("name", lang): part["name"].to_numpy(),
+        _label("population", lang): part["population"].round().astype(int).to_numpy(),
+        _label("status", lang): [_STATUS[s][k] for s in part["status"]],
+        _label("share", lang): [pct(s) for s in part["share"]],
+        _label("covered_pop", lang): part["covered_pop"].round().astype(int).to_numpy()})
+
+
+# --------------------------------------------------------------------------- page helpers
+
+#: A click this close (metres) to a candidate removes it instead of adding one.
+TOGGLE_M = 60.0
+
+
+def toggle_candidate(points: list[dict], lon: float, lat: float, within_m: float = TOGGLE_M) -> list[dict]:
+    """The candidate list (``{"lon", "lat"}`` in WGS84) after a click at ``lon, lat``: the
+    first candidate within ``within_m`` metres is removed, else the click is added."""
+    if points:
+        xy = gpd.GeoSeries.from_xy([p["lon"] for p in points] + [lon], [p["lat"] for p in points] + [lat],
+                                   crs="EPSG:4326").to_crs(TOWN_CRS)
+        d = xy.iloc[:-1].distance(xy.iloc[-1]).to_numpy()
+        if (d <= within_m).any():
+            i = int(np.flatnonzero(d <= within_m)[0])
+            return points[:i] + points[i + 1:]
+    return [*points, {"lon": float(lon), "lat": float(lat)}]
+
+
+def geometry_key(gdf: gpd.GeoDataFrame) -> str:
+    """A hash of a layer's geometry (cache key for the walking network built from it)."""
+    import hashlib
+
+    return hashlib.sha1(b"".join(shapely.to_wkb(gdf.geometry.values.to_numpy()))).hexdigest()
