@@ -75,11 +75,10 @@ m1.metric(label, sc.pct(head["share"]), help=r.definition(sc.BASKET if len(chose
 m2.metric(t("cov_pop_metric", lang), sc.people(head["covered"]))
 m3.metric(t("cov_total_pop", lang), sc.people(head["total"]))
 cand_row = r.per_type.set_index("type").loc[cand_type]
-if len(cands):
-    base = sc.run_scenario(layers, [cand_type], std_id, r.method, basis, standards=standards,
-                           network=net, sample=r.sample).per_type.iloc[0]
-    st.metric(t("cov_cand_share_metric", lang), sc.pct(cand_row["share"]),
-              delta=f"{sc.pp((cand_row['share'] - base['share']) * 100, lang)} {t('cov_change', lang)}")
+base = sc.run_scenario(layers, [cand_type], std_id, r.method, basis, standards=standards, network=net,
+                      sample=r.sample).per_type.iloc[0] if len(cands) else cand_row
+st.metric(t("cov_cand_share_metric", lang), sc.pct(cand_row["share"]), delta=(
+    f"{sc.pp((cand_row['share'] - base['share']) * 100, lang)} {t('cov_change', lang)}" if len(cands) else None))
 targets = r.targets_table()
 tg = targets[targets["type"] == (sc.BASKET if len(chosen) > 1 else chosen[0])]
 for col, row in zip(st.columns(len(tg)), tg.itertuples()):
