@@ -203,6 +203,18 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
                "fillColor": UNCOVERED_COLOUR, "fillOpacity": 0.35}] * len(unc), g_unc)
     groups.append(g_unc)
 
+    if facilities is not None and len(facilities) and "type" in facilities.columns:
+        # One colour and symbol size per facility type (the service areas' colours).
+        g_fac = folium.FeatureGroup(name=_esc(t("cov_layer_facilities")), show=True)
+        pts = facilities.copy()
+        pts = _display(pts.set_geometry(pts.geometry.representative_point()), basemap, "facilities")
+        kinds = pts["type"].astype(str)
+        names = pts["name"] if "name" in pts.columns else kinds
+        _geojson(pts, [_esc(f"{n} · {k}") for n, k in zip(names, kinds)],
+                 [{"color": "#000000", "weight": 1.5, "fill": True, "fillColor": colours.get(k, FACILITY_COLOUR),
+                   "fillOpacity": 0.95, "radius": 6} for k in kinds], g_fac, radius=6)
+        groups.append(g_fac)
+        facilities = None
     for key, gdf, colour, radius in (("cov_layer_facilities", facilities, FACILITY_COLOUR, 5),
                                      ("cov_layer_candidates", candidates, CANDIDATE_COLOUR, 7),
                                      ("cov_layer_best", best_sites, BEST_COLOUR, 8)):
@@ -215,5 +227,12 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
             _geojson(pts, [_esc(n) for n in names],
                      [{"color": "#000000", "weight": 1.5, "fill": True, "fillColor": colour,
                        "fillOpacity": 0.95, "radius": radius}] * len(pts), group, radius=radius)
-        groups.append(group)
+        if key != "cov_layer_facilities" or gdf is not None:
+            groups.append(group)
+    g_lab = folium.FeatureGroup(name=_esc(t("cov_layer_labels")), show=True)
+    for name, pt in zip(res["name"], res.geometry.representative_point()):
+        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
+            html=f'<div class="sn-juwei-label" style="font-size:11px;color:#333;white-space:nowrap;'
+                 f'transform:translate(-50%,-50%)">{_esc(name)}</div>')).add_to(g_lab)
+    groups.append(g_lab)
     return groups

@@ -265,6 +265,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov_covered_pop": ("覆盖", "covered"),
     "cov_uncovered": ("未覆盖部分", "part not covered"),
     "cov_network_note": ("步行网络：{nodes} 个节点、{edges} 条边；居委网格点到最近道路的接入距离中位数 {snap:.0f} 米（已计入步行距离）。", "Walking network: {nodes} nodes, {edges} edges; median access distance from the grid points to the nearest road {snap:.0f} m (included in the walk)."),
+    "cov_layer_labels": ("居委名称", "Neighbourhood names"),
     "cov_basket_metric": ("全部所选类型同时可达的人口比例（估计）", "Population reaching every chosen type (estimated)"),
     "cov_type_metric": ("{type} 覆盖率（估计）", "{type} coverage (estimated)"),
     "cov_cand_share_metric": ("新增设施类型覆盖率（估计）", "Coverage of the new sites' type (estimated)"),
