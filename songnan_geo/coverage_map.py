@@ -33,9 +33,9 @@ from songnan_geo.mapping import KeepOverlayChoices, MapControl, basemap_datum, b
 from songnan_geo.safe_text import html_text as _esc
 
 #: Colours of service areas, cycled by facility type.
-SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3",
+SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#e7298a", "#a6761d", "#b15928", "#a6cee3",
                    "#b2df8a", "#cab2d6", "#fdbf6f", "#1b9e77", "#d95f02", "#7570b3",
-                   "#e7298a", "#66a61e", "#e6ab02"]
+                   "#8dd3c7", "#66a61e", "#e6ab02"]
 UNCOVERED_COLOUR = "#e31a1c"
 FACILITY_COLOUR = "#222222"
 CANDIDATE_COLOUR = "#ff7f00"

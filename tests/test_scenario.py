@@ -162,3 +162,13 @@ def test_supply_per_1000_by_2sfca_where_capacity_is_known():
     assert table.set_index("id")["per_1000"].round(6).to_dict() == {"a": 0.0, "b": 30.0}
     assert town_value == pytest.approx(15.0) and (known, n) == (1, 1)
     assert supply_per_1000(r, "Y") is None   # no capacity known: no figure, not a guess
+
+
+def test_sparse_2sfca_core_by_hand():
+    from songnan_geo.access2sfca import two_step_fca_xy
+
+    # Two facilities (capacity 10 and 30); demand points 0,1 reach only A, 2 reaches both.
+    a = two_step_fca_xy([[0, 0], [50, 0], [150, 0], [900, 0]], [100, 100, 200, 50],
+                        [[0, 0], [250, 0]], [10, 30], [200, 150])
+    ra, rb = 10 / 400, 30 / 200
+    assert a == pytest.approx([ra * 1000, ra * 1000, (ra + rb) * 1000, 0.0])
