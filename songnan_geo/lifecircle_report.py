@@ -20,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -96,37 +97,37 @@ def _font(path=None):
     return font_manager.FontProperties(fname=p)
 
 
-def draw_type_map(result: sc.LifeCircleResult, ftype: str, sites: gpd.GeoDataFrame,
-                  lang: str = "zh", font_path=None, dpi: int = 100) -> bytes:
-    """PNG map of one type in TOWN_CRS: residential land (uncovered parts red), the type's
-    service area, its facilities (own symbol), the other chosen types faintly, the
-    recommended sites, and 居委 labels."""
+def _polys(geoms, **kw):
+    """A matplotlib PathCollection of (multi)polygons (holes kept), TOWN_CRS metres."""
+    from matplotlib.collections import PathCollection
+    from matplotlib.path import Path as MplPath
+
+    paths = []
+    for g in geoms:
+        if g is None or g.is_empty:
+            continue
+        for poly in getattr(g, "geoms", [g]):
+            if poly.geom_type != "Polygon":
+                continue
+            verts, codes = [], []
+            for ring in [poly.exterior, *poly.interiors]:
+                xy = np.asarray(ring.coords)
+                verts.append(xy)
+                codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY]
+            paths.append(MplPath(np.concatenate(verts), codes))
+    return PathCollection(paths, **kw)
+
+
+def draw_type_maps(result: sc.LifeCircleResult, sites: Mapping[str, gpd.GeoDataFrame],
+                   lang: str = "zh", font_path=None, dpi: int = 100) -> dict[str, bytes]:
+    """PNG map per type in TOWN_CRS: residential land (uncovered parts red), the type's
+    service area, its facilities (own symbol and colour), the other chosen types faintly,
+    the recommended sites (★) and 居委 labels. The common part is drawn once."""
     fp = _font(font_path)
-    fig, ax = plt.subplots(figsize=(6.4, 5.2), dpi=dpi)
+    fig = plt.figure(figsize=(6.4, 5.2), dpi=dpi)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.92))
     res = result.residential
-    res.plot(ax=ax, color="#e8e8e8", edgecolor="#888888", linewidth=0.5)
-    unc = result.uncovered(ftype)
-    if len(unc):
-        unc.plot(ax=ax, color="#e31a1c", alpha=0.55, linewidth=0)
-    i = result.types.index(ftype)
-    colour = COLOURS[i % len(COLOURS)]
-    sa = result.service_areas(ftype)
-    if len(sa):
-        sa.boundary.plot(ax=ax, color=colour, linewidth=1.0)
-    fac = result.facilities
-    others = fac[fac["type"] != ftype]
-    if len(others):
-        pts = others.geometry.representative_point()
-        ax.scatter(pts.x, pts.y, s=6, c="#bbbbbb", marker=".", zorder=3)
-    own = fac[fac["type"] == ftype]
-    if len(own):
-        pts = own.geometry.representative_point()
-        ax.scatter(pts.x, pts.y, s=42, c=colour, marker=MARKERS[i % len(MARKERS)],
-                   edgecolors="black", linewidths=0.6, zorder=4)
-    if len(sites):
-        pts = sites.geometry.representative_point()
-        ax.scatter(pts.x, pts.y, s=120, c="#ffd92f", marker="*", edgecolors="black",
-                   linewidths=0.6, zorder=5)
+    ax.add_collection(_polys(res.geometry, facecolor="#e8e8e8", edgecolor="#888888", linewidth=0.5))
     for name, pt in zip(res["name"], res.geometry.representative_point()):
         ax.annotate(plot_text(name), (pt.x, pt.y), fontproperties=fp, fontsize=5.5,
                     ha="center", va="center", color="#333333", zorder=6)
@@ -135,16 +136,35 @@ def draw_type_map(result: sc.LifeCircleResult, ftype: str, sites: gpd.GeoDataFra
     ax.set_xlim(x0 - pad, x1 + pad)
     ax.set_ylim(y0 - pad, y1 + pad)
     ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    ax.set_title(plot_text(f"{ftype} · {result.radius_m[ftype]:g} m · {result.method_label(lang)}"),
-                 fontproperties=fp, fontsize=10)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    ax.set_axis_off()
+    fac = result.facilities
+    out = {}
+    for i, ftype in enumerate(result.types):
+        colour = COLOURS[i % len(COLOURS)]
+        artists = [ax.add_collection(_polys(result.uncovered(ftype).geometry, facecolor="#e31a1c",
+                                            alpha=0.55, linewidth=0, zorder=2)),
+                   ax.add_collection(_polys(result.service_areas(ftype).geometry, facecolor="none",
+                                            edgecolor=colour, linewidth=1.0, zorder=3))]
+        others = fac[fac["type"] != ftype].geometry.representative_point()
+        own = fac[fac["type"] == ftype].geometry.representative_point()
+        artists.append(ax.scatter(others.x, others.y, s=6, c="#bbbbbb", marker=".", zorder=3))
+        artists.append(ax.scatter(own.x, own.y, s=42, c=colour, marker=MARKERS[i % len(MARKERS)],
+                                  edgecolors="black", linewidths=0.6, zorder=4))
+        st = sites.get(ftype)
+        if st is not None and len(st):
+            pts = st.geometry.representative_point()
+            artists.append(ax.scatter(pts.x, pts.y, s=120, c="#ffd92f", marker="*",
+                                      edgecolors="black", linewidths=0.6, zorder=5))
+        artists.append(ax.set_title(plot_text(f"{ftype} · {result.radius_m[ftype]:g} m · "
+                                              f"{result.method_label(lang)}"), fontproperties=fp,
+                                    fontsize=10))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        out[ftype] = buf.getvalue()
+        for a in artists[:-1]:
+            a.remove()
     plt.close(fig)
-    return buf.getvalue()
+    return out
 
 
 def _quality(layers: Mapping[str, gpd.GeoDataFrame], result: sc.LifeCircleResult, lang: str) -> list[str]:
@@ -182,15 +202,16 @@ def build_report(layers: Mapping[str, gpd.GeoDataFrame], method: str = "auto", l
     cands = grid_candidates(layers["boundary"], 250.0) if "boundary" in layers else None
     rep = LifeCircleReport(result=result, lang=lang, date=today().isoformat(),
                            targets=result.targets_table(), quality=_quality(layers, result, lang))
+    sites = {ftype: (sc.recommend_sites(result, ftype, cands, k=k_sites, model="greedy")
+                     if cands is not None else gpd.GeoDataFrame(geometry=[])) for ftype in result.types}
+    maps = draw_type_maps(result, sites, lang, font_path)
     for ftype in result.types:
-        sites = (sc.recommend_sites(result, ftype, cands, k=k_sites, model="greedy")
-                 if cands is not None else gpd.GeoDataFrame(geometry=[]))
         area = result.area_table(ftype)
         short = [(n, _w({"covered": "covered_status"}.get(s, s), lang), sc.pct(sh), sc.people(p - c))
                  for n, s, sh, p, c in zip(area["name"], area["status"], area["share"],
                                            area["population"], area["covered_pop"]) if s != "covered"]
-        rep.sections.append(TypeSection(ftype, draw_type_map(result, ftype, sites, lang, font_path),
-                                        sites, short, sc.supply_per_1000(result, ftype)))
+        rep.sections.append(TypeSection(ftype, maps[ftype], sites[ftype], short,
+                                        sc.supply_per_1000(result, ftype)))
     return rep
 
 
