@@ -22,11 +22,11 @@ import time
 
 import numpy as np
 
-from songnan_geo import scenario as sc
-from songnan_geo.access2sfca import two_step_fca_xy
-from songnan_geo.io import load_all_layers
-from songnan_geo.lifecircle_report import build_report, render_pdf
-from songnan_geo.network import WalkNetwork
+from songnan_geo.layers.io import load_all_layers
+from songnan_geo.lifecircle import scenario as sc
+from songnan_geo.lifecircle.access2sfca import two_step_fca_xy
+from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.reports.lifecircle import build_report, render_pdf
 
 
 def grid_network(side: int, block_m: float = 25.0) -> WalkNetwork:
