@@ -45,7 +45,8 @@ radius = sd.radius_by_type(standards, std_id, types)
 if [x for x in types if x not in radius]:
     st.warning(t("cov_no_radius", lang) + "、".join(markdown_text(x) for x in types if x not in radius))
 chosen = [x for x in ([ftype] if ftype != ALL else types) if x in radius]
-cand_type = ftype if ftype in radius else st.selectbox(t("cov_candidate_type", lang), chosen, key="cov_cand_type")
+cand_type = (ftype if ftype in radius else
+             st.selectbox(t("cov_candidate_type", lang), chosen, key="cov_cand_type"))
 
 cands = st.session_state.setdefault("cov_candidates", [])
 map_key = f"cov_map_{lang}_{basemap}"
@@ -77,14 +78,17 @@ cand_row = r.per_type.set_index("type").loc[cand_type]
 base = sc.run_scenario(layers, [cand_type], std_id, r.method, basis, standards=standards, network=net,
                       sample=r.sample).per_type.iloc[0] if len(cands) else cand_row
 st.metric(t("cov_cand_share_metric", lang), sc.pct(cand_row["share"]), delta=(
-    f"{sc.pp((cand_row['share'] - base['share']) * 100, lang)} {t('cov_change', lang)}" if len(cands) else None))
+    f"{sc.pp((cand_row['share'] - base['share']) * 100, lang)} {t('cov_change', lang)}"
+    if len(cands) else None))
 targets = r.targets_table()
 tg = targets[targets["type"] == (sc.BASKET if len(chosen) > 1 else chosen[0])]
 for col, row in zip(st.columns(len(tg)), tg.itertuples()):
     col.metric(f"{row.year} {t('cov_target', lang)} {row.target_share:.0%}",
-               t("cov_target_met", lang) if row.met else f"{t('cov_target_gap', lang)} {sc.pp(row.gap_pp, lang)}")
+               t("cov_target_met", lang) if row.met else
+               f"{t('cov_target_gap', lang)} {sc.pp(row.gap_pp, lang)}")
 st.caption(t("cov_targets_caption", lang) + " " + " ".join(markdown_text(
-    f"{x.year}: {x.title_zh if lang == 'zh' else x.title_en} — {x.source}") for x in sd.city_targets().itertuples()))
+    f"{x.year}: {x.title_zh if lang == 'zh' else x.title_en} — {x.source}")
+    for x in sd.city_targets().itertuples()))
 if r.method == "network":
     st.caption(t("cov_network_note", lang).format(nodes=r.network.n_nodes, edges=r.network.n_edges,
                                                   snap=r.median_snap_m))
@@ -130,14 +134,15 @@ with st.expander(t("cov_2sfca", lang)):
 
 with st.expander(t("cov_best", lang), expanded=bool(best)):
     b1, b2, b3 = st.columns(3)
-    model = b1.radio(t("cov_model", lang), ["mclp", "lscp"], key="cov_model", format_func=lambda m: t(f"cov_{m}", lang))
+    model = b1.radio(t("cov_model", lang), ["mclp", "lscp"], key="cov_model",
+                     format_func=lambda m: t(f"cov_{m}", lang))
     k = b2.number_input(t("cov_k", lang), 1, 20, 3, key="cov_k", disabled=model != "mclp")
     source = b3.radio(t("cov_cand_source", lang), ["grid", "parcels", "clicked"], key="cov_cand_src",
                       format_func=lambda s: t(f"cov_cand_{s}", lang))
     spacing = st.number_input(t("cov_grid_spacing", lang), 100, 1000, 250, 50, key="cov_spacing")
     if st.button(t("cov_solve", lang), key="cov_solve", type="primary"):
         sites = {"grid": lambda: grid_candidates(layers["boundary"], float(spacing)),
-                 "parcels": lambda: layers["parcels"].assign(geometry=layers["parcels"].representative_point()),
+                 "parcels": lambda: layers["parcels"].set_geometry(layers["parcels"].representative_point()),
                  "clicked": lambda: cand_gdf}[source]()
         try:
             out = sc.recommend_sites(r, cand_type, sites, k=int(k), model=model).to_crs(STORAGE_CRS)
@@ -146,9 +151,11 @@ with st.expander(t("cov_best", lang), expanded=bool(best)):
         else:
             pts = out.geometry.representative_point()
             st.session_state["cov_best"] = {"lon": pts.x.tolist(), "lat": pts.y.tolist(), "n": len(out),
-                                            "names": [f"{t('cov_layer_best', lang)} {i}" for i in out["order"]],
+                                            "names": [f"{t('cov_layer_best', lang)} {i}"
+                                                      for i in out["order"]],
                                             "before": float(cand_row["share"]),
-                                            "after": float(out["share_after"].max()) if len(out) else float(cand_row["share"])}
+                                            "after": float(out["share_after"].max()) if len(out)
+                                            else float(cand_row["share"])}
             st.rerun()
     if best:
         st.success(t("cov_best_result", lang).format(n=best["n"], before=best["before"], after=best["after"]))
@@ -164,7 +171,8 @@ if st.button(t("cov_report", lang), key="cov_report"):
                        file_name=report_filename(rep, fmt))
 
 with st.expander(t("cov_standard_rows", lang)):
-    rows = standards[standards["standard"] == std_id][["facility_type", "tier_min", "radius_m", "source", "certain"]]
+    rows = standards[standards["standard"] == std_id][
+        ["facility_type", "tier_min", "radius_m", "source", "certain"]]
     st.dataframe(rows.rename(columns=lambda c: field_label(c, lang)), hide_index=True, width="stretch")
 with st.expander(t("cov_custom", lang)):
     st.caption(t("cov_custom_caption", lang))

@@ -85,7 +85,8 @@ def main() -> None:
     layers = load_all_layers()
     for method in ("euclidean", "network"):
         s, rep = best(lambda: render_pdf(build_report(layers, method=method)), a.repeat)
-        print(f"3. town report ({method}), {len(rep):,} bytes PDF: {s:.2f} s (goal < 10 s, ratio {s / 10:.2f})")
+        print(f"3. town report ({method}), {len(rep):,} bytes PDF: {s:.2f} s "
+              f"(goal < 10 s, ratio {s / 10:.2f})")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ _BASKET_DEF = {
     ("en", "area"): "share of residential land that reaches every one of the {n} chosen types, "
                     "each within its own distance; missing any one type does not count",
 }
-_UPPER = {"zh": "直线距离结果为步行结果的上限", "en": "a straight-line figure is an upper bound of the walking one"}
+_UPPER = {"zh": "直线距离结果为步行结果的上限",
+          "en": "a straight-line figure is an upper bound of the walking one"}
 
 
 class ScenarioError(ValueError):
@@ -412,7 +413,8 @@ def recommend_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDat
 
     ``model``: "mclp" (``k`` new sites, optimal), "lscp" (fewest sites reaching all) —
     solved by :class:`songnan_geo.siting.CoverageSiting` (spopt + CBC) — or "greedy"
-    (``k`` times the site adding most; fast, at least 63 % of the optimum gain). On the result's own sample points, weights and distances, so the gains add to
+    (``k`` times the site adding most; fast, at least 63 % of the optimum gain). On
+    the result's own sample points, weights and distances, so the gains add to
     the per-type figure. Points the existing facilities already reach are left out of the
     model (they stay covered whatever is added).
 
@@ -520,7 +522,8 @@ _LABELS = {"type": ("设施类型", "Facility type"), "radius_m": ("服务距离
            "name": ("居委", "Neighbourhood"), "population": ("人口（估计）", "Population (est.)"),
            "status": ("覆盖状态", "Status"), "covered_pop": ("覆盖人口（估计）", "People covered (est.)"),
            "facilities": ("现有设施数", "Facilities"), "candidates": ("候选点数", "Candidates")}
-_STATUS = {"covered": ("全覆盖", "covered"), "partly": ("部分覆盖", "partly"), "none": ("未覆盖", "not covered")}
+_STATUS = {"covered": ("全覆盖", "covered"), "partly": ("部分覆盖", "partly"),
+           "none": ("未覆盖", "not covered")}
 
 
 def _label(key: str, lang: str) -> str:

@@ -211,7 +211,8 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
         kinds = pts["type"].astype(str)
         names = pts["name"] if "name" in pts.columns else kinds
         _geojson(pts, [_esc(f"{n} · {k}") for n, k in zip(names, kinds)],
-                 [{"color": "#000000", "weight": 1.5, "fill": True, "fillColor": colours.get(k, FACILITY_COLOUR),
+                 [{"color": "#000000", "weight": 1.5, "fill": True,
+                   "fillColor": colours.get(k, FACILITY_COLOUR),
                    "fillOpacity": 0.95, "radius": 6} for k in kinds], g_fac, radius=6)
         groups.append(g_fac)
         facilities = None

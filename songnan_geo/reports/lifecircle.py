@@ -43,7 +43,8 @@ COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#1b9e77", "#d
 
 _W = {  # words of the report: key → (zh, en)
     "title": ("淞南镇生活圈体检报告", "Songnan life-circle health check"),
-    "summary": ("总表：各类设施覆盖率与城市目标", "Summary: coverage per facility type against the city targets"),
+    "summary": ("总表：各类设施覆盖率与城市目标",
+                "Summary: coverage per facility type against the city targets"),
     "type": ("设施类型", "Facility type"), "radius": ("服务距离", "Distance"),
     "share": ("覆盖率", "Coverage"), "covered": ("覆盖人口", "People covered"),
     "gap": ("与 {year} 年目标 {t} 的差距", "Gap to the {year} target {t}"),
@@ -51,15 +52,19 @@ _W = {  # words of the report: key → (zh, en)
     "method": ("方法", "Method"), "definition": ("定义", "Definition"),
     "by_area": ("未全覆盖的居委", "Neighbourhoods not fully covered"),
     "area": ("居委", "Neighbourhood"), "status": ("状态", "Status"),
-    "covered_status": ("覆盖", "covered"), "partly": ("部分覆盖", "partly"), "none": ("未覆盖", "not covered"),
-    "sites": ("建议新增设施点（保留现有设施；逐点增益）", "Recommended new sites (existing kept; gain of each)"),
+    "covered_status": ("覆盖", "covered"), "partly": ("部分覆盖", "partly"),
+    "none": ("未覆盖", "not covered"),
+    "sites": ("建议新增设施点（保留现有设施；逐点增益）",
+              "Recommended new sites (existing kept; gain of each)"),
     "order": ("序号", "No."), "gain": ("新增覆盖人口", "People gained"),
     "gain_pp": ("提高（百分点）", "Gain (pp)"), "after": ("累计覆盖率", "Coverage after"),
     "no_sites": ("网格候选点中没有可提高覆盖率的位置。", "No candidate site raises the coverage."),
     "all_covered": ("所有居委均已全覆盖。", "Every neighbourhood is fully covered."),
     "supply": ("供给（两步移动搜索法 2SFCA）：每千人 {v:.1f} {unit}（{k}/{n} 处设施容量已知）",
-               "Supply (2SFCA): {v:.1f} {unit} per 1,000 residents ({k}/{n} facilities with a known capacity)"),
-    "no_capacity": ("容量（床位/名额/座位）未知：不计算供需比。可在“数据管理”中导入或编辑设施图层的 capacity 字段。",
+               "Supply (2SFCA): {v:.1f} {unit} per 1,000 residents "
+               "({k}/{n} facilities with a known capacity)"),
+    "no_capacity": ("容量（床位/名额/座位）未知：不计算供需比。"
+                    "可在“数据管理”中导入或编辑设施图层的 capacity 字段。",
                     "Capacity (beds/places/seats) unknown: no supply ratio. Enter it as the facilities "
                     "layer's capacity field via the data manager's import/edit."),
     "quality": ("方法与数据质量说明", "Method and data quality"),
@@ -176,17 +181,20 @@ def _quality(layers: Mapping[str, gpd.GeoDataFrame], result: sc.LifeCircleResult
                if "population_estimated" in res else len(res))
     res_est = int(res["estimated"].fillna(True).astype(bool).sum()) if "estimated" in res else len(res)
     zh = lang != "en"
+    note = result.upper_bound_note(lang)
+    method = (f"方法：{result.method_label(lang)}。{result.method_reason}" + (f"（{note}）" if note else "")
+              if zh else f"Method: {result.method_label(lang)}. {result.method_reason}"
+              + (f" ({note})" if note else ""))
     lines = [
-        (f"方法：{result.method_label(lang)}。" if zh else f"Method: {result.method_label(lang)}. ")
-        + (result.method_reason or "") + (f"（{result.upper_bound_note(lang)}）" if zh and
-                                          result.upper_bound_note(lang) else
-                                          (f" ({result.upper_bound_note(lang)})" if result.upper_bound_note(lang) else "")),
+        method,
         result.definition(sc.BASKET, lang),
         (f"设施位置：{len(fac)} 处中 {est} 处为估计位置（见各要素的 source、accuracy_m）。" if zh else
-         f"Facility positions: {est} of {len(fac)} are estimated (see each feature's source and accuracy_m)."),
+         f"Facility positions: {est} of {len(fac)} are estimated "
+         "(see each feature's source and accuracy_m)."),
         (f"居委：{len(res)} 个中 {res_est} 个边界为估计，{pop_est} 个人口为估计值。" if zh else
          f"Neighbourhoods: {res_est} of {len(res)} boundaries estimated, {pop_est} populations estimated."),
-        (f"标准：{sd.standard_title(sd.load_standards(), result.standard, lang)}；城市目标原文待核。" if zh else
+        (f"标准：{sd.standard_title(sd.load_standards(), result.standard, lang)}；"
+         "城市目标原文待核。" if zh else
          f"Standard: {sd.standard_title(sd.load_standards(), result.standard, lang)}; the city targets' "
          "source text is to be verified."),
         ("建议新增点：镇域 250 米网格候选点上逐次选取增益最大者（贪心法，保留现有设施）。" if zh else

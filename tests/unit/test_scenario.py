@@ -95,7 +95,8 @@ def test_walking_is_never_above_the_straight_line_and_auto_walks_only_on_a_dense
     auto = run_scenario(layers, ["X"], "t", method="auto", standards=std)
     # walk = |y − 50| + x (facility on the road): x + |y−50| ≤ 500 on the 25 m grid.
     xy = walk.sample.xy
-    expected = ((xy[:, 0] + np.abs(xy[:, 1] - 50)) <= 500).sum() / 320.0  # 40 × 4 points in A, half the people
+    # 40 × 4 points in A, which holds half the people
+    expected = ((xy[:, 0] + np.abs(xy[:, 1] - 50)) <= 500).sum() / 320.0
     assert walk.per_type["share"].iloc[0] == pytest.approx(expected)
     assert walk.per_type["share"].iloc[0] <= line.per_type["share"].iloc[0]
     assert auto.method == "network" and walk.method_label("en") == "walking network"
