@@ -9,12 +9,12 @@ from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.lifecircle import scenario as sc, standards as sd
 from songnan_geo.lifecircle.network import WalkNetwork
-from songnan_geo.lifecircle.siting import SitingError, grid_candidates
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
 from songnan_geo.maps.folium_map import clicked_lonlat
 from songnan_geo.reports.lifecircle import build_report, report_bytes, report_filename
 from songnan_geo.text.i18n import field_label, t
 from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.coverage_sections import best_sites_section, standards_sections
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -132,37 +132,7 @@ with st.expander(t("cov_2sfca", lang)):
         st.caption(t("cov_no_capacity", lang).format(type=markdown_text(x)) if s is None else
                    t("cov_supply", lang).format(type=markdown_text(x), v=s[0], k=s[2], n=s[3]))
 
-with st.expander(t("cov_best", lang), expanded=bool(best)):
-    b1, b2, b3 = st.columns(3)
-    model = b1.radio(t("cov_model", lang), ["mclp", "lscp"], key="cov_model",
-                     format_func=lambda m: t(f"cov_{m}", lang))
-    k = b2.number_input(t("cov_k", lang), 1, 20, 3, key="cov_k", disabled=model != "mclp")
-    source = b3.radio(t("cov_cand_source", lang), ["grid", "parcels", "clicked"], key="cov_cand_src",
-                      format_func=lambda s: t(f"cov_cand_{s}", lang))
-    spacing = st.number_input(t("cov_grid_spacing", lang), 100, 1000, 250, 50, key="cov_spacing")
-    if st.button(t("cov_solve", lang), key="cov_solve", type="primary"):
-        sites = {"grid": lambda: grid_candidates(layers["boundary"], float(spacing)),
-                 "parcels": lambda: layers["parcels"].set_geometry(layers["parcels"].representative_point()),
-                 "clicked": lambda: cand_gdf}[source]()
-        try:
-            out = sc.recommend_sites(r, cand_type, sites, k=int(k), model=model).to_crs(STORAGE_CRS)
-        except SitingError as exc:
-            st.error(exc.text(lang))
-        else:
-            pts = out.geometry.representative_point()
-            st.session_state["cov_best"] = {"lon": pts.x.tolist(), "lat": pts.y.tolist(), "n": len(out),
-                                            "names": [f"{t('cov_layer_best', lang)} {i}"
-                                                      for i in out["order"]],
-                                            "before": float(cand_row["share"]),
-                                            "after": float(out["share_after"].max()) if len(out)
-                                            else float(cand_row["share"])}
-            st.rerun()
-    if best:
-        st.success(t("cov_best_result", lang).format(n=best["n"], before=best["before"], after=best["after"]))
-        if st.button(t("cov_best_add", lang), key="cov_best_add"):
-            cands.extend({"lon": x, "lat": y} for x, y in zip(best["lon"], best["lat"]))
-            st.session_state["cov_best"] = None
-            st.rerun()
+best_sites_section(r, cand_type, layers, cand_gdf, cands, lang)
 
 fmt = st.radio(t("cov_report", lang), ["pdf", "html"], key="cov_report_fmt", horizontal=True)
 if st.button(t("cov_report", lang), key="cov_report"):
@@ -170,17 +140,4 @@ if st.button(t("cov_report", lang), key="cov_report"):
     st.download_button(t("cov_report_download", lang), report_bytes(rep, fmt), key="cov_report_dl",
                        file_name=report_filename(rep, fmt))
 
-with st.expander(t("cov_standard_rows", lang)):
-    rows = standards[standards["standard"] == std_id][
-        ["facility_type", "tier_min", "radius_m", "source", "certain"]]
-    st.dataframe(rows.rename(columns=lambda c: field_label(c, lang)), hide_index=True, width="stretch")
-with st.expander(t("cov_custom", lang)):
-    st.caption(t("cov_custom_caption", lang))
-    edited = st.data_editor(sd.custom_template(standards)[["facility_type", "tier_min", "radius_m", "source",
-                                                           "certain", "note"]],
-                            num_rows="dynamic", hide_index=True, key="cov_custom_editor", width="stretch")
-    if st.button(t("cov_custom_save", lang), key="cov_custom_save"):
-        try:
-            st.success(t("cov_custom_saved", lang).format(path=sd.save_custom_standards(edited)))
-        except sd.StandardsError as exc:
-            st.error(exc.text(lang))
+standards_sections(standards, std_id, lang)
