@@ -114,8 +114,8 @@ def two_step_fca(residential: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ra
 
 
 
-def two_step_fca_xy(demand_xy, demand_w, facility_xy, capacity, radius_m, per: float = 1000.0,
-                    workers: int = -1) -> np.ndarray:
+def two_step_fca_xy(demand_xy, demand_w, facility_xy, capacity, radius_m,
+                    per: float = 1000.0) -> np.ndarray:
     """2SFCA on point arrays with straight-line catchments (core for large inputs).
 
     The same two steps as :func:`two_step_fca` (catchment = distance ≤ the facility's
@@ -147,11 +147,9 @@ def two_step_fca_xy(demand_xy, demand_w, facility_xy, capacity, radius_m, per: f
     pairs_i, pairs_j = [], []
     for rr in np.unique(r):
         sel = np.flatnonzero(r == rr)
-        hits = tree.query_ball_point(fxy[sel], rr, workers=workers, return_sorted=False)
-        lens = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
-        pairs_j.append(np.repeat(sel, lens))
-        pairs_i.append(np.concatenate([np.asarray(h, dtype=np.int64) for h in hits]) if lens.sum()
-                       else np.zeros(0, np.int64))
+        pairs = cKDTree(fxy[sel]).sparse_distance_matrix(tree, rr, output_type="ndarray")
+        pairs_j.append(sel[pairs["i"]])
+        pairs_i.append(pairs["j"].astype(np.int64))
     i, j = np.concatenate(pairs_i), np.concatenate(pairs_j)
     pop = np.bincount(j, weights=w[i], minlength=len(fxy))
     ratio = np.where(pop > 0, cap / np.where(pop > 0, pop, 1), 0.0)
