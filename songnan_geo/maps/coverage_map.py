@@ -232,8 +232,10 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
             groups.append(group)
     g_lab = folium.FeatureGroup(name=_esc(t("cov_layer_labels")), show=True)
     for name, pt in zip(res["name"], res.geometry.representative_point()):
-        folium.Marker([pt.y, pt.x], icon=folium.DivIcon(
-            html=f'<div class="sn-juwei-label" style="font-size:11px;color:#333;white-space:nowrap;'
+        # interactive=False: a click on a label reaches the map (adds a candidate there).
+        folium.Marker([pt.y, pt.x], interactive=False, icon=folium.DivIcon(
+            class_name="sn-juwei-label", icon_size=(0, 0),
+            html=f'<div style="font-size:11px;color:#333;white-space:nowrap;pointer-events:none;'
                  f'transform:translate(-50%,-50%)">{_esc(name)}</div>')).add_to(g_lab)
     groups.append(g_lab)
     return groups
