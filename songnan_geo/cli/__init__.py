@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "osm",
     "plan",
     "evaluate",
+    "lifecircle_report",
 ]
 
 

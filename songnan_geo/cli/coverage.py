@@ -24,9 +24,9 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from songnan_geo.coords.crs import STORAGE_CRS
-from songnan_geo.layers.spreadsheet import table_csv, table_xlsx
-from songnan_geo.lifecircle.coverage import METHODS, coverage, coverage_summary
+from songnan_geo.layers.exporter import write_layer
+from songnan_geo.lifecircle import scenario as sc
+from songnan_geo.lifecircle.coverage import coverage, coverage_summary
 from songnan_geo.lifecircle.network import DEFAULT_WALK_SPEED_KMH, WalkNetwork
 
 _FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv",
@@ -48,10 +48,18 @@ def register(subparsers) -> None:
                    help="demand points or polygons (e.g. residential areas)")
     p.add_argument("--type", metavar="T",
                    help="keep only facilities whose 'type' field is T (comma-separate several)")
-    p.add_argument("--radius-m", required=True, type=float, metavar="R",
-                   help="service distance in metres")
-    p.add_argument("--method", choices=METHODS, default="euclidean",
-                   help="straight line in the metric CRS, or walking along --roads")
+    p.add_argument("--radius-m", type=float, metavar="R",
+                   help="service distance in metres (one for all; or give --standard)")
+    p.add_argument("--standard", metavar="ID",
+                   help="life-circle indicators instead: each type at its distance under this "
+                        "standard (e.g. gb50180_2018), the basket, per-居委 status; --demand is "
+                        "the residential layer with population")
+    p.add_argument("--basis", choices=sc.BASES, default="population",
+                   help="with --standard: share of residents or of residential land")
+    p.add_argument("--method", choices=sc.METHODS, default=None,
+                   help="euclidean (straight line), network (walking along --roads) or auto "
+                        "(with --standard: walk where the roads reach the homes); default "
+                        "euclidean, or auto with --standard")
     p.add_argument("--roads", metavar="FILE", help="road centre-lines (needed for --method network)")
     p.add_argument("--weight", metavar="FIELD",
                    help="demand field to weight by (e.g. population) → covered_pop")
@@ -108,21 +116,6 @@ def _select_types(fac: gpd.GeoDataFrame, types: str | None, path: str) -> gpd.Ge
     return fac[have.isin(wanted)]
 
 
-def _write(result: gpd.GeoDataFrame, out: str) -> None:
-    path = Path(out)
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt in ("csv", "xlsx"):
-        table = result.drop(columns=result.geometry.name)
-        if fmt == "csv":  # formula-like text neutralised (songnan_geo.layers.spreadsheet)
-            path.write_bytes(table_csv(table, bom=False))
-        else:
-            path.write_bytes(table_xlsx(table))
-    elif fmt == "geojson":
-        result.to_crs(STORAGE_CRS).to_file(path, driver="GeoJSON")
-    else:
-        result.to_file(path, driver="GPKG")
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
@@ -137,8 +130,14 @@ def _run(args: argparse.Namespace) -> int:
                          f"{', '.join(_FORMATS)}.")
     if not Path(args.out).resolve().parent.is_dir():
         raise InputError(f"--out {args.out}: the folder does not exist; create it first.")
-    if not args.radius_m > 0:
-        raise InputError(f"--radius-m is {args.radius_m:g}; give a service distance in metres > 0.")
+    if args.standard:
+        return _run_standard(args)
+    args.method = args.method or "euclidean"
+    if args.method == "auto":
+        raise InputError("--method auto needs --standard; give euclidean or network.")
+    if args.radius_m is None or not args.radius_m > 0:
+        raise InputError(f"--radius-m is {args.radius_m}; give a service distance in metres > 0 "
+                         "(or --standard ID for the life-circle indicators).")
     if args.method == "network" and not args.roads:
         raise InputError("--method network needs --roads FILE (road centre-lines).")
     fac = _select_types(_read(args.facilities, "facilities"), args.type, args.facilities)
@@ -147,11 +146,49 @@ def _run(args: argparse.Namespace) -> int:
     result = coverage(demand, fac, args.radius_m, method=args.method, network=network,
                       weight=args.weight, walk_speed_kmh=args.walk_speed_kmh)
     result = result.drop(columns="nearest_index")
-    _write(result, args.out)
+    if Path(args.out).suffix.lower() in (".csv", ".xlsx"):
+        result = result.drop(columns=result.geometry.name)
+        _table(result, args.out)
+    else:
+        write_layer(result, args.out)
     s = coverage_summary(result, args.weight)
     print(f"wrote {len(result)} demand feature(s) to {args.out}; {len(fac)} facilities, "
           f"radius {args.radius_m:g} m, method {args.method}")
     label = f"field {args.weight}" if args.weight else "each feature counts 1"
     print(f"summary: total weight {s['total']:.6g}, covered weight {s['covered']:.6g}, "
           f"covered share {s['share']:.4f} (weight: {label})")
+    return 0
+
+
+def _table(frame, out: str) -> None:
+    """An attribute table (no geometry) as CSV (UTF-8) or XLSX."""
+    if Path(out).suffix.lower() == ".csv":
+        frame.to_csv(out, index=False, encoding="utf-8")
+    else:
+        frame.to_excel(out, index=False, engine="openpyxl")
+
+
+def _run_standard(args: argparse.Namespace) -> int:
+    """The life-circle indicators (songnan_geo.scenario, the page's own call)."""
+    layers = {"facilities": _read(args.facilities, "facilities"),
+              "residential": _read(args.demand, "demand")}
+    if args.roads:
+        layers["roads"] = _read(args.roads, "roads")
+    types = [x.strip() for x in args.type.split(",") if x.strip()] if args.type else None
+    try:
+        r = sc.run_scenario(layers, types, args.standard, args.method or "auto", args.basis, lang="en")
+    except sc.ScenarioError as exc:
+        raise InputError(str(exc)) from exc
+    ftype = sc.BASKET if len(r.types) > 1 else r.types[0]
+    table = sc.area_display(r, ftype, "en")
+    if Path(args.out).suffix.lower() in (".csv", ".xlsx"):
+        _table(table, args.out)
+    else:
+        write_layer(gpd.GeoDataFrame(table, geometry=r.residential.geometry.values,
+                                     crs=r.residential.crs), args.out)
+    print(f"wrote {len(table)} neighbourhood(s) to {args.out}; standard {args.standard}, "
+          f"method {r.method} ({r.method_label('en')}), basis {r.basis}")
+    if r.method_reason:
+        print(f"method: {r.method_reason}")
+    print(sc.type_table(r, "en").drop(columns="Definition").to_csv(sep="\t", index=False).strip())
     return 0

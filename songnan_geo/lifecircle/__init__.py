@@ -2,7 +2,8 @@
 
 ``network`` (walking distances on the road layer), ``standards`` (service radii and targets),
 ``coverage`` (who is within reach), ``access2sfca`` (two-step floating catchment), ``siting``
-(MCLP/LSCP with spopt and CBC).
+(MCLP/LSCP with spopt and CBC), ``scenario`` (what the coverage page and commands ask: the
+standard's per-type indicators, the basket, per-居委 status, targets, sites, supply).
 
 May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``.
 Never ``store``, ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.

@@ -33,9 +33,9 @@ from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc
 
 #: Colours of service areas, cycled by facility type.
-SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3",
+SERVICE_COLOURS = ["#1f78b4", "#33a02c", "#e7298a", "#a6761d", "#b15928", "#a6cee3",
                    "#b2df8a", "#cab2d6", "#fdbf6f", "#1b9e77", "#d95f02", "#7570b3",
-                   "#e7298a", "#66a61e", "#e6ab02"]
+                   "#8dd3c7", "#66a61e", "#e6ab02"]
 UNCOVERED_COLOUR = "#e31a1c"
 FACILITY_COLOUR = "#222222"
 CANDIDATE_COLOUR = "#ff7f00"
@@ -203,6 +203,19 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
                "fillColor": UNCOVERED_COLOUR, "fillOpacity": 0.35}] * len(unc), g_unc)
     groups.append(g_unc)
 
+    if facilities is not None and len(facilities) and "type" in facilities.columns:
+        # One colour and symbol size per facility type (the service areas' colours).
+        g_fac = folium.FeatureGroup(name=_esc(t("cov_layer_facilities")), show=True)
+        pts = facilities.copy()
+        pts = _display(pts.set_geometry(pts.geometry.representative_point()), basemap, "facilities")
+        kinds = pts["type"].astype(str)
+        names = pts["name"] if "name" in pts.columns else kinds
+        _geojson(pts, [_esc(f"{n} · {k}") for n, k in zip(names, kinds)],
+                 [{"color": "#000000", "weight": 1.5, "fill": True,
+                   "fillColor": colours.get(k, FACILITY_COLOUR),
+                   "fillOpacity": 0.95, "radius": 6} for k in kinds], g_fac, radius=6)
+        groups.append(g_fac)
+        facilities = None
     for key, gdf, colour, radius in (("cov_layer_facilities", facilities, FACILITY_COLOUR, 5),
                                      ("cov_layer_candidates", candidates, CANDIDATE_COLOUR, 7),
                                      ("cov_layer_best", best_sites, BEST_COLOUR, 8)):
@@ -215,5 +228,14 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
             _geojson(pts, [_esc(n) for n in names],
                      [{"color": "#000000", "weight": 1.5, "fill": True, "fillColor": colour,
                        "fillOpacity": 0.95, "radius": radius}] * len(pts), group, radius=radius)
-        groups.append(group)
+        if key != "cov_layer_facilities" or gdf is not None:
+            groups.append(group)
+    g_lab = folium.FeatureGroup(name=_esc(t("cov_layer_labels")), show=True)
+    for name, pt in zip(res["name"], res.geometry.representative_point()):
+        # interactive=False: a click on a label reaches the map (adds a candidate there).
+        folium.Marker([pt.y, pt.x], interactive=False, icon=folium.DivIcon(
+            class_name="sn-juwei-label", icon_size=(0, 0),
+            html=f'<div style="font-size:11px;color:#333;white-space:nowrap;pointer-events:none;'
+                 f'transform:translate(-50%,-50%)">{_esc(name)}</div>')).add_to(g_lab)
+    groups.append(g_lab)
     return groups

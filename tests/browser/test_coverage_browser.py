@@ -14,7 +14,7 @@ from songnan_geo.maps.coverage_map import CANDIDATE_COLOUR
 
 pytestmark = pytest.mark.browser
 
-SHARE_LABEL = "覆盖人口比例（估计）"
+SHARE_LABEL = "新增设施类型覆盖率（估计）"  # the candidates' type (default: the first type)
 
 
 def share_text(ap) -> str:
@@ -96,7 +96,7 @@ def test_click_on_map_adds_a_site_and_the_share_changes_keeping_the_view(app_pag
     ap.page.mouse.click(ox + x, oy + y)
     after = poll(ap, lambda: (lambda s: s if s != before else None)(share_text(ap)),
                  "the covered share to change after the click", timeout_ms=WAIT_MS)
-    assert float(after.rstrip("%")) > float(before.rstrip("%"))
+    assert float(after.rstrip(" %")) > float(before.rstrip(" %"))
     assert ap.page.locator('[data-testid="stMetricDelta"]').filter(has_text="较现状").count() == 1
     ap.page.get_by_text("候选点 1").first.wait_for(state="attached", timeout=WAIT_MS)
     # The candidate is drawn on the map the planner was looking at: same zoom, same centre.

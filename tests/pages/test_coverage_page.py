@@ -1,82 +1,109 @@
-"""The 生活圈覆盖 page in AppTest: numbers equal the package's, method and type switches,
-candidate sites change the covered share, downloads, best sites, the custom standard."""
+"""The 生活圈覆盖 page in AppTest: each figure equals the ``coverage --standard`` command's
+for the same inputs (one scenario call behind both), the basket headline, targets in
+percentage points, method and type switches, candidate sites, best sites, the custom
+standard."""
 from __future__ import annotations
 
+import io
 import json
+from contextlib import redirect_stdout
 
+import pandas as pd
 import pytest
-from conftest import app_page_paths, open_page, run_app
+from conftest import DATA_DIR, app_page_paths, open_page, run_app
 
+from songnan_geo.cli import main
 from songnan_geo.layers.io import load_layer
-from songnan_geo.lifecircle import standards as sd
-from songnan_geo.lifecircle.coverage import coverage_by_area, coverage_summary, service_areas, uncovered_parts
-from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.lifecircle import scenario as sc, standards as sd
 from songnan_geo.text.i18n import t
 
 PAGE = app_page_paths()["coverage"]
 LAYERS = {n: load_layer(n) for n in ("facilities", "residential", "roads", "boundary")}
-GB = sd.radius_by_type(sd.load_builtin_standards(), "gb50180_2018", set(LAYERS["facilities"]["type"]))
 
 
-def share(facilities, method="euclidean"):
-    net = WalkNetwork.from_roads(LAYERS["roads"]) if method == "network" else None
-    return coverage_summary(coverage_by_area(LAYERS["residential"], facilities, GB, method=method,
-                                             network=net), "population")["share"]
+def command_figures(*args) -> pd.DataFrame:
+    """The per-type table the command prints for the shipped layers."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(["coverage", "--facilities", str(DATA_DIR / "facilities.geojson"),
+                     "--demand", str(DATA_DIR / "residential.geojson"),
+                     "--roads", str(DATA_DIR / "roads.geojson"), "--standard", "gb50180_2018",
+                     "--out", str(_tmp / "c.csv"), *args])
+    assert code == 0
+    lines = out.getvalue().splitlines()
+    start = next(i for i, x in enumerate(lines) if x.startswith("Facility type"))
+    return pd.read_csv(io.StringIO("\n".join(lines[start:])), sep="\t", dtype=str)
 
 
 def metrics(at):
     return {m.label: m for m in at.metric}
 
 
+def type_frame(at) -> pd.DataFrame:
+    return next(d.value for d in at.main.dataframe if "定义" in d.value.columns)
+
+
 @pytest.fixture
 def at(tmp_path, monkeypatch):
+    global _tmp
+    _tmp = tmp_path
     monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
     return open_page(PAGE)
 
 
-def test_page_shows_coverage_of_all_types(at):
+def test_page_figures_equal_the_command_and_the_headline_is_the_basket(at):
     assert [x.value for x in at.title] == ["生活圈覆盖"]
     assert "估计" in at.info[0].value and "估计" in at.caption[0].value
+    cli = command_figures()      # method auto, as the page's default
+    page = type_frame(at)
+    assert page["覆盖率"].tolist() == cli["Coverage"].tolist()
+    assert page["覆盖人口"].astype(str).tolist() == cli["People covered"].tolist()
     m = metrics(at)
-    expected = share(LAYERS["facilities"])
-    assert m[t("cov_share_metric")].value == f"{expected:.1%}"
+    basket = m[t("cov_basket_metric")].value
+    assert basket == cli["Coverage"].iloc[0]
+    per_type = [float(x.rstrip(" %")) for x in cli["Coverage"].iloc[1:]]
+    assert float(basket.rstrip(" %")) <= min(per_type)           # never "any type"
     assert m[t("cov_total_pop")].value == f"{LAYERS['residential']['population'].sum():,.0f}"
-    # The targets (2025: 85 %, 2035: 99 %) are shown with their source marked 待核.
-    assert "2025 目标 85%" in m and "2035 目标 99%" in m
+    # Targets against the defined indicator, gaps in percentage points.
+    gap = 100 * (float(basket.rstrip(" %")) / 100 - 0.85)
+    assert m["2025 目标 85%"].value == f"差距 {gap:+.1f} 个百分点"
     assert any("待核" in c.value and "15分钟社区生活圈" in c.value for c in at.caption)
-    tables = [d.value for d in at.main.dataframe]
-    table = next(x for x in tables if "是否覆盖" in x.columns)
-    assert len(table) == 24 and "覆盖人口（估计）" in table.columns
-    assert table["人口为估计值"].all()
+    assert any("直线距离（上限）" in c.value and "中位数" in c.value for c in at.caption)
+    areas = next(d.value for d in at.main.dataframe if "覆盖状态" in d.value.columns)
+    assert len(areas) == 24
+    full = areas["覆盖状态"] == "全覆盖"
+    assert (areas.loc[full, "覆盖率"] == "100.0 %").all()       # no 18.8 % ticked covered
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["下载 CSV", "下载 XLSX", "下载 GeoJSON"]
 
 
-def test_network_method_and_single_type(at):
+def test_network_method_single_type_and_area_basis_equal_the_command(at):
     at.radio(key="cov_method").set_value("network")
-    run_app(at)
-    assert metrics(at)[t("cov_share_metric")].value == f"{share(LAYERS['facilities'], 'network'):.1%}"
-    assert any("接入距离中位数" in c.value for c in at.caption)
     at.selectbox(key="cov_type").set_value("初中")
     run_app(at)
-    only = LAYERS["facilities"][LAYERS["facilities"]["type"] == "初中"]
-    assert metrics(at)[t("cov_share_metric")].value == f"{share(only, 'network'):.1%}"
+    cli = command_figures("--method", "network", "--type", "初中")
+    assert metrics(at)[t("cov_share_metric")].value == cli["Coverage"].iloc[0]
+    assert type_frame(at)["方法"].iloc[0] == "步行网络"
+    assert any("接入距离中位数" in c.value for c in at.caption)
+    at.radio(key="cov_basis").set_value("area")
+    run_app(at)
+    cli = command_figures("--method", "network", "--type", "初中", "--basis", "area")
+    assert metrics(at)[t("cov_share_metric")].value == cli["Coverage"].iloc[0]
 
 
-def test_candidate_site_raises_the_covered_share(at):
+def test_candidate_site_raises_the_types_coverage(at):
     at.selectbox(key="cov_type").set_value("幼儿园")
+    at.radio(key="cov_method").set_value("euclidean")
     run_app(at)
     before = metrics(at)[t("cov_share_metric")].value
-    kg = LAYERS["facilities"][LAYERS["facilities"]["type"] == "幼儿园"]
-    gaps = uncovered_parts(LAYERS["residential"], service_areas(kg, GB)).to_crs(4326)
+    r = sc.run_scenario(LAYERS, ["幼儿园"], method="euclidean")
+    gaps = r.uncovered("幼儿园").to_crs(4326)
     spot = gaps.sort_values("area_m2").geometry.iloc[-1].representative_point()
     at.session_state["cov_candidates"] = [{"lon": spot.x, "lat": spot.y}]
     run_app(at)
-    m = metrics(at)[t("cov_share_metric")]
-    assert float(m.value.rstrip("%")) > float(before.rstrip("%"))
-    assert "较现状" in m.delta
-    lists = [d.value for d in at.main.dataframe if "经度" in d.value.columns or "lon" in d.value.columns]
-    assert [len(x) for x in lists] == [1]  # the candidate list
+    m = metrics(at)[t("cov_cand_share_metric")]
+    assert float(m.value.rstrip(" %")) > float(before.rstrip(" %"))
+    assert "个百分点 较现状" in m.delta
     at.button(key="cov_clear").click()
     run_app(at)
     assert metrics(at)[t("cov_share_metric")].value == before
@@ -94,18 +121,6 @@ def test_best_sites_mclp(at):
     at.button(key="cov_best_add").click()
     run_app(at)
     assert len(at.session_state["cov_candidates"]) == 3
-
-
-def test_lscp_reports_uncoverable_cells(at):
-    at.selectbox(key="cov_type").set_value("幼儿园")
-    run_app(at)
-    at.radio(key="cov_model").set_value("lscp")
-    at.radio(key="cov_cand_src").set_value("parcels")
-    at.button(key="cov_solve").click()
-    run_app(at)
-    best = at.session_state["cov_best"]
-    assert best["uncoverable"] > 0  # 12 parcels at 300 m cannot reach every block
-    assert any("没有任何候选点可覆盖" in w.value for w in at.warning)
 
 
 def test_custom_standard_saved_outside_the_repo(at, tmp_path):
@@ -158,4 +173,6 @@ def test_english(at):
     at.radio(key="lang").set_value("en")
     run_app(at)
     assert [x.value for x in at.title] == ["Life-circle coverage"]
-    assert t("cov_share_metric", "en") in metrics(at)
+    m = metrics(at)
+    assert t("cov_basket_metric", "en") in m and m["2025 Target 85%"].value.endswith(" pp")
+    assert "Definition" in next(d.value for d in at.main.dataframe if "Method" in d.value.columns).columns

@@ -13,7 +13,7 @@ from streamlit_folium import generate_leaflet_string
 from songnan_geo.layers.io import load_layer, read_manifest
 from songnan_geo.lifecircle import standards as sd
 from songnan_geo.lifecircle.coverage import coverage_by_area, service_areas, uncovered_parts
-from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
+from songnan_geo.maps.coverage_map import SERVICE_COLOURS, build_coverage_base_map, coverage_overlays
 
 CONTEXT = ("boundary", "roads")
 
@@ -58,7 +58,7 @@ def test_overlays_carry_the_candidates_and_change_with_them():
                              "estimated": [True]}, geometry=[spot], crs=3857).to_crs(fac.crs)
     without, with_one = coverage_overlays(**analysis(None)), coverage_overlays(**analysis(cand))
     assert [g.layer_name for g in without] == [g.layer_name for g in with_one]
-    assert len(with_one) == 6
+    assert len(with_one) == 7   # … + the 居委 labels
 
     def script(group):
         m = folium.Map()
@@ -70,3 +70,22 @@ def test_overlays_carry_the_candidates_and_change_with_them():
     assert js("候选点 1") in cand_with and js("候选点 1") not in cand_without
     # The service areas grow with the candidate.
     assert script(without[0]) != script(with_one[0])
+
+
+def test_facilities_coloured_by_type_and_juwei_labels_escaped():
+    a = analysis(None)
+    res = a["residential"].copy()
+    res.loc[res.index[0], "name"] = "<b>{{ 7*7 }}</b>"
+    a["residential"] = res
+    groups = coverage_overlays(**a)
+    names = [g.layer_name for g in groups]
+    fac_group, labels = groups[3], groups[-1]
+    m = folium.Map()
+    for g in (fac_group, labels):
+        g.add_to(m)
+    html = m.get_root().render()
+    colours = {c for c in SERVICE_COLOURS if c in generate_leaflet_string(fac_group)}
+    assert len(colours) > 1                       # not one black dot for every type
+    assert "<b>{{ 7*7 }}" not in html and "{{" not in generate_leaflet_string(labels)
+    assert "\\u0026lt;b\\u0026gt;" in generate_leaflet_string(labels)   # shown as text
+    assert names[-1] == "居委名称"
