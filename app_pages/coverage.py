@@ -15,6 +15,7 @@ from songnan_geo.reports.lifecircle import build_report, report_bytes, report_fi
 from songnan_geo.text.i18n import field_label, t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.coverage_sections import best_sites_section, standards_sections
+from songnan_ui.stores import entered_populations
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]
@@ -61,7 +62,7 @@ cand_gdf = gpd.GeoDataFrame(
 net = walk_network(layers["roads"], sc.geometry_key(layers["roads"])) if "roads" in layers else None
 try:
     r = sc.run_scenario(layers, chosen, std_id, method, basis, cand_gdf, standards=standards,
-                        network=net, lang=lang)
+                        network=net, lang=lang, populations=entered_populations())
 except sc.ScenarioError as exc:
     st.error(str(exc))
     st.stop()

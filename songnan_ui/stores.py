@@ -15,7 +15,13 @@ from songnan_geo import config
 from songnan_geo.store.carriers import CarrierStore
 from songnan_geo.store.indicators import IndicatorStore
 from songnan_geo.store.population import PopulationStore
-from songnan_geo.store.tracker import TrackerStore, open_store, resolve_store_url
+from songnan_geo.store.tracker import (
+    StoreConfigError,
+    TrackerError,
+    TrackerStore,
+    open_store,
+    resolve_store_url,
+)
 
 
 class Stores(NamedTuple):
@@ -42,3 +48,13 @@ def open_stores() -> Stores:
         When the store cannot be opened or created (the message says what to fix).
     """
     return _open(resolve_store_url(), str(config.data_dir()))
+
+
+def entered_populations() -> dict | None:
+    """The editors' population figures per 居委 (:meth:`PopulationStore.entered`), or None
+    when there are none or the store cannot be opened (the layer's labelled estimates apply)."""
+    try:
+        entered = open_stores().population.entered()
+    except (StoreConfigError, TrackerError):   # no store here: the estimates apply
+        return None
+    return entered or None

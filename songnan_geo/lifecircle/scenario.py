@@ -57,6 +57,7 @@ from songnan_geo.lifecircle.coverage import (
     uncovered_parts,
 )
 from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.lifecircle.population import demand_points
 
 METHODS = ("auto", "network", "euclidean")
 BASES = ("population", "area")
@@ -210,9 +211,26 @@ def pp(gap_pp: float, lang: str = "zh") -> str:
 # --------------------------------------------------------------------------- core
 
 def make_sample(residential: gpd.GeoDataFrame, cell_m: float = DEFAULT_CELL_M,
-                pop_field: str = "population") -> Sample:
-    """Grid points over the residential polygons with people and land per point (TOWN_CRS)."""
+                pop_field: str = "population", *, populations=None,
+                buildings: gpd.GeoDataFrame | None = None) -> Sample:
+    """Points where residents are counted, with people and land per point (TOWN_CRS, metres).
+
+    With neither ``populations`` (editors' figures per 居委,
+    :meth:`songnan_geo.store.population.PopulationStore.entered`) nor ``buildings``: grid
+    points over the residential polygons, each 居委's ``pop_field`` spread evenly. Otherwise
+    :func:`songnan_geo.lifecircle.population.demand_points`: the entered figure (else the
+    layer's estimate) spread over the 居委's residential buildings by floor area, or over its
+    land where it has none. Land per point is the 居委's land shared by its points.
+    """
     res = residential.to_crs(TOWN_CRS)
+    if populations is not None or (buildings is not None and len(buildings)):
+        pts = demand_points(residential, populations, buildings=buildings, cell_m=cell_m)
+        owner = pts["area_index"].to_numpy()
+        count = np.bincount(owner, minlength=len(res))
+        land = shapely.area(res.geometry.values.to_numpy())
+        return Sample(xy=shapely.get_coordinates(pts.geometry.values.to_numpy()), area_index=owner,
+                      population=pts["population"].to_numpy(float),
+                      area_m2=land[owner] / count[owner], crs=TOWN_CRS)
     grid = population_grid(res, cell_m=cell_m, weight=pop_field)
     owner = grid["area_index"].to_numpy()
     count = np.bincount(owner, minlength=len(res))
@@ -311,7 +329,7 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
                  candidates: gpd.GeoDataFrame | None = None, *,
                  standards: pd.DataFrame | None = None, network: WalkNetwork | None = None,
                  cell_m: float = DEFAULT_CELL_M, lang: str = "zh",
-                 sample: Sample | None = None) -> LifeCircleResult:
+                 sample: Sample | None = None, populations=None) -> LifeCircleResult:
     """The life-circle indicators of ``types`` under ``standard``.
 
     Parameters
@@ -333,6 +351,10 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
         Built from ``layers["roads"]`` when not given (cache it for repeated calls).
     cell_m : float, default 25
         Sample grid spacing, metres.
+    populations : mapping, optional
+        Editors' population per 居委 id (:meth:`songnan_geo.store.population.PopulationStore.entered`);
+        with it, or with a ``buildings`` layer, residents are placed by
+        :func:`songnan_geo.lifecircle.population.demand_points` (see :func:`make_sample`).
 
     Raises
     ------
@@ -367,7 +389,8 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
         cand = candidates.to_crs(TOWN_CRS).assign(candidate=True)
         fac = pd.concat([fac, cand[cand["type"].astype(str).isin(types)]], ignore_index=True)
     fac = gpd.GeoDataFrame(fac, geometry=fac.geometry.name, crs=TOWN_CRS).reset_index(drop=True)
-    sample = make_sample(residential, cell_m) if sample is None else sample
+    sample = (make_sample(residential, cell_m, populations=populations,
+                          buildings=layers.get("buildings")) if sample is None else sample)
     method, reason, network, median = choose_method(method, layers, sample, network, lang)
     covered = covered_points(sample, fac, radius, types, method, network)
     w = sample.population if basis == "population" else sample.area_m2

@@ -181,3 +181,20 @@ def test_sparse_2sfca_core_by_hand():
                         [[0, 0], [250, 0]], [10, 30], [200, 150])
     ra, rb = 10 / 400, 30 / 200
     assert a == pytest.approx([ra * 1000, ra * 1000, (ra + rb) * 1000, 0.0])
+
+
+def test_entered_populations_place_residents_and_change_the_count():
+    """Editors' figures (store/population) replace a 居委's estimate in the indicators."""
+    from songnan_geo.layers.io import load_all_layers
+    from songnan_geo.lifecircle import scenario as sc
+
+    layers = load_all_layers()
+    res = layers["residential"]
+    jid = str(res["id"].iloc[0])
+    base = sc.run_scenario(layers, ["初中"], method="euclidean")
+    entered = {jid: {"population": 1, "source": "test", "year": 2025}}
+    r = sc.run_scenario(layers, ["初中"], method="euclidean", populations=entered)
+    total_before = float(base.per_type.iloc[0]["total"])
+    total_after = float(r.per_type.iloc[0]["total"])
+    est = float(res["population"].iloc[0])
+    assert total_after == pytest.approx(total_before - est + 1, abs=1.0)
