@@ -11,10 +11,11 @@ from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, ma
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import t, value_label
 from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.page import page_context, show_error
 from songnan_ui.stores import open_stores
 
-lang = st.session_state.get("lang", "zh")
-layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+ctx = page_context()
+lang, layers, manifest = ctx.lang, ctx.layers, ctx.manifest
 
 st.title(t("briefing", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
@@ -53,12 +54,11 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
 
 try:
     with st.spinner(t("briefing", lang) + " …"):
-        out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
+        out = _briefing(site_id, lang, ctx.basemap,
                         clock.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
                         parks_key, layers, manifest, status)
 except CJKFontMissingError as exc:
-    st.error(t("bf_font_missing", lang))
-    st.code(str(exc), language=None)
+    show_error(exc, lang, t("bf_font_missing", lang))
     st.stop()
 
 facts = out.facts
