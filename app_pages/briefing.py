@@ -5,7 +5,7 @@ import json
 import streamlit as st
 
 from songnan_geo import clock, config
-from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, status_by_parcel
+from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, parks_version_key, status_by_parcel
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.store.tracker import TrackerError
@@ -40,8 +40,7 @@ try:
     status_note = t("bf_status_from_store", lang)
 except TrackerError as exc:
     status, status_note = None, t("bf_status_from_layer", lang) + f" ({markdown_text(exc)})"
-parks_key = ",".join(f"{i}:{v}" for i, v in zip(layers["carrier_parks"]["id"],
-                                                  layers["carrier_parks"].get("version", 0)))
+parks_key = parks_version_key(layers["carrier_parks"])
 
 
 c1, c2 = st.columns([1, 2])

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from songnan_geo.briefing.facts import parks_version_key
 from songnan_geo.layers.preview import (
     PREVIEW_COLOR,
     epsg_crs,
@@ -106,3 +107,9 @@ def test_stale_text_names_who_changed_it_and_escapes_markdown():
     assert "2026-11-28 14:03 (UTC+8)" in text and "*Park*" not in text and "bob_[x]" not in text
     assert "3" in text and "2" in text
     assert "Other name" in stale_text(exc, "en", name="Other name")
+
+
+def test_parks_version_key_changes_with_a_saved_park():
+
+    assert parks_version_key(pd.DataFrame({"id": ["a", "b"]})) == "a:0,b:0"
+    assert parks_version_key(pd.DataFrame({"id": ["a", "b"], "version": [1, 2]})) == "a:1,b:2"
