@@ -14,8 +14,10 @@ from songnan_geo.layers.summary import layer_summary, summary_labels
 from songnan_geo.maps.assets import ensure_static_assets
 from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
+from songnan_ui.page import show_error
 
-st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")  # no page_icon: an icon name makes the browser fetch it from a font CDN
+# no page_icon: an icon name makes the browser fetch it from a font CDN
+st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,8 +46,7 @@ with st.sidebar:
 try:
     layers, manifest = load_layers(str(config.data_dir()))
 except LayerValidationError as exc:
-    st.error(t("data_error", lang))
-    st.code(exc.text(lang), language=None)   # the problems in the UI's language
+    show_error(exc, lang, t("data_error", lang))   # the problems in the UI's language
     st.stop()
 
 # Pages read these (and "lang", "basemap") from the session; no page imports another.

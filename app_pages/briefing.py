@@ -5,16 +5,17 @@ import json
 import streamlit as st
 
 from songnan_geo import clock, config
-from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, status_by_parcel
+from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, parks_version_key, status_by_parcel
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import t, value_label
 from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.page import page_context, show_error
 from songnan_ui.stores import open_stores
 
-lang = st.session_state.get("lang", "zh")
-layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+ctx = page_context()
+lang, layers, manifest = ctx.lang, ctx.layers, ctx.manifest
 
 st.title(t("briefing", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
@@ -39,8 +40,7 @@ try:
     status_note = t("bf_status_from_store", lang)
 except TrackerError as exc:
     status, status_note = None, t("bf_status_from_layer", lang) + f" ({markdown_text(exc)})"
-parks_key = ",".join(f"{i}:{v}" for i, v in zip(layers["carrier_parks"]["id"],
-                                                  layers["carrier_parks"].get("version", 0)))
+parks_key = parks_version_key(layers["carrier_parks"])
 
 
 c1, c2 = st.columns([1, 2])
@@ -53,12 +53,11 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
 
 try:
     with st.spinner(t("briefing", lang) + " …"):
-        out = _briefing(site_id, lang, st.session_state.get("basemap", "blank"),
+        out = _briefing(site_id, lang, ctx.basemap,
                         clock.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
                         parks_key, layers, manifest, status)
 except CJKFontMissingError as exc:
-    st.error(t("bf_font_missing", lang))
-    st.code(str(exc), language=None)
+    show_error(exc, lang, t("bf_font_missing", lang))
     st.stop()
 
 facts = out.facts

@@ -4,36 +4,28 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo.coords.chinacoords import convert_lonlat
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.maps.folium_map import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
 from songnan_geo.plan import carriers, registry as plans
 from songnan_geo.reports import carriers as carrier_report
-from songnan_geo.store import auth
-from songnan_geo.store.carriers import STATES, CarrierError, new_park_id
+from songnan_geo.store.db import StoreError
 from songnan_geo.store.indicators import read_carrier_figures
-from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
-from songnan_geo.text.error_messages import text_of
 from songnan_geo.text.i18n import t
-from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.carrier_edit import carrier_edit_form
 from songnan_ui.login import editor_login
+from songnan_ui.page import page_context, show_error, stores_or_stop
 from songnan_ui.plan_select import as_of_input
-from songnan_ui.stores import open_stores
 
-lang = st.session_state.get("lang", "zh")
-layers, manifest = st.session_state["layers"], st.session_state["manifest"]
-basemap = st.session_state.get("basemap", "blank")
+ctx = page_context()
+lang, layers, manifest, basemap = ctx.lang, ctx.layers, ctx.manifest, ctx.basemap
 
 st.title(t("carriers", lang))
 st.caption(t("cr_intro", lang))
-
-
+tracker, register_store, indicator_store = stores_or_stop(lang)
 try:
-    tracker, register_store, indicator_store = open_stores()
     register = register_store.current(layers["carrier_parks"])
-except (StoreConfigError, TrackerError) as exc:
-    st.error(t("tr_store_error", lang))
-    st.code(str(exc), language=None)
+except StoreError as exc:
+    show_error(exc, lang, t("tr_store_error", lang))
     st.stop()
 
 zones = layers["zones"]
@@ -83,8 +75,7 @@ progress = carriers.target_progress(register, list(indicator_store.indicators.va
                                     as_of=as_of)
 st.dataframe(carrier_report.progress_table(progress, lang), hide_index=True, width="stretch",
              key="cr_progress_table")
-pipeline = int(register["state"].isin(["在建", "规划"]).sum())
-st.caption(t("cr_targets_caption", lang).format(pipeline=pipeline))
+st.caption(t("cr_targets_caption", lang).format(pipeline=carriers.pipeline_count(register)))
 
 # ------------------------------------------------------------------ the register
 st.subheader(t("cr_register", lang))
@@ -105,94 +96,6 @@ with st.expander(t("cr_history", lang)):
 st.subheader(t("cr_edit", lang))
 editor = editor_login(tracker, lang, key="cr", readonly_note=t("cr_readonly_viewer", lang))
 if editor is not None:
-    NEW = "__new__"
-    by_id = register.set_index("id")
-    pick = st.selectbox(t("cr_pick_park", lang), [NEW, *by_id.index], key="cr_pick",
-                        format_func=lambda i: t("cr_new_park", lang) if i == NEW else by_id.loc[i, "name"])
-    # Load the chosen park into the form once, when the choice changes (or after a save or a
-    # refused stale save). The save is based on the version loaded here: if another editor saved
-    # the park meanwhile, it is refused naming them, never silently overwritten.
-    if st.session_state.get("cr_loaded") is None or st.session_state["cr_loaded"][0] != pick:
-        st.session_state["cr_loaded"] = (pick, 0 if pick == NEW else int(by_id.loc[pick, "version"]))
-        rec = ({} if pick == NEW else by_id.loc[pick].to_dict())
-        for field in ("name", "name_en", "address", "theme", "source", "note", "change_note"):
-            st.session_state[f"cr_f_{field}"] = rec.get(field) or ""
-        st.session_state["cr_f_state"] = rec.get("state") or STATES[0]
-        st.session_state["cr_f_yiyuan_lou"] = bool(rec.get("yiyuan_lou", False))
-        st.session_state["cr_f_estimated"] = bool(rec.get("estimated", pick == NEW))
-        st.session_state["cr_f_accuracy_m"] = float(rec.get("accuracy_m", 50.0))
-        for field in ("floor_area_m2", "tax_10k_yuan", "enterprises", "high_tech", "stats_year",
-                      "opened_year"):
-            v = rec.get(field)
-            st.session_state[f"cr_f_{field}"] = None if v is None or v != v else v
-        # the park's own position, or for a new park the pending click (none: empty)
-        lonlat = ((float(rec["lon"]), float(rec["lat"])) if pick != NEW
-                  else st.session_state.get("cr_last_click") or (None, None))
-        st.session_state["cr_lon"], st.session_state["cr_lat"] = lonlat
-        st.session_state["cr_datum"] = "wgs84"
-    st.caption(t("cr_position_help", lang))
-    with st.form("cr_form"):
-        p1, p2, p3 = st.columns(3)
-        lon = p1.number_input(t("cr_lon", lang), format="%.6f", value=None, key="cr_lon")
-        lat = p2.number_input(t("cr_lat", lang), format="%.6f", value=None, key="cr_lat")
-        datum = p3.selectbox(t("cr_datum", lang), ["wgs84", "gcj02", "bd09"], key="cr_datum",
-                             format_func=lambda d: t(f"cr_datum_{d}", lang))
-        f1, f2 = st.columns(2)
-        name = f1.text_input(t("cr_col_name", lang), key="cr_f_name")
-        name_en = f2.text_input(t("cr_name_en", lang), key="cr_f_name_en")
-        address = f1.text_input(t("cr_address", lang), key="cr_f_address")
-        theme = f2.text_input(t("cr_theme", lang), key="cr_f_theme")
-        state = f1.selectbox(t("cr_col_state", lang), list(STATES), key="cr_f_state")
-        accuracy = f2.number_input(t("cr_col_accuracy", lang), min_value=0.0, step=10.0,
-                                   key="cr_f_accuracy_m")
-        yiyuan = f1.checkbox(t("cr_col_yiyuan", lang), key="cr_f_yiyuan_lou")
-        estimated = f2.checkbox(t("cr_col_estimated", lang), key="cr_f_estimated")
-        st.markdown(t("cr_figures_help", lang))
-        g1, g2, g3 = st.columns(3)
-        figures = {
-            "floor_area_m2": g1.number_input(t("cr_col_floor_area_m2", lang), value=None, min_value=0.0,
-                                             key="cr_f_floor_area_m2"),
-            "enterprises": g2.number_input(t("cr_col_enterprises", lang), value=None, min_value=0, step=1,
-                                           key="cr_f_enterprises"),
-            "tax_10k_yuan": g3.number_input(t("cr_col_tax_10k_yuan", lang), value=None, min_value=0.0,
-                                            key="cr_f_tax_10k_yuan"),
-            "high_tech": g1.number_input(t("cr_col_high_tech", lang), value=None, min_value=0, step=1,
-                                         key="cr_f_high_tech"),
-            "stats_year": g2.number_input(t("cr_col_stats_year", lang), value=None, step=1,
-                                          key="cr_f_stats_year"),
-            "opened_year": g3.number_input(t("cr_col_opened_year", lang), value=None, step=1,
-                                           key="cr_f_opened_year"),
-        }
-        source = st.text_input(t("cr_source", lang), key="cr_f_source")
-        note = st.text_input(t("cr_note", lang), key="cr_f_note")
-        change_note = st.text_input(t("cr_change_note", lang), key="cr_f_change_note")
-        if st.form_submit_button(t("cr_save", lang), type="primary"):
-            if lon is not None and lat is not None and datum != "wgs84":
-                lon, lat = (float(v[0]) for v in convert_lonlat([lon], [lat], datum, "wgs84"))
-            park_id = (new_park_id(name_en or name, set(register["id"])) if pick == NEW else pick)
-            record = {"id": park_id, "name": name, "name_en": name_en, "lon": lon, "lat": lat,
-                      "address": address, "theme": theme, "state": state, "yiyuan_lou": yiyuan,
-                      **figures, "source": source, "accuracy_m": accuracy, "estimated": estimated,
-                      "note": note}
-            expected = st.session_state["cr_loaded"][1]
-            try:
-                row = register_store.save(record, editor=editor, expected_version=expected,
-                                          town=layers["boundary"], change_note=change_note)
-                st.session_state["cr_flash"] = t("cr_saved", lang).format(
-                    name=markdown_text(name), version=row["version"])
-                st.session_state["cr_loaded"] = None
-                st.session_state.pop("cr_last_click", None)
-                st.rerun()
-            except CarrierError as exc:
-                st.error(exc.text(lang))
-            except StaleVersionError as exc:
-                st.error(t("tr_stale", lang).format(name=markdown_text(exc.name),
-                                                    who=markdown_text(exc.changed_by),
-                                                    when=format_time(exc.changed_at),
-                                                    current=exc.current_version,
-                                                    expected=exc.expected_version))
-                st.session_state["cr_loaded"] = None   # the next run shows the other editor's values
-            except (TrackerError, auth.EditorRequiredError) as exc:   # store busy, logged out
-                st.error(text_of(exc, lang))
+    carrier_edit_form(register, register_store, layers["boundary"], editor, lang)
 if "cr_flash" in st.session_state:
     st.success(st.session_state.pop("cr_flash"))

@@ -3,9 +3,10 @@ import streamlit as st
 
 from songnan_geo.text.i18n import field_label, layer_title, t
 from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.page import page_context
 
-lang = st.session_state.get("lang", "zh")
-layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+ctx = page_context()
+lang, layers, manifest = ctx.lang, ctx.layers, ctx.manifest
 
 st.title(t("catalogue", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")

@@ -7,15 +7,14 @@ from songnan_geo.reports.tracker import with_tracked_state
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import field_label, t, value_label
 from songnan_geo.text.safe_text import markdown_text
+from songnan_ui.page import page_context
 from songnan_ui.stores import open_stores
 
-lang = st.session_state.get("lang", "zh")
-layers, manifest = st.session_state["layers"], st.session_state["manifest"]
+ctx = page_context()
+lang, layers, manifest = ctx.lang, ctx.layers, ctx.manifest
 
 st.title(t("app_title", lang))
 st.info(t("estimated_banner", lang), icon="ℹ️")
-
-
 
 # Parcel status as tracked on 地块进度 and carrier parks as registered on 产业载体, when the
 # store opens; else the layers as shipped (the plan's state), said in the caption.
@@ -27,7 +26,7 @@ try:
 except TrackerError as exc:
     state_note = t("ov_state_from_layer", lang) + f" ({markdown_text(exc)})"
 
-fmap = build_map(layers, manifest, lang=lang, basemap=st.session_state.get("basemap", "blank"))
+fmap = build_map(layers, manifest, lang=lang, basemap=ctx.basemap)
 # returned_objects=[]: panning or zooming does not rerun the script.
 st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key=f"overview_{lang}")
 st.caption(state_note)

@@ -291,6 +291,13 @@ def status_by_parcel(parcels: pd.DataFrame) -> dict[str, dict]:
             for _, r in parcels.iterrows()}
 
 
+def parks_version_key(parks: pd.DataFrame) -> str:
+    """``id:version,…`` of the carrier parks (version 0 without a ``version`` column, i.e. the
+    layer as shipped): changes whenever an editor saves a park, so a cached briefing is redrawn."""
+    versions = parks["version"] if "version" in parks else [0] * len(parks)
+    return ",".join(f"{i}:{v}" for i, v in zip(parks["id"], versions))
+
+
 def default_contact() -> tuple[str, bool]:
     """The contact line from ``$SONGNAN_BRIEFING_CONTACT``, else the placeholder.
 

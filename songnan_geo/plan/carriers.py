@@ -309,3 +309,38 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
                     "expected": np.nan if expected is None else expected,
                     "unknown_parks": unknown[(seq, comp)] if source == "register" else 0})
     return pd.DataFrame(rows)
+
+
+#: States of a park counted as the pipeline (under construction or planned).
+PIPELINE_STATES = ("在建", "规划")
+#: A park record's text fields an editor fills in (besides its state and figures).
+TEXT_FIELDS = ("name", "name_en", "address", "theme", "source", "note", "change_note")
+#: The numbers an editor may leave empty: the figures and the years they are for.
+OPTIONAL_NUMBERS = (*FIGURE_FIELDS, "stats_year", "opened_year")
+DEFAULT_ACCURACY_M = 50.0
+
+
+def pipeline_count(parks: pd.DataFrame) -> int:
+    """How many parks are under construction or planned (:data:`PIPELINE_STATES`)."""
+    return int(parks["state"].isin(PIPELINE_STATES).sum())
+
+
+def form_values(record: dict | None, first_state: str,
+                pending_lonlat: tuple[float, float] | None = None) -> dict:
+    """The values an edit form starts from: a park's ``record`` (a register row as a dict), or for
+    a new park (``record`` None) empty fields, ``first_state``, estimated, ``DEFAULT_ACCURACY_M``
+    and the clicked position ``pending_lonlat`` (WGS84 lon, lat; None: empty). Unknown numbers
+    (None, NaN) are None. Keys: :data:`TEXT_FIELDS`, ``state``, ``yiyuan_lou``, ``estimated``,
+    ``accuracy_m``, :data:`OPTIONAL_NUMBERS`, ``lon``, ``lat``."""
+    new = record is None
+    rec = record or {}
+    values: dict = {field: rec.get(field) or "" for field in TEXT_FIELDS}
+    values.update(state=rec.get("state") or first_state, yiyuan_lou=bool(rec.get("yiyuan_lou", False)),
+                  estimated=bool(rec.get("estimated", new)),
+                  accuracy_m=float(rec.get("accuracy_m", DEFAULT_ACCURACY_M)))
+    for field in OPTIONAL_NUMBERS:
+        v = rec.get(field)
+        values[field] = None if v is None or v != v else v
+    values["lon"], values["lat"] = ((float(rec["lon"]), float(rec["lat"])) if not new
+                                    else pending_lonlat or (None, None))
+    return values

@@ -98,15 +98,21 @@ def _assert_viewer_only(ap) -> None:
     assert ap.page.get_by_role("button", name=t("dm_download", "zh")).count() == 1
 
 
+def _import_input(ap):
+    """The import tab's file input (the OpenStreetMap tab has an uploader of its own)."""
+    return ap.page.get_by_test_id("stFileUploader").filter(has_text=t("dm_file", "zh")).locator(
+        'input[type="file"]')
+
+
 def test_a_viewer_has_no_upload_or_write_button_until_logged_in(page):
     ap = page
     _open_data_page(ap)
     _assert_viewer_only(ap)
     log_in(ap.page, "alice")
-    ap.page.get_by_role("tab", name=t("dm_import", "zh")).wait_for(timeout=60_000)
-    ap.page.locator(FILE_INPUT).wait_for(state="attached", timeout=60_000)
+    ap.page.get_by_role("tab", name=t("dm_import", "zh"), exact=True).wait_for(timeout=60_000)
+    _import_input(ap).wait_for(state="attached", timeout=60_000)
     settle(ap.page)
-    assert ap.page.locator(FILE_INPUT).count() == 1
+    assert _import_input(ap).count() == 1
     assert ap.page.get_by_text(t("dm_readonly_viewer", "zh")).count() == 0
     _assert_no_errors(ap)
 
@@ -130,7 +136,7 @@ def test_import_from_upload_to_confirmed_layer_and_undo(page, chromium, dm_serve
     _open_data_page(ap)
     log_in(ap.page, "alice")
     # the default target is the first layer, districts, replaced as a whole
-    ap.page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(upload))
+    _import_input(ap).set_input_files(str(upload))
     ap.page.get_by_text(t("dm_preview", "zh"), exact=True).wait_for(timeout=60_000)
     # the import tab (first) holds the preview map, the layers tab (hidden) the layer's map
     maps = ap.page.locator(MAP_IFRAME)

@@ -123,7 +123,8 @@ def test_viewer_sees_layers_and_exports_only(data_dir, lang):
     _assert_viewer_only(at, lang)
     # the same page once logged in: the import tab with its upload widget, undo and history
     at = _login(at, "alice", lang)
-    assert [tab.label for tab in at.tabs] == [t("dm_import", lang), t("dm_layers", lang)]
+    assert [tab.label for tab in at.tabs] == [t("dm_import", lang), t("osm_title", lang),
+                                            t("dm_layers", lang)]
     assert at.file_uploader(key=UPLOAD).label == t("dm_file", lang)
     assert at.button(key="dm_undo").label == t("dm_undo", lang)
     hist = frame_with_column(at, t("dm_hcol_editor", lang))
