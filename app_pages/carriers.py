@@ -21,7 +21,8 @@ lang, layers, manifest, basemap = ctx.lang, ctx.layers, ctx.manifest, ctx.basema
 
 st.title(t("carriers", lang))
 st.caption(t("cr_intro", lang))
-tracker, register_store, indicator_store = stores_or_stop(lang)
+stores = stores_or_stop(lang)
+tracker, register_store, indicator_store = stores.tracker, stores.carriers, stores.indicators
 try:
     register = register_store.current(layers["carrier_parks"])
 except StoreError as exc:
