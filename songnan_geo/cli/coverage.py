@@ -19,14 +19,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-from pyproj import CRS
+from songnan_geo import config
 
-from songnan_geo.coords.crs import STORAGE_CRS
-from songnan_geo.lifecircle.coverage import METHODS, coverage, coverage_summary
-from songnan_geo.lifecircle.network import DEFAULT_WALK_SPEED_KMH, WalkNetwork
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# Spelled out so that ``--help`` loads no geopandas (checked against lifecircle.coverage.METHODS
+# and lifecircle.network.DEFAULT_WALK_SPEED_KMH in tests/unit/test_cli_start.py).
+METHOD_CHOICES = ("euclidean", "network")
+DEFAULT_WALK_SPEED_KMH = 4.5
 
 _FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv",
             ".xlsx": "xlsx"}
@@ -49,7 +52,7 @@ def register(subparsers) -> None:
                    help="keep only facilities whose 'type' field is T (comma-separate several)")
     p.add_argument("--radius-m", required=True, type=float, metavar="R",
                    help="service distance in metres")
-    p.add_argument("--method", choices=METHODS, default="euclidean",
+    p.add_argument("--method", choices=METHOD_CHOICES, default="euclidean",
                    help="straight line in the metric CRS, or walking along --roads")
     p.add_argument("--roads", metavar="FILE", help="road centre-lines (needed for --method network)")
     p.add_argument("--weight", metavar="FIELD",
@@ -57,11 +60,16 @@ def register(subparsers) -> None:
     p.add_argument("--walk-speed-kmh", type=float, default=DEFAULT_WALK_SPEED_KMH,
                    help="walking speed for walk_min (network method; default 4.5)")
     p.add_argument("--out", required=True, metavar="FILE",
-                   help="output file: .geojson, .json, .gpkg, .csv or .xlsx")
+                   help="output file: .geojson, .json, .gpkg, .csv or .xlsx (outside the "
+                        "project's folder, e.g. in ~/.songnan_geo/outputs)")
     p.set_defaults(func=run)
 
 
 def _read(path: str, arg: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    from pyproj import CRS  # noqa: PLC0415
+
     p = Path(path)
     if not p.exists():
         raise InputError(f"{arg} file {path} does not exist; check the path.")
@@ -108,6 +116,8 @@ def _select_types(fac: gpd.GeoDataFrame, types: str | None, path: str) -> gpd.Ge
 
 
 def _write(result: gpd.GeoDataFrame, out: str) -> None:
+    from songnan_geo.coords.crs import STORAGE_CRS  # noqa: PLC0415
+
     path = Path(out)
     fmt = _FORMATS.get(path.suffix.lower())
     if fmt in ("csv", "xlsx"):
@@ -136,10 +146,17 @@ def _run(args: argparse.Namespace) -> int:
                          f"{', '.join(_FORMATS)}.")
     if not Path(args.out).resolve().parent.is_dir():
         raise InputError(f"--out {args.out}: the folder does not exist; create it first.")
+    if config.is_inside_repository(args.out):
+        raise InputError(f"--out {args.out} is inside the project's folder ({config.REPO_DIR}), "
+                         f"which holds only reviewed files; write elsewhere, e.g. "
+                         f"{config.output_dir() / Path(args.out).name}.")
     if not args.radius_m > 0:
         raise InputError(f"--radius-m is {args.radius_m:g}; give a service distance in metres > 0.")
     if args.method == "network" and not args.roads:
         raise InputError("--method network needs --roads FILE (road centre-lines).")
+    from songnan_geo.lifecircle.coverage import coverage, coverage_summary  # noqa: PLC0415
+    from songnan_geo.lifecircle.network import WalkNetwork  # noqa: PLC0415
+
     fac = _select_types(_read(args.facilities, "facilities"), args.type, args.facilities)
     demand = _read(args.demand, "demand")
     network = WalkNetwork.from_roads(_read(args.roads, "roads")) if args.method == "network" else None
