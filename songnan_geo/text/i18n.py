@@ -458,6 +458,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_nearest": ("最近设施", "Nearest"),
     "bf_count_within": ("范围内数量", "Count within"),
     "bf_contact": ("联系方式", "Contact"),
+    "bf_contact_input": ("招商联系人（单位、姓名、电话）", "Investment contact (office, name, phone)"),
+    "bf_contact_help": ("印在每份简报上；可由管理员设置默认值（SONGNAN_BRIEFING_CONTACT）。",
+                        "Printed on every briefing; an administrator can set a default "
+                        "(SONGNAN_BRIEFING_CONTACT)."),
+    "bf_contact_needed": ("请先填写招商联系人，填写后即可下载简报。",
+                          "Enter the investment contact first; the downloads open once it is filled in."),
     "bf_est_mark": ("估", "est."),
     "bf_notes": ("说明", "Notes"),
     "bf_note_estimated": (
