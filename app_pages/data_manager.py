@@ -42,7 +42,7 @@ if flash:
 try:
     store, store_error = LayerStore(data_dir), None
 except StoreError as exc:
-    store, store_error = None, str(exc)
+    store, store_error = None, exc.text(lang) if isinstance(exc, LocalisedError) else str(exc)
 
 # One login for the whole app (the tracker's store keeps the failed logins). Viewers see the
 # layers and the exports only; every write below needs the editor returned here.
@@ -134,7 +134,7 @@ if tab_import is not None:
             st.info(t("dm_stale_note", lang))
         if store_error:
             st.warning(t("dm_read_only", lang))
-            st.code(store_error, language=None)
+            st.caption(store_error)  # the planner's sentence; paths stay in the CLI's message
             if config.is_repository_data(data_dir) and not os.environ.get(config.DATA_DIR_ENV):
                 if st.button(t("dm_make_copy", lang), key="dm_make_copy", type="primary"):
                     try:
