@@ -10,7 +10,7 @@ import streamlit as st
 
 from songnan_geo import config
 from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.layers.summary import layer_summary, summary_labels
+from songnan_geo.layers.summary import layer_summary, summary_lines
 from songnan_geo.maps.assets import ensure_static_assets
 from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
@@ -53,17 +53,9 @@ st.session_state["layers"], st.session_state["manifest"] = layers, manifest
 
 with st.sidebar:
     st.subheader(t("summary", lang))
-    summary = layer_summary(layers, manifest, lang)
-    size = summary["area_km2"].map("{:.2f} km²".format).where(
-        summary["area_km2"].notna(), summary["length_km"].map("{:.1f} km".format).where(
-            summary["length_km"].notna(), ""))
-    shown = summary[["title", "features", "estimated"]].assign(size=size)
-    labels = summary_labels(lang)
-    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch",
-                 column_config={labels["title"]: st.column_config.TextColumn(width=92),
-                                labels["features"]: st.column_config.NumberColumn(width=36),
-                                labels["estimated"]: st.column_config.NumberColumn(width=36),
-                                labels["size"]: st.column_config.TextColumn(width=76)})
+    # a compact list, not a table: a narrow sidebar clipped the table's titles and headers
+    for line in summary_lines(layer_summary(layers, manifest, lang), manifest, lang):
+        st.markdown(line)
     st.caption(t("estimated_banner", lang))
 
 pages = [

@@ -293,6 +293,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "basemap_hint": ("在线底图需要互联网；无法访问时矢量图层照常显示。",
                      "Online basemaps need the internet; vector layers draw even when tiles cannot load."),
     "summary": ("图层统计", "Layer summary"),
+    "sum_count": ("{n} 个要素", "{n} features"),
+    "sum_estimated": ("其中 {n} 个为估计位置", "{n} estimated"),
     "parcels_table": ("重点地块一览", "Key parcels"),
     "choose_layer": ("选择图层", "Choose a layer"),
     "download_geojson": ("下载 GeoJSON", "Download GeoJSON"),
