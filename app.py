@@ -14,6 +14,7 @@ from songnan_geo.layers.summary import layer_summary, summary_lines
 from songnan_geo.maps.assets import ensure_static_assets
 from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
+from songnan_ui.widget_text import localise_builtin_widgets
 
 st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")  # no page_icon: an icon name makes the browser fetch it from a font CDN
 
@@ -47,6 +48,8 @@ except LayerValidationError as exc:
     st.error(t("data_error", lang))
     st.code(exc.text(lang), language=None)   # the problems in the UI's language
     st.stop()
+
+localise_builtin_widgets(lang)  # Streamlit's own "Upload" / "200MB per file" in the UI's language
 
 # Pages read these (and "lang", "basemap") from the session; no page imports another.
 st.session_state["layers"], st.session_state["manifest"] = layers, manifest
