@@ -29,10 +29,21 @@ PAGES = [("/", "overview"), ("/catalogue", "catalogue"), ("/data", "data_manager
          ("/tracker", "tracker"), ("/coverage", "coverage"), ("/briefing", "briefing"),
          ("/indicators", "indicators"), ("/carriers", "carriers")]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-#: Three or more English words in a row (an English sentence or phrase).
-ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z]+(?:[ ,;:'’-]+[A-Za-z][a-z]+){2,}\b")
+#: Three or more English words in a row, separated by spaces (an English sentence or phrase; a
+#: hyphenated user name such as "songnan-test-user" is one word).
+ENGLISH_RUN = re.compile(r"(?<![\w-])[A-Za-z][a-z’']+(?:[,;:]?\s+[A-Za-z][a-z’']+){2,}(?![\w-])")
 #: Chinese share allowed in English mode.
 CJK_LIMIT = 0.05
+#: Pages still over the limit when this test was written (issue 16), with who owns the fix. The
+#: mark is strict: once a page passes, the test fails until its line here is removed.
+KNOWN_OPEN = {
+    "tracker": "English mode 6.4 %: Gantt legend and history statuses, parcel names in brackets "
+               "(app_pages/tracker.py, h/plans)",
+    "coverage": "English mode 7.3 %: facility types, road classes in the legend, 居委 names "
+                "(app_pages/coverage.py and the coverage map, h/lifecircle, h/maps)",
+}
+#: The first page of a cold server waits for every import; on a loaded machine that is slow.
+TITLE_WAIT_MS = 240_000
 
 # Visible text nodes of one document: displayed, with a size, not an icon ligature, not a script.
 _VISIBLE_TEXT = """() => {
@@ -98,19 +109,29 @@ def _fresh_figures():
     (SHOTS / "language_figures.txt").write_text("", encoding="utf-8")
 
 
-@pytest.mark.parametrize(("path", "key"), PAGES, ids=[k for _, k in PAGES])
+def wait_title(page, title: str) -> None:
+    """Wait for the page's <h1> ``title``; fail at once if the app shows an exception instead."""
+    exc = page.locator('[data-testid="stException"]')
+    page.locator("h1", has_text=title).or_(exc).first.wait_for(state="visible", timeout=TITLE_WAIT_MS)
+    assert exc.count() == 0, f"the page shows an exception instead of '{title}':\n" + "\n".join(
+        exc.all_inner_texts())
+
+
+@pytest.mark.parametrize(("path", "key"), [
+    pytest.param(p, k, marks=pytest.mark.xfail(reason=KNOWN_OPEN[k], strict=True)) if k in KNOWN_OPEN
+    else (p, k) for p, k in PAGES], ids=[k for _, k in PAGES])
 def test_one_language_at_a_time(chromium, streamlit_server, path, key):
     results = {}
     with open_app_page(chromium, streamlit_server) as ap:
         page = ap.page
         page.set_viewport_size({"width": 1440, "height": 900})
         page.goto(streamlit_server + path)
-        wait_title(ap, t(key, "zh"))
+        wait_title(page, t(key, "zh"))
         settle(page)
         page.screenshot(path=str(SHOTS / f"{key}-zh.png"), full_page=True)
         results["zh"] = figures(visible_text(page))
         page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
-        wait_title(ap, t(key, "en"))
+        wait_title(page, t(key, "en"))
         settle(page, 2500)
         page.screenshot(path=str(SHOTS / f"{key}-en.png"), full_page=True)
         results["en"] = figures(visible_text(page))
