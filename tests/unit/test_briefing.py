@@ -306,6 +306,15 @@ def test_map_frame_covers_site_and_ring(layers, manifest):
     assert row is not None and b.area_m2 > 0
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_legend_is_whole_and_below_the_map(layers, manifest, lang):
+    """Issue 16: the English legend was cut at both ends ("n radius", "rict outlines")."""
+    m = draw_site_map(layers, manifest, "p_hubei_logistics", dpi=DPI, lang=lang)
+    x0, y0, x1, y1 = m.legend_px
+    assert 0 <= x0 < x1 <= m.width_px and 0 <= y0 < y1 <= m.height_px, (m.legend_px, m.width_px)
+    assert y0 >= m.frame_px[3] - 1, "the legend overlaps the map frame"
+
+
 def test_map_attributes_the_openstreetmap_data_it_draws(layers, manifest):
     m = draw_site_map(layers, manifest, "p_hubei_logistics", dpi=DPI)
     assert m.data_attribution == "© OpenStreetMap contributors, ODbL 1.0"   # stations, lines, zones…
