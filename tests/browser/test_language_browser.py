@@ -24,8 +24,8 @@ from songnan_geo.text.i18n import t
 pytestmark = pytest.mark.browser
 
 SHOTS = ARTIFACTS / "screenshots"
-#: (url path, title key) of every page, as app.py registers them.
-PAGES = [("/", "overview"), ("/catalogue", "catalogue"), ("/data", "data_manager"),
+#: (url path, title key) of every page, as app.py registers them (the overview shows the app title).
+PAGES = [("/", "app_title"), ("/catalogue", "catalogue"), ("/data", "data_manager"),
          ("/tracker", "tracker"), ("/coverage", "coverage"), ("/briefing", "briefing"),
          ("/indicators", "indicators"), ("/carriers", "carriers")]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
