@@ -72,7 +72,7 @@ def summary_lines(summary: pd.DataFrame, manifest: dict, lang: str = "zh") -> li
     for r in summary.itertuples(index=False):
         if manifest["layers"].get(r.layer, {}).get("group") == "context":
             continue
-        parts = [t("sum_count", lang).format(n=r.features)]
+        parts = [t("sum_count_one" if r.features == 1 else "sum_count", lang).format(n=r.features)]
         if r.estimated:
             parts.append(t("sum_estimated", lang).format(n=r.estimated))
         if pd.notna(r.area_km2):

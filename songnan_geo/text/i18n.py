@@ -298,6 +298,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "upload_limit": ("拖放文件到此处，或点击“选择文件”；单个文件不超过 200 MB", "200MB per file"),
     "choose_options": ("请选择", "Choose options"),
     "sum_count": ("{n} 个要素", "{n} features"),
+    "sum_count_one": ("{n} 个要素", "{n} feature"),
     "sum_estimated": ("估计 {n}", "{n} estimated"),
     "parcels_table": ("重点地块一览", "Key parcels"),
     "choose_layer": ("选择图层", "Choose a layer"),

@@ -75,9 +75,19 @@ def visible_text(page) -> list[tuple[str, bool]]:
 
 
 def settle(page, ms: int = 1500) -> None:
-    """Wait until Streamlit stops running the script (its status widget goes), then a little."""
+    """Wait until Streamlit stops running the script (its status widget goes), every iframe
+    (the map, the briefing's preview) has a document with text, then a little more."""
     page.wait_for_timeout(500)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+    for _ in range(240):
+        frames = [f for f in page.frames if f != page.main_frame]
+        try:
+            if all(f.evaluate("document.body && document.body.innerText.trim().length > 0")
+                   for f in frames):
+                break
+        except Exception:  # a frame replaced while we look at it
+            pass
+        page.wait_for_timeout(500)
     page.wait_for_timeout(ms)
 
 
