@@ -10,11 +10,12 @@ import streamlit as st
 
 from songnan_geo import config
 from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.layers.summary import layer_summary, summary_labels
+from songnan_geo.layers.summary import layer_summary, summary_lines
 from songnan_geo.maps.assets import ensure_static_assets
 from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
 from songnan_ui.page import show_error
+from songnan_ui.widget_text import localise_builtin_widgets
 
 # no page_icon: an icon name makes the browser fetch it from a font CDN
 st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")
@@ -49,22 +50,16 @@ except LayerValidationError as exc:
     show_error(exc, lang, t("data_error", lang))   # the problems in the UI's language
     st.stop()
 
+localise_builtin_widgets(lang)  # Streamlit's own "Upload" / "200MB per file" in the UI's language
+
 # Pages read these (and "lang", "basemap") from the session; no page imports another.
 st.session_state["layers"], st.session_state["manifest"] = layers, manifest
 
 with st.sidebar:
     st.subheader(t("summary", lang))
-    summary = layer_summary(layers, manifest, lang)
-    size = summary["area_km2"].map("{:.2f} km²".format).where(
-        summary["area_km2"].notna(), summary["length_km"].map("{:.1f} km".format).where(
-            summary["length_km"].notna(), ""))
-    shown = summary[["title", "features", "estimated"]].assign(size=size)
-    labels = summary_labels(lang)
-    st.dataframe(shown.rename(columns=labels), hide_index=True, width="stretch",
-                 column_config={labels["title"]: st.column_config.TextColumn(width=92),
-                                labels["features"]: st.column_config.NumberColumn(width=36),
-                                labels["estimated"]: st.column_config.NumberColumn(width=36),
-                                labels["size"]: st.column_config.TextColumn(width=76)})
+    # a compact list, not a table: a narrow sidebar clipped the table's titles and headers
+    for line in summary_lines(layer_summary(layers, manifest, lang), manifest, lang):
+        st.markdown(line)
     st.caption(t("estimated_banner", lang))
 
 pages = [

@@ -5,7 +5,13 @@ import json
 import streamlit as st
 
 from songnan_geo import clock, config
-from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, parks_version_key, status_by_parcel
+from songnan_geo.briefing.facts import (
+    SITE_LAYERS,
+    default_contact,
+    list_sites,
+    parks_version_key,
+    status_by_parcel,
+)
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, make_briefing
 from songnan_geo.store.tracker import TrackerError
@@ -23,11 +29,12 @@ st.info(t("estimated_banner", lang), icon="ℹ️")
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=900)  # ttl: a basemap may come back
 def _briefing(site_id: str, lang: str, basemap: str, day: str, data_key: str, status_key: str,
-              parks_key: str, _layers, _manifest, _status):
+              parks_key: str, contact: str, _layers, _manifest, _status):
     """The site's briefing (facts, map, HTML and PDF); one per site, language, basemap, day,
     data and tracked status. An online basemap is drawn under the map when reachable."""
     return make_briefing(_layers, _manifest, site_id, lang=lang, basemap=basemap,
-                         as_of=dt.date.fromisoformat(day), status=_status)
+                         as_of=dt.date.fromisoformat(day), status=_status,
+                         contact=contact or None)
 
 
 # Parcel status comes from the tracker's store (地块进度) and the carrier parks from its register
@@ -51,11 +58,15 @@ site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_si
                        format_func=lambda i: sites[i].name if lang == "zh"
                        else f"{sites[i].name_en} ({sites[i].name})")
 
+configured, placeholder = default_contact()
+contact = st.text_input(t("bf_contact_input", lang), value="" if placeholder else configured,
+                        key="briefing_contact", help=t("bf_contact_help", lang)).strip()
+
 try:
     with st.spinner(t("briefing", lang) + " …"):
         out = _briefing(site_id, lang, ctx.basemap,
                         clock.today().isoformat(), data_dir, json.dumps(status, sort_keys=True),
-                        parks_key, layers, manifest, status)
+                        parks_key, contact, layers, manifest, status)
 except CJKFontMissingError as exc:
     show_error(exc, lang, t("bf_font_missing", lang))
     st.stop()
@@ -68,13 +79,17 @@ m1.metric(t("bf_area_ha", lang), "—" if facts.area_ha is None else
           f"{facts.area_ha:,.2f}" + (est if facts.geometry_estimated else ""))
 m2.metric(t("bf_nearest_station", lang), near.name if near else "—")
 m3.metric(t("bf_straight", lang), format_m(near.straight_m, lang, near.estimated) if near else "—")
-m4.metric(t("bf_status", lang), value_label(facts.status, lang, False) or "—")
+# text, not st.metric: a long status ("Preparing for construction") must not be cut short
+m4.markdown(f"{t('bf_status', lang)}  \n**{markdown_text(value_label(facts.status, lang, False) or '—')}**")
 st.caption(status_note)
 
+if not contact:  # an investor document is never exported with the placeholder contact
+    st.warning(t("bf_contact_needed", lang))
 d1, d2, _ = st.columns([1, 1, 3])
 for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download_pdf")):
     col.download_button(t(key, lang), out.documents[fmt], file_name=briefing_filename(site_id, fmt, lang),
-                        mime=FORMATS[fmt], key=f"briefing_dl_{fmt}", on_click="ignore")
+                        mime=FORMATS[fmt], key=f"briefing_dl_{fmt}", on_click="ignore",
+                        disabled=not contact)
 
 st.subheader(t("bf_preview", lang))
-st.iframe(out.documents["html"].decode("utf-8"), height=1100)
+st.iframe(out.documents["html"].decode("utf-8"), height=2000)  # the whole document, no inner cut

@@ -15,7 +15,7 @@ from songnan_geo.text.i18n import layer_title, t
 from songnan_ui.layer_import import layer_import_section
 from songnan_ui.login import editor_login
 from songnan_ui.osm_import import osm_import_section
-from songnan_ui.page import page_context, show_error, stores_or_none
+from songnan_ui.page import error_text, page_context, show_error, stores_or_none
 
 ctx = page_context()
 lang, layers, manifest = ctx.lang, ctx.layers, ctx.manifest
@@ -31,7 +31,7 @@ if flash:
 try:
     store, store_error = LayerStore(data_dir), None
 except StoreError as exc:
-    store, store_error = None, str(exc)
+    store, store_error = None, error_text(exc, ctx.lang)   # the planner's sentence, no paths
 
 # One login for the whole app (the tracker's store keeps the failed logins). Viewers see the
 # layers and the exports only; every write below needs the editor returned here.

@@ -14,37 +14,38 @@ Not a test: it prints measured numbers. One run:
 
 Usage (from anywhere)::
 
-    .venv/bin/python -m benchmarks.browser_load [--runs N]
+    .venv/bin/python -m benchmarks.browser_load [--runs N] [--proxy]
+
+``--proxy`` also loads the app a second time through nginx with ``deploy/nginx/songnan.conf``
+(gzip; Debian's nginx-light) and prints the bytes transferred both ways and their ratio.
+The measuring itself is :func:`tests.first_load.measure_first_load`, shared with the tests.
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "tests"))  # first_load imports conftest as the tests do
 
 from tests.conftest import (  # noqa: E402
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    LEAFLET_PATHS,
-    LOCAL_HOSTS,
-    MAP_IFRAME,
-    expected_svg_paths,
     free_port,
     start_streamlit,
     stop_process_group,
     wait_healthy,
 )
+from tests.first_load import measure_first_load, nginx_in_front  # noqa: E402
 
 
-def one_run(browser) -> dict:
-    expected = sum(expected_svg_paths().values())
+def one_run(browser, proxy: bool = False) -> dict:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = ARTIFACTS / "benchmark-server.log"
@@ -54,68 +55,13 @@ def one_run(browser) -> dict:
         wait_healthy(proc, base_url, log_path)
         t_health = time.perf_counter() - t0
 
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        blocked: list[str] = []
-
-        def route(r):
-            host = urlsplit(r.request.url).hostname
-            if r.request.url.startswith(("http:", "https:")) and host not in LOCAL_HOSTS:
-                blocked.append(r.request.url)
-                r.abort()
-            else:
-                r.continue_()
-
-        ctx.route("**/*", route)
-        page = ctx.new_page()
-        cdp = ctx.new_cdp_session(page)
-        net = {"requests": 0, "http_bytes": 0, "ws_in": 0, "ws_out": 0, "by_url": {}}
-        urls: dict[str, str] = {}
-
-        def on_request(e):
-            net["requests"] += 1
-            urls[e["requestId"]] = e["request"]["url"]
-
-        def on_finished(e):
-            n = int(e.get("encodedDataLength", 0))
-            net["http_bytes"] += n
-            url = urls.get(e["requestId"], "?")
-            net["by_url"][url] = net["by_url"].get(url, 0) + n
-
-        def frame_len(e):
-            r = e["response"]
-            data = r.get("payloadData", "")
-            return len(base64.b64decode(data)) if r.get("opcode") == 2 else len(data.encode())
-
-        cdp.on("Network.requestWillBeSent", on_request)
-        cdp.on("Network.loadingFinished", on_finished)
-        cdp.on("Network.webSocketFrameReceived",
-               lambda e: net.__setitem__("ws_in", net["ws_in"] + frame_len(e)))
-        cdp.on("Network.webSocketFrameSent",
-               lambda e: net.__setitem__("ws_out", net["ws_out"] + frame_len(e)))
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-
-        t_nav = time.perf_counter()
-        page.goto(base_url + "/")
-        frame = page.wait_for_selector(MAP_IFRAME, state="attached", timeout=120_000)
-        doc = None
-        while doc is None:
-            doc = frame.content_frame()
-            if doc is None:
-                page.wait_for_timeout(50)
-        doc.wait_for_function(
-            f"n => document.querySelectorAll({LEAFLET_PATHS!r}).length >= n",
-            arg=expected, timeout=120_000, polling="raf")
-        t_map = time.perf_counter()
-        drawn = doc.evaluate(f"document.querySelectorAll({LEAFLET_PATHS!r}).length")
-        # Let late requests (fonts, images) finish before counting bytes.
-        page.wait_for_timeout(1500)
-        ctx.close()
-        return {
-            "health_s": t_health, "map_from_server_start_s": t_map - t0,
-            "map_from_navigation_s": t_map - t_nav, "paths": drawn, "expected_paths": expected,
-            "blocked": blocked, **net,
-        }
+        r = measure_first_load(browser, base_url)
+        out = {"health_s": t_health, "map_from_server_start_s": r["map_drawn_at"] - t0, **r}
+        if proxy:
+            with tempfile.TemporaryDirectory(prefix="songnan-nginx-") as tmp, \
+                    nginx_in_front(base_url, free_port(), Path(tmp)) as proxy_url:
+                out["proxy"] = measure_first_load(browser, proxy_url)
+        return out
     finally:
         stop_process_group(proc)
 
@@ -123,6 +69,8 @@ def one_run(browser) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=1, help="server starts to measure (default 1)")
+    ap.add_argument("--proxy", action="store_true",
+                    help="also load through nginx with deploy/nginx/songnan.conf (gzip)")
     args = ap.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing. Install it with: apt-get install "
@@ -134,7 +82,7 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for i in range(args.runs):
-                r = one_run(browser)
+                r = one_run(browser, args.proxy)
                 results.append(r)
                 print(f"run {i + 1}/{args.runs}:")
                 print(f"  server process start -> /_stcore/health ok : {r['health_s']:7.2f} s")
@@ -157,6 +105,16 @@ def main() -> int:
                 print("  largest HTTP responses:")
                 for url, n in top:
                     print(f"    {n:9d} B  {urlsplit(url).path}")
+                if "proxy" in r:
+                    q = r["proxy"]
+                    print("  through nginx (gzip), warm server: map drawn "
+                          f"{q['map_from_navigation_s']:.2f} s after navigation")
+                    print(f"  HTTP bytes through nginx                   : {q['http_bytes']:7d} B "
+                          f"({q['http_bytes'] / 1024:.1f} KiB; direct/nginx = "
+                          f"{r['http_bytes'] / max(q['http_bytes'], 1):.2f}x)")
+                    print(f"  total bytes through nginx (HTTP + WS)      : "
+                          f"{q['http_bytes'] + q['ws_in']:7d} B "
+                          f"({(q['http_bytes'] + q['ws_in']) / 1024:.1f} KiB)")
         finally:
             browser.close()
     if len(results) > 1:

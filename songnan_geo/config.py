@@ -11,7 +11,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from songnan_geo.layers.io import DEFAULT_DATA_DIR
+#: The repository's shipped layers (read-only for the app). Defined here, not in
+#: :mod:`songnan_geo.layers.io`, so that reading a setting never imports geopandas.
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geo"
+
+#: The repository root: commands never write output inside it unless told to.
+REPO_DIR = Path(__file__).resolve().parent.parent
 
 USER_DIR_ENV = "SONGNAN_USER_DIR"
 DATA_DIR_ENV = "SONGNAN_DATA_DIR"
@@ -35,6 +40,20 @@ def data_dir() -> Path:
         return Path(env).expanduser()
     copy = editable_data_dir()
     return copy if (copy / "manifest.json").is_file() else DEFAULT_DATA_DIR
+
+
+def is_inside_repository(path: str | Path) -> bool:
+    """True if ``path`` (a file or folder, existing or not) lies inside the repository checkout."""
+    try:
+        Path(path).expanduser().resolve().relative_to(REPO_DIR)
+    except ValueError:
+        return False
+    return (REPO_DIR / "pyproject.toml").is_file()
+
+
+def output_dir() -> Path:
+    """Default folder for command outputs when ``--out`` is not given: ``<user_dir>/outputs``."""
+    return user_dir() / "outputs"
 
 
 def is_repository_data(folder: str | Path) -> bool:

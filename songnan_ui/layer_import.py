@@ -83,7 +83,7 @@ def _done(flash: str) -> None:
 def _copy_offer(editor, data_dir: str, store_error: str, lang: str) -> None:
     """The store is read-only: why, and (for the repository's own data) a button making an editable copy."""
     st.warning(t("dm_read_only", lang))
-    st.code(store_error, language=None)
+    st.caption(store_error)  # the planner's sentence; paths stay in the CLI's message
     if config.is_repository_data(data_dir) and not os.environ.get(config.DATA_DIR_ENV):
         if st.button(t("dm_make_copy", lang), key="dm_make_copy", type="primary"):
             try:

@@ -56,7 +56,8 @@ def osm_import_section(store, editor, layers: dict, lang: str, key: str = "osm")
     upload = st.file_uploader(t("osm_file", lang), type=["pbf", "osm"], key=f"{key}_file")
     c1, c2, c3 = st.columns([2, 1, 1])
     chosen = c1.multiselect(t("osm_layers", lang), list(osm.LAYERS), default=list(osm.LAYERS),
-                            key=f"{key}_layers", format_func=lambda n: t(f"osm_layer_{n}", lang))
+                            key=f"{key}_layers", format_func=lambda n: t(f"osm_layer_{n}", lang),
+                            placeholder=t("choose_options", lang))
     margin_m = c2.number_input(t("osm_margin", lang), min_value=0.0, max_value=5000.0,
                                value=osm.DEFAULT_MARGIN_M, step=100.0, key=f"{key}_margin")
     moved_m = c3.number_input(t("osm_moved", lang), min_value=1.0, max_value=1000.0,

@@ -446,7 +446,7 @@ def main(reference: Path):
     # Schematic rectangles. 沪北物流, 中节能铁合金 and 云峰 moved east (same size) with 江杨南路 when it was
     # redrawn through its station; 沪北物流 stays on the 长江西路 belt, where the plan names it.
     P = [
-        ("p_hubei_logistics", "沪北物流地块", "Hubei Logistics parcel", (121.4650, 31.3443, 121.4705, 31.3478),
+        ("p_hubei_logistics", "沪北物流地块", "North Shanghai Logistics parcel", (121.4650, 31.3443, 121.4705, 31.3478),
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["transfer4"], "科创产业（总部型）", 500),
         ("p_hudong_auto", "沪东汽车地块", "Hudong Auto parcel", (121.4838, 31.3468, 121.4872, 31.3492),
          "出让准备", Q["done13_transfer_prep"], "出让", "2025", Q["cj_transfer"], "科创产业（总部型）", 500),

@@ -133,6 +133,7 @@ class MapImage:
     basemap_attribution: str | None = None   # plain text, when tiles were drawn
     tiles_error: str | None = None           # why an online basemap was not drawn
     data_attribution: str | None = None      # plain text: the manifest attributions of the layers drawn
+    legend_px: tuple[float, float, float, float] | None = None  # legend box (x0, y0, x1, y1), y down
 
     def to_pixel(self, x: float, y: float) -> tuple[float, float]:
         """Image pixel ``(column, row)`` of TOWN_CRS point ``(x, y)`` (metres)."""
@@ -278,7 +279,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
 
     fig = Figure(figsize=size_in, dpi=dpi)
     FigureCanvasAgg(fig)
-    legend_h = 0.16
+    legend_h = 0.16   # the band under the map for the legend (up to 4 rows at 7 pt)
     ax = fig.add_axes((0.01, legend_h, 0.98, 0.99 - legend_h))
     frame_w_px = fig.bbox.width * 0.98
     frame_h_px = fig.bbox.height * (0.99 - legend_h)
@@ -358,9 +359,17 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
                         label=i18n.t("bf_map_site", lang))
     ring_handle = Line2D([], [], color=RING_COLOR, linestyle=(0, (5, 4)), linewidth=0.9,
                          label=i18n.t("bf_map_ring", lang).format(r=ring_m / 1000))
-    fig.legend(handles=[site_handle, ring_handle] + handles, loc="lower center", ncol=5,
-               frameon=False, prop=_sized(fprops, 7),
-               bbox_to_anchor=(0.5, 0.0), handlelength=1.6, columnspacing=1.0)
+    # as many columns as fit across the figure: a legend wider than the image is cut at both
+    # ends ("n radius", "rict outlines")
+    renderer = fig.canvas.get_renderer()
+    for ncol in (5, 4, 3, 2, 1):
+        legend = fig.legend(handles=[site_handle, ring_handle] + handles, loc="lower center",
+                            ncol=ncol, frameon=False, prop=_sized(fprops, 7),
+                            bbox_to_anchor=(0.5, 0.0), handlelength=1.6, columnspacing=1.0)
+        extent_px = legend.get_window_extent(renderer)
+        if extent_px.x0 >= 0 and extent_px.x1 <= fig.bbox.width:
+            break
+        legend.remove()
 
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -368,12 +377,15 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     bbox = ax.get_window_extent()
     height = fig.bbox.height
     frame_px = (bbox.x0, height - bbox.y1, bbox.x1, height - bbox.y0)
+    extent_px = legend.get_window_extent()
+    legend_px = (extent_px.x0, height - extent_px.y1, extent_px.x1, height - extent_px.y0)
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     return MapImage(png=buf.getvalue(), width_px=int(round(fig.bbox.width)),
                     height_px=int(round(height)), extent=(x0, y0, x1, y1),
                     frame_px=frame_px, dpi=float(dpi), basemap_attribution=attribution,
-                    tiles_error=tiles_error, data_attribution="; ".join(data_attribution) or None)
+                    tiles_error=tiles_error, data_attribution="; ".join(data_attribution) or None,
+                    legend_px=legend_px)
 
 
 def _checked_basemap(basemap: str) -> str:

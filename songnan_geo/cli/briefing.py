@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import os
 import sys
 import time
 
-from tqdm import tqdm
-
 from songnan_geo import config
-from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, status_by_parcel, unknown_site_message
-from songnan_geo.briefing.map import CJKFontMissingError, cjk_font_path
-from songnan_geo.briefing.render import FORMATS, make_briefing, write_briefing
-from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.maps.folium_map import BASEMAPS
-from songnan_geo.store.carriers import CarrierStore
-from songnan_geo.store.tracker import TrackerError, open_store
 
+# The choices are spelled out here so that ``--help`` loads no geopandas/folium/matplotlib;
+# tests/unit/test_cli_start.py checks that they equal the package's own tables
+# (briefing.render.FORMATS, briefing.facts.SITE_LAYERS, maps.folium_map.BASEMAPS).
+FORMAT_CHOICES = ("html", "pdf")
+KIND_CHOICES = ("parcel", "park", "zone")
+BASEMAP_CHOICES = ("blank", "osm", "cartodb_positron", "gaode_vector", "gaode_satellite",
+                   "tianditu_vector", "tianditu_satellite")
+#: Environment variable with the contact line (same as briefing.facts.CONTACT_ENV).
+CONTACT_ENV = "SONGNAN_BRIEFING_CONTACT"
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -35,20 +36,20 @@ def register(subparsers) -> None:
                    help="a site id (parcel, carrier park or zone), several separated by commas, "
                         "or 'all'")
     p.add_argument("--out", required=True, help="output folder (created if missing)")
-    p.add_argument("--format", choices=sorted(FORMATS), action="append", dest="formats",
+    p.add_argument("--format", choices=FORMAT_CHOICES, action="append", dest="formats",
                    help="pdf or html; repeat for both (default: both)")
-    p.add_argument("--kind", choices=list(SITE_LAYERS),
+    p.add_argument("--kind", choices=KIND_CHOICES,
                    help="with --site all: only sites of this kind")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language (default zh)")
-    p.add_argument("--data-dir", default=str(config.data_dir()),
+    p.add_argument("--data-dir", default=None,
                    help="folder with manifest.json and the layers (default: the project's data/geo)")
     p.add_argument("--contact", default=None,
-                   help="contact line printed on every briefing (default: $SONGNAN_BRIEFING_CONTACT "
-                        "or a placeholder marked to be filled)")
+                   help="contact line printed on every briefing (office, person, phone); required "
+                        "unless $SONGNAN_BRIEFING_CONTACT is set")
     p.add_argument("--date", default=None, type=_dt.date.fromisoformat,
                    help="date printed on the briefings, YYYY-MM-DD (default: today)")
     p.add_argument("--dpi", type=float, default=110, help="map resolution (default 110)")
-    p.add_argument("--basemap", choices=list(BASEMAPS), default="blank",
+    p.add_argument("--basemap", choices=BASEMAP_CHOICES, default="blank",
                    help="online basemap drawn under the map when reachable (default blank: no "
                         "tiles, no network)")
     p.add_argument("--from-store", action="store_true",
@@ -60,6 +61,8 @@ def register(subparsers) -> None:
 
 def _selected(layers, site: str, kind: str | None) -> list[str] | str:
     """Site ids to brief, or an error message."""
+    from songnan_geo.briefing.facts import list_sites, unknown_site_message  # noqa: PLC0415
+
     if site.strip() == "all":
         return [r.id for r in list_sites(layers, kind)]
     if kind:
@@ -74,7 +77,29 @@ def _selected(layers, site: str, kind: str | None) -> list[str] | str:
     return ids
 
 
+def _progress(items, **kwargs):
+    """A tqdm progress bar on stderr, drawn only when stderr is a terminal (no ``\\r`` in logs)."""
+    from tqdm import tqdm  # noqa: PLC0415
+
+    return tqdm(items, file=sys.stderr, disable=not sys.stderr.isatty() or len(items) < 2, **kwargs)
+
+
 def run(args: argparse.Namespace) -> int:
+    contact = (args.contact if args.contact is not None else os.environ.get(CONTACT_ENV, "")).strip()
+    if not contact:
+        print(f"error: an investor briefing needs a contact line: pass --contact \"office, person, "
+              f"phone\" or set {CONTACT_ENV}. Nothing was written.", file=sys.stderr)
+        return 2
+    # Heavy modules (geopandas, matplotlib, folium) load only when the command runs.
+    from songnan_geo.briefing.facts import status_by_parcel  # noqa: PLC0415
+    from songnan_geo.briefing.map import CJKFontMissingError, cjk_font_path  # noqa: PLC0415
+    from songnan_geo.briefing.render import make_briefing, write_briefing  # noqa: PLC0415
+    from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest  # noqa: PLC0415
+    from songnan_geo.store.carriers import CarrierStore  # noqa: PLC0415
+    from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
+
+    if args.data_dir is None:
+        args.data_dir = str(config.data_dir())
     formats = tuple(dict.fromkeys(args.formats or ["html", "pdf"]))
     try:
         layers = load_all_layers(args.data_dir)
@@ -104,10 +129,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     start, written = time.perf_counter(), []
-    for site_id in tqdm(ids, desc="briefings", unit="site", file=sys.stderr,
-                        disable=len(ids) < 2):
+    for site_id in _progress(ids, desc="briefings", unit="site"):
         out = make_briefing(layers, manifest, site_id, lang=args.lang, formats=formats,
-                            dpi=args.dpi, contact=args.contact, as_of=args.date,
+                            dpi=args.dpi, contact=contact, as_of=args.date,
                             basemap=args.basemap, status=status)
         written += write_briefing(args.out, site_id, out.documents, args.lang)
     secs = time.perf_counter() - start

@@ -16,12 +16,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pyogrio
-from pyproj import CRS
+from songnan_geo import config
 
-from songnan_geo.coords.chinacoords import from_wgs84, parse_coord_system, to_wgs84
-from songnan_geo.coords.crs import STORAGE_CRS
-from songnan_geo.layers.exporter import format_for_path, write_layer
+# GDAL, pyproj and geopandas load inside the functions, so that ``--help`` starts at once.
 
 _SPEC_HELP = "wgs84, gcj02, bd09, cgcs2000 or a CRS such as EPSG:4490 / EPSG:4549"
 
@@ -52,8 +49,11 @@ def _fail(message: str) -> int:
 
 def convert_point(x: float, y: float, src: str, dst: str) -> tuple[float, float]:
     """One point from ``src`` to ``dst`` (datum names or CRSs, see parse_coord_system)."""
-    import geopandas as gpd
-    from shapely.geometry import Point
+    import geopandas as gpd  # noqa: PLC0415
+    from shapely.geometry import Point  # noqa: PLC0415
+
+    from songnan_geo.coords.chinacoords import from_wgs84, to_wgs84  # noqa: PLC0415
+    from songnan_geo.coords.crs import STORAGE_CRS  # noqa: PLC0415
 
     gdf = gpd.GeoDataFrame(geometry=[Point(x, y)], crs=STORAGE_CRS)
     out = from_wgs84(to_wgs84(gdf, src), dst)
@@ -62,6 +62,12 @@ def convert_point(x: float, y: float, src: str, dst: str) -> tuple[float, float]
 
 
 def run(args) -> int:
+    import pyogrio  # noqa: PLC0415
+    from pyproj import CRS  # noqa: PLC0415
+
+    from songnan_geo.coords.chinacoords import parse_coord_system, to_wgs84  # noqa: PLC0415
+    from songnan_geo.layers.exporter import format_for_path, write_layer  # noqa: PLC0415
+
     try:
         parse_coord_system(args.src, "--from")
         parse_coord_system(args.dst, "--to")
@@ -78,6 +84,9 @@ def run(args) -> int:
     src_path, dst_path = Path(args.paths[0]), Path(args.paths[1])
     if not src_path.exists():
         return _fail(f"input file '{src_path}' does not exist.")
+    if config.is_inside_repository(dst_path):
+        return _fail(f"'{dst_path}' is inside the project's folder, which holds only reviewed "
+                     f"files; write elsewhere, e.g. {config.output_dir() / dst_path.name}.")
     try:
         format_for_path(dst_path)
     except ValueError as exc:

@@ -19,15 +19,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import numpy as np
-from pyproj import CRS
+from songnan_geo import config
 
-from songnan_geo.layers.exporter import write_layer
-from songnan_geo.lifecircle import scenario as sc
-from songnan_geo.lifecircle.coverage import coverage, coverage_summary
-from songnan_geo.lifecircle.network import DEFAULT_WALK_SPEED_KMH, WalkNetwork
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# Spelled out so that ``--help`` loads no geopandas (tests/unit/test_cli_start.py checks them
+# against lifecircle.scenario.METHODS / BASES and lifecircle.network.DEFAULT_WALK_SPEED_KMH).
+METHOD_CHOICES = ("auto", "network", "euclidean")
+BASIS_CHOICES = ("population", "area")
+DEFAULT_WALK_SPEED_KMH = 4.5
 
 _FORMATS = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".csv": "csv",
             ".xlsx": "xlsx"}
@@ -54,9 +57,9 @@ def register(subparsers) -> None:
                    help="life-circle indicators instead: each type at its distance under this "
                         "standard (e.g. gb50180_2018), the basket, per-居委 status; --demand is "
                         "the residential layer with population")
-    p.add_argument("--basis", choices=sc.BASES, default="population",
+    p.add_argument("--basis", choices=BASIS_CHOICES, default="population",
                    help="with --standard: share of residents or of residential land")
-    p.add_argument("--method", choices=sc.METHODS, default=None,
+    p.add_argument("--method", choices=METHOD_CHOICES, default=None,
                    help="euclidean (straight line), network (walking along --roads) or auto "
                         "(with --standard: walk where the roads reach the homes); default "
                         "euclidean, or auto with --standard")
@@ -71,6 +74,10 @@ def register(subparsers) -> None:
 
 
 def _read(path: str, arg: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd  # noqa: PLC0415  (lazy: --help stays fast)
+    import numpy as np  # noqa: PLC0415
+    from pyproj import CRS  # noqa: PLC0415
+
     p = Path(path)
     if not p.exists():
         raise InputError(f"{arg} file {path} does not exist; check the path.")
@@ -130,6 +137,10 @@ def _run(args: argparse.Namespace) -> int:
                          f"{', '.join(_FORMATS)}.")
     if not Path(args.out).resolve().parent.is_dir():
         raise InputError(f"--out {args.out}: the folder does not exist; create it first.")
+    if config.is_inside_repository(args.out):
+        raise InputError(f"--out {args.out} is inside the project's folder ({config.REPO_DIR}), "
+                         f"which holds only reviewed files; write elsewhere, e.g. "
+                         f"{config.output_dir() / Path(args.out).name}.")
     if args.standard:
         return _run_standard(args)
     args.method = args.method or "euclidean"
@@ -140,6 +151,10 @@ def _run(args: argparse.Namespace) -> int:
                          "(or --standard ID for the life-circle indicators).")
     if args.method == "network" and not args.roads:
         raise InputError("--method network needs --roads FILE (road centre-lines).")
+    from songnan_geo.layers.exporter import write_layer  # noqa: PLC0415
+    from songnan_geo.lifecircle.coverage import coverage, coverage_summary  # noqa: PLC0415
+    from songnan_geo.lifecircle.network import WalkNetwork  # noqa: PLC0415
+
     fac = _select_types(_read(args.facilities, "facilities"), args.type, args.facilities)
     demand = _read(args.demand, "demand")
     network = WalkNetwork.from_roads(_read(args.roads, "roads")) if args.method == "network" else None
@@ -161,15 +176,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _table(frame, out: str) -> None:
-    """An attribute table (no geometry) as CSV (UTF-8) or XLSX."""
-    if Path(out).suffix.lower() == ".csv":
-        frame.to_csv(out, index=False, encoding="utf-8")
-    else:
-        frame.to_excel(out, index=False, engine="openpyxl")
+    """An attribute table (no geometry) as CSV (UTF-8) or XLSX; formula-like text neutralised
+    (:mod:`songnan_geo.layers.spreadsheet`)."""
+    from songnan_geo.layers.spreadsheet import table_csv, table_xlsx  # noqa: PLC0415
+
+    data = table_csv(frame, bom=False) if Path(out).suffix.lower() == ".csv" else table_xlsx(frame)
+    Path(out).write_bytes(data)
 
 
 def _run_standard(args: argparse.Namespace) -> int:
     """The life-circle indicators (songnan_geo.scenario, the page's own call)."""
+    import geopandas as gpd  # noqa: PLC0415
+
+    from songnan_geo.layers.exporter import write_layer  # noqa: PLC0415
+    from songnan_geo.lifecircle import scenario as sc  # noqa: PLC0415
+
     layers = {"facilities": _read(args.facilities, "facilities"),
               "residential": _read(args.demand, "demand")}
     if args.roads:

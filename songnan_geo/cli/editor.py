@@ -16,8 +16,6 @@ from __future__ import annotations
 import getpass
 import sys
 
-from songnan_geo.store import auth
-
 
 def register(sub) -> None:
     p = sub.add_parser("editor", help="add, list or remove editors of the parcel tracker",
@@ -55,6 +53,8 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def _add(args) -> int:
+    from songnan_geo.store import auth  # noqa: PLC0415
+
     try:
         password = _read_password(args.password_stdin)
     except ValueError as exc:
@@ -73,6 +73,8 @@ def _add(args) -> int:
 
 
 def _list(args) -> int:
+    from songnan_geo.store import auth  # noqa: PLC0415
+
     try:
         users = auth.load_editors()
     except auth.EditorConfigError as exc:
@@ -86,6 +88,8 @@ def _list(args) -> int:
 
 
 def _remove(args) -> int:
+    from songnan_geo.store import auth  # noqa: PLC0415
+
     try:
         path = auth.remove_editor(args.username)
     except (KeyError, auth.EditorConfigError) as exc:

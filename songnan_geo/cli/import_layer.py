@@ -11,10 +11,11 @@
     python -m songnan_geo import --undo --editor NAME [--data-dir DIR]
 
 The data folder is ``--data-dir``, else the one the app reads (``SONGNAN_DATA_DIR``, else the
-editable copy in the user folder; see :mod:`songnan_geo.config`). The file is checked first (:func:`songnan_geo.layers.importer.import_layer`); every
-problem is printed and nothing is stored (exit 1). When the features look shifted by
-GCJ-02/BD-09 the command stops and says so: re-run with ``--crs gcj02`` (or ``bd09``) to
-convert, or ``--keep-datum`` to store them as they are. Storing is atomic with a backup;
+editable copy in the user folder; see :mod:`songnan_geo.config`). The file is checked first
+(:func:`songnan_geo.layers.importer.import_layer`); every problem is printed and nothing is
+stored (exit 1). When the features look shifted by GCJ-02/BD-09 the command stops and says so:
+re-run with ``--crs gcj02`` (or ``bd09``) to convert, or ``--keep-datum`` to store them as they
+are. Storing is atomic with a backup;
 ``--undo`` reverts the latest import.
 
 Storing and undoing are writes: they need an editor (``--editor NAME``; the password is read
@@ -31,12 +32,12 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from songnan_geo import config
-from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target
-from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.layers.layerstore import LayerStore, StoreError
-from songnan_geo.store import auth
+
+if TYPE_CHECKING:
+    from songnan_geo.store import auth
 
 #: Environment variable holding the editor's password (scripts); else a terminal prompt.
 PASSWORD_ENV = "SONGNAN_EDITOR_PASSWORD"
@@ -89,6 +90,12 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def run(args) -> int:
+    # geopandas and the importer load only when the command runs (``--help`` starts at once)
+    from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target  # noqa: PLC0415
+    from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest  # noqa: PLC0415
+    from songnan_geo.layers.layerstore import LayerStore, StoreError  # noqa: PLC0415
+    from songnan_geo.store import auth  # noqa: PLC0415
+
     # the folder the app reads; the repository's own data/geo is refused by LayerStore, naming the fix
     data_dir = args.data_dir or str(config.data_dir())
     try:
@@ -175,7 +182,8 @@ def _login(args, data_dir: str) -> auth.Editor | int:
         if not sys.stdin.isatty():
             return _fail(f"no terminal to ask for {args.editor}'s password: set {PASSWORD_ENV}.")
         password = getpass.getpass(f"Password for {args.editor}: ")
-    from songnan_geo.store.tracker import TrackerError, open_store
+    from songnan_geo.store import auth  # noqa: PLC0415
+    from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
 
     try:
         tracker = open_store(data_dir=data_dir)

@@ -19,11 +19,19 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from songnan_geo import config
-from songnan_geo.layers import osm
-from songnan_geo.layers.io import LayerValidationError, load_all_layers
-from songnan_geo.layers.layerstore import LayerStore, StoreError
+
+if TYPE_CHECKING:
+    from songnan_geo.layers import osm
+
+# Spelled out so that ``--help`` loads no geopandas/pyosmium (tests/unit/test_cli_start.py checks
+# them against layers.osm.LAYERS, DEFAULT_MARGIN_M, DEFAULT_MOVED_M and POI_TYPES_CSV).
+LAYER_CHOICES = ("roads", "water", "buildings", "pois", "boundary")
+DEFAULT_MARGIN_M = 1000.0
+DEFAULT_MOVED_M = 50.0
+POI_TYPES_CSV = config.REPO_DIR / "data" / "osm" / "poi_types.csv"
 
 
 def register(sub) -> None:
@@ -34,14 +42,14 @@ def register(sub) -> None:
                     "margin, preview the change against the current layers and store it "
                     "(validated, atomic, undoable; --undo reverts the latest layer stored).")
     p.add_argument("extract", nargs="?", help="the OSM extract (.osm.pbf or .osm)")
-    p.add_argument("--layers", default=",".join(osm.LAYERS),
-                   help=f"what to build, comma-separated (default: {','.join(osm.LAYERS)})")
-    p.add_argument("--margin-m", type=float, default=osm.DEFAULT_MARGIN_M,
+    p.add_argument("--layers", default=",".join(LAYER_CHOICES),
+                   help=f"what to build, comma-separated (default: {','.join(LAYER_CHOICES)})")
+    p.add_argument("--margin-m", type=float, default=DEFAULT_MARGIN_M,
                    help="walking margin around the town boundary, metres (default 1000)")
-    p.add_argument("--moved-m", type=float, default=osm.DEFAULT_MOVED_M,
+    p.add_argument("--moved-m", type=float, default=DEFAULT_MOVED_M,
                    help="a matched feature farther than this from its old place counts as "
                         "moved, metres (default 50)")
-    p.add_argument("--poi-table", default=str(osm.POI_TYPES_CSV),
+    p.add_argument("--poi-table", default=str(POI_TYPES_CSV),
                    help="CSV mapping OSM tags to facility types (default data/osm/poi_types.csv)")
     p.add_argument("--data-dir", help="data folder (default: the one the app reads, see "
                                       "songnan_geo.config)")
@@ -58,6 +66,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def _preview(preview: osm.OsmPreview, show: int) -> str:
+    from songnan_geo.layers import osm  # noqa: PLC0415
+
     build, diff = preview.build, preview.diff
     lines = [f"source: {build.source}", f"town boundary: {build.boundary_from}"]
     for name, gdf in build.layers.items():
@@ -91,6 +101,10 @@ def _preview(preview: osm.OsmPreview, show: int) -> str:
 
 
 def run(args) -> int:
+    from songnan_geo.layers import osm  # noqa: PLC0415
+    from songnan_geo.layers.io import LayerValidationError, load_all_layers  # noqa: PLC0415
+    from songnan_geo.layers.layerstore import LayerStore, StoreError  # noqa: PLC0415
+
     data_dir = args.data_dir or str(config.data_dir())
     try:
         store = LayerStore(data_dir)

@@ -21,12 +21,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from songnan_geo.config import DEFAULT_DATA_DIR
 from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.text.import_messages import FeatureRef, render
 from songnan_geo.text.messages import LocalisedError
-
-#: The package's default data folder: ``<repo>/data/geo``.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "geo"
 
 # CRS names that mean "longitude/latitude on WGS84" in a GeoJSON ``crs`` member.
 _WGS84_NAMES = {

@@ -138,6 +138,25 @@ class StoreError(RuntimeError):
     """A write to the data folder was refused or failed; nothing was changed."""
 
 
+class RepositoryDataError(StoreError, LocalisedError):
+    """The folder is the repository's own ``data/geo``, which the app never writes.
+
+    :meth:`text` is the planner's sentence (no paths); ``str()`` the detail for the command line
+    and logs (the folder, and how to make an editable copy).
+    """
+
+    def __init__(self, data_dir: str | Path):
+        LocalisedError.__init__(self, msg("layer_repository_data"))
+        self.args = (
+            f"data_dir '{data_dir}' is the repository's own data/geo, which only "
+            "tools/build_data.py and a reviewed commit change. Make an editable copy "
+            f"(数据管理 → 创建可编辑副本, or make_editable_copy() → {editable_data_dir()}) "
+            "or point SONGNAN_DATA_DIR at a copy of data/geo.",)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 class StaleLayerError(StoreError, LocalisedError):
     """The write was based on an older version of the layer: someone changed it meanwhile.
 
@@ -379,11 +398,7 @@ class LayerStore:
             raise StoreError(f"data_dir '{data_dir}' has no manifest.json. Point it at a copy of "
                              "the project's data/geo (cp -r data/geo ~/songnan-data).")
         if is_repository_data(self.data_dir) and not allow_repository_data:
-            raise StoreError(
-                f"data_dir '{data_dir}' is the repository's own data/geo, which only "
-                "tools/build_data.py and a reviewed commit change. Make an editable copy "
-                f"(数据管理 → 创建可编辑副本, or make_editable_copy() → {editable_data_dir()}) "
-                "or point SONGNAN_DATA_DIR at a copy of data/geo.")
+            raise RepositoryDataError(data_dir)
         self.backup_dir = self.data_dir / BACKUP_DIR
         try:
             with self._locked(blocking=False) as got:

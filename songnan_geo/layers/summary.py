@@ -9,6 +9,7 @@ import pandas as pd
 
 from songnan_geo.coords.crs import area_m2, length_m
 from songnan_geo.text.i18n import layer_title, t
+from songnan_geo.text.safe_text import markdown_text
 
 _POLY = {"Polygon", "MultiPolygon"}
 _LINE = {"LineString", "MultiLineString"}
@@ -57,3 +58,26 @@ def summary_labels(lang: str = "zh") -> dict[str, str]:
     return {"title": t("layers", lang), "features": t("features", lang),
             "estimated": t("estimated_count", lang), "area_km2": t("area_km2", lang),
             "length_km": t("length_km", lang), "size": t("size", lang)}
+
+
+def summary_lines(summary: pd.DataFrame, manifest: dict, lang: str = "zh") -> list[str]:
+    """The sidebar's layer summary as short Markdown lines, one per layer of the town.
+
+    Reference layers (manifest ``group`` "context", e.g. the surrounding districts' outlines)
+    are left out: their area is not the town's. Each line: the title, the feature count, how
+    many are estimated, and the area (km²) or length (km). Titles are escaped (they come from
+    the data, which editors can import).
+    """
+    lines = []
+    for r in summary.itertuples(index=False):
+        if manifest["layers"].get(r.layer, {}).get("group") == "context":
+            continue
+        parts = [t("sum_count_one" if r.features == 1 else "sum_count", lang).format(n=r.features)]
+        if r.estimated:
+            parts.append(t("sum_estimated", lang).format(n=r.estimated))
+        if pd.notna(r.area_km2):
+            parts.append(f"{r.area_km2:,.2f} km²")
+        elif pd.notna(r.length_km):
+            parts.append(f"{r.length_km:,.1f} km")
+        lines.append(f"**{markdown_text(r.title)}**  \n{' · '.join(parts)}")
+    return lines

@@ -505,6 +505,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "图层“{layer}”在您打开之后已由 {editor} 于 {time} 修改；您的修改未保存。请刷新查看"
               "对方的修改，如仍需要，再重新提交您的修改。",
     },
+    "layer_repository_data": {
+        "en": "The app reads the layers shipped with the tool. They are read-only: only a reviewed "
+              "update of the tool changes them. To import or edit layers, make an editable copy "
+              "first (button below).",
+        "zh": "本工具当前读取的是随工具发布的图层，只读，仅在工具经审核更新时才会改变。如需导入或修改图层，"
+              "请先创建可编辑副本（见下方按钮）。",
+    },
     "layer_stale_outside": {
         "en": "layer '{layer}' was changed outside the app at {time} after you opened it; "
               "your change was not saved. Reload, then make it again if it still applies.",

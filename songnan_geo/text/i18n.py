@@ -307,6 +307,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "basemap_hint": ("在线底图需要互联网；无法访问时矢量图层照常显示。",
                      "Online basemaps need the internet; vector layers draw even when tiles cannot load."),
     "summary": ("图层统计", "Layer summary"),
+    # Streamlit's built-in widget texts (songnan_ui.widget_text)
+    "upload_button": ("选择文件", "Upload"),
+    "upload_limit": ("拖放文件到此处，或点击“选择文件”；单个文件不超过 200 MB", "200MB per file"),
+    "choose_options": ("请选择", "Choose options"),
+    "sum_count": ("{n} 个要素", "{n} features"),
+    "sum_count_one": ("{n} 个要素", "{n} feature"),
+    "sum_estimated": ("估计 {n}", "{n} estimated"),
     "parcels_table": ("重点地块一览", "Key parcels"),
     "choose_layer": ("选择图层", "Choose a layer"),
     "download_geojson": ("下载 GeoJSON", "Download GeoJSON"),
@@ -475,6 +482,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_nearest": ("最近设施", "Nearest"),
     "bf_count_within": ("范围内数量", "Count within"),
     "bf_contact": ("联系方式", "Contact"),
+    "bf_contact_input": ("招商联系人（单位、姓名、电话）", "Investment contact (office, name, phone)"),
+    "bf_contact_help": ("印在每份简报上；可由管理员设置默认值（SONGNAN_BRIEFING_CONTACT）。",
+                        "Printed on every briefing; an administrator can set a default "
+                        "(SONGNAN_BRIEFING_CONTACT)."),
+    "bf_contact_needed": ("请先填写招商联系人，填写后即可下载简报。",
+                          "Enter the investment contact first; the downloads open once it is filled in."),
     "bf_est_mark": ("估", "est."),
     "bf_notes": ("说明", "Notes"),
     "bf_note_estimated": (
@@ -561,7 +574,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cr_saved": ("已保存：{name}（第 {version} 版）。", "Saved: {name} (version {version})."),
     "cr_unknown": ("未知", "unknown"),
     "cr_known_of": ("（{k}/{n} 个载体有数）", "({k} of {n} parks known)"),
-    "cr_outside": ("不在一心三线范围内", "Outside 一心三线"),
+    "cr_outside": ("不在一心三线范围内", "Outside the centre and the three belts"),
     "cr_town": ("全镇", "Whole town"),
     "cr_col_zone": ("范围", "Zone"),
     "cr_col_parks": ("载体数", "Parks"),
@@ -950,6 +963,8 @@ VALUE_LABELS: dict[str, str] = {
     "基本完成": "Largely completed", "已完成": "Completed",
     # carrier parks, stations, facilities
     "运营": "Operating", "规划": "Planned", "未开通": "Not yet open", "现有": "Existing",
+    # indicator attributes (规划指标, Table 6): the plan's two kinds of target
+    "预期性": "Expected", "约束性": "Binding",
 }
 
 

@@ -8,6 +8,7 @@ broken data file shows the validation problems instead of a traceback.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 import songnan_geo.layers.io as sio
 from songnan_geo.maps.folium_map import BASEMAPS as _BASEMAPS
 from songnan_geo.text.i18n import layer_title, t
+from songnan_geo.text.safe_text import markdown_text
 
 PAGES = app_page_paths()
 MANIFEST = read_manifest()
@@ -49,7 +51,17 @@ def _assert_sidebar_present(at: AppTest, lang: str) -> None:
         "old-style multipage app and may run a page file on its own; keep st.navigation "
         "pages in a folder with another name (e.g. 'app_pages/').")
     assert [s.value for s in at.sidebar.subheader] == [t("summary", lang)]
-    assert len(at.sidebar.dataframe) == 1
+    assert sidebar_summary(at), "the sidebar's layer summary is missing"
+
+
+def sidebar_summary(at) -> dict[str, int]:
+    """The sidebar's layer summary: title (as written, Markdown-escaped) → feature count."""
+    rows = {}
+    for m in at.sidebar.markdown:
+        found = re.fullmatch(r"\*\*(.+)\*\*  \n(\d[\d,]*)\D.*", m.value, re.S)
+        if found:
+            rows[found.group(1)] = int(found.group(2).replace(",", ""))
+    return rows
 
 
 @pytest.fixture
@@ -73,11 +85,11 @@ def test_overview_is_default_page_in_chinese(at):
 
 def test_sidebar_summary_has_one_row_per_manifest_layer(at):
     _assert_sidebar_present(at, "zh")
-    df = at.sidebar.dataframe[0].value
-    assert len(df) == len(LAYERS) == 11
-    titles = df[t("layers", "zh")].tolist()
-    assert titles == [layer_title(MANIFEST["layers"][n], "zh") for n in LAYERS]
-    assert df[t("features", "zh")].tolist() == [COUNTS[n] for n in LAYERS]
+    rows = sidebar_summary(at)
+    town = [n for n in LAYERS if MANIFEST["layers"][n].get("group") != "context"]  # not 区界（参考）
+    assert len(LAYERS) == 11 and len(town) == 10
+    assert list(rows) == [markdown_text(layer_title(MANIFEST["layers"][n], "zh")) for n in town]
+    assert list(rows.values()) == [COUNTS[n] for n in town]
     assert any("估计" in c.value for c in at.sidebar.caption)
 
 
@@ -96,8 +108,8 @@ def test_language_switch_to_english(at):
     assert [i.value for i in at.info] == [t("estimated_banner", "en")]
     assert "estimated" in at.info[0].value
     _assert_sidebar_present(at, "en")
-    df = at.sidebar.dataframe[0].value
-    assert df["Layers"].tolist() == [MANIFEST["layers"][n]["title"]["en"] for n in LAYERS]
+    assert list(sidebar_summary(at)) == [markdown_text(MANIFEST["layers"][n]["title"]["en"]) for n in LAYERS
+                                         if MANIFEST["layers"][n].get("group") != "context"]
     assert at.main.subheader[0].value == "Key parcels"
     assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
     # The basemap choice is labelled in English too, options included.

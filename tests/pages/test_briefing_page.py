@@ -24,11 +24,36 @@ def at() -> AppTest:
 
 
 def _metrics(at) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    """The facts row: three st.metric and the status, shown as text ("label  \\n**value**") so that
+    a long status is never cut short."""
+    facts = {m.label: m.value for m in at.metric}
+    for md in at.markdown:
+        label, sep, rest = md.value.partition("  \n**")
+        if sep and rest.endswith("**"):
+            facts[label] = rest[:-2]
+    return facts
 
 
 def _downloads(at) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
+
+
+def _enabled(at) -> list[bool]:
+    return [not b.proto.disabled for b in at.get("download_button")]
+
+
+def test_downloads_wait_for_a_contact(at, monkeypatch):
+    """Issue 16: an investor document is never exported with the 【待填写】 placeholder."""
+    monkeypatch.delenv("SONGNAN_BRIEFING_CONTACT", raising=False)
+    assert _enabled(at) == [False, False]
+    assert [w.value for w in at.warning] == [t("bf_contact_needed", "zh")]
+    at.text_input(key="briefing_contact").set_value("淞南镇经济发展办公室 021-0000")
+    run_app(at)
+    assert _enabled(at) == [True, True] and not at.warning
+    html = at.get("download_button")[0].proto
+    assert html.label == "下载 HTML"
+    assert "淞南镇经济发展办公室 021-0000" in at.get("iframe")[0].proto.srcdoc
+    assert "待填写" not in at.get("iframe")[0].proto.srcdoc
 
 
 def test_page_shows_first_parcel_with_downloads(at):

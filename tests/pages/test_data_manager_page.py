@@ -226,9 +226,8 @@ def test_sidebar_counts_follow_a_replace(data_dir):
     at = _upload(editor_page(), "roads.geojson", export_layer(roads.iloc[:4], "geojson"), "roads")
     at.button(key="dm_confirm").click()
     run_app(at)
-    df = at.sidebar.dataframe[0].value
-    row = df[df[t("layers", "zh")] == read_manifest(data_dir)["layers"]["roads"]["title"]["zh"]]
-    assert row[t("features", "zh")].tolist() == [4]
+    from test_app_pages import sidebar_summary
+    assert sidebar_summary(at)[read_manifest(data_dir)["layers"]["roads"]["title"]["zh"]] == 4
 
 
 def test_gcj_offset_is_offered_and_blocks_until_decided(data_dir):
@@ -273,7 +272,10 @@ def test_csv_columns_picked_and_new_layer_created(data_dir):
     run_app(at)
     assert read_manifest(data_dir)["layers"]["survey"]["title"]["zh"] == "踏勘点"
     assert load_layer("survey", data_dir)["name"].tolist() == ["甲", "乙"]
-    assert len(at.sidebar.dataframe[0].value) == len(load_all_layers(data_dir))
+    from test_app_pages import sidebar_summary
+    manifest = read_manifest(data_dir)
+    assert len(sidebar_summary(at)) == len([n for n in load_all_layers(data_dir)
+                                            if manifest["layers"][n].get("group") != "context"])
 
 
 #: The page's bad files and the Chinese words their problem shows in zh mode (the English

@@ -306,6 +306,15 @@ def test_map_frame_covers_site_and_ring(layers, manifest):
     assert row is not None and b.area_m2 > 0
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_legend_is_whole_and_below_the_map(layers, manifest, lang):
+    """Issue 16: the English legend was cut at both ends ("n radius", "rict outlines")."""
+    m = draw_site_map(layers, manifest, "p_hubei_logistics", dpi=DPI, lang=lang)
+    x0, y0, x1, y1 = m.legend_px
+    assert 0 <= x0 < x1 <= m.width_px and 0 <= y0 < y1 <= m.height_px, (m.legend_px, m.width_px)
+    assert y0 >= m.frame_px[3] - 1, "the legend overlaps the map frame"
+
+
 def test_map_attributes_the_openstreetmap_data_it_draws(layers, manifest):
     m = draw_site_map(layers, manifest, "p_hubei_logistics", dpi=DPI)
     assert m.data_attribution == "© OpenStreetMap contributors, ODbL 1.0"   # stations, lines, zones…
@@ -412,24 +421,50 @@ def test_render_functions_agree_with_make_briefing(layers, hubei):
 
 # --------------------------------------------------------------------------- command line
 
+#: An investor briefing is never exported without a contact (issue 16): every run passes one.
+CONTACT = ["--contact", "淞南镇经济发展办公室（测试）"]
+
+
+def test_cli_refuses_without_a_contact(tmp_path, capsys, monkeypatch):
+    """No --contact and no SONGNAN_BRIEFING_CONTACT: exit 2, a message naming both, nothing written."""
+    monkeypatch.delenv(bf.CONTACT_ENV, raising=False)
+    out = tmp_path / "never"
+    assert cli_main(["briefing", "--site", "p_dongya", "--out", str(out), "--format", "html"]) == 2
+    err = capsys.readouterr().err
+    assert "--contact" in err and bf.CONTACT_ENV in err
+    assert not out.exists()
+    assert cli_main(["briefing", "--site", "p_dongya", "--out", str(out), "--format", "html",
+                     "--contact", "   "]) == 2, "a blank contact is no contact"
+
+
+def test_cli_takes_the_configured_contact(tmp_path, monkeypatch):
+    monkeypatch.setenv(bf.CONTACT_ENV, "招商服务中心 021-0000")
+    assert cli_main(["briefing", "--site", "p_dongya", "--out", str(tmp_path), "--format", "html",
+                     "--dpi", "40"]) == 0
+    html = (tmp_path / "briefing_p_dongya.html").read_text(encoding="utf-8")
+    assert "招商服务中心 021-0000" in html and "待填写" not in html
+
 def test_batch_over_all_parcels(layers, tmp_path, capsys):
     out = tmp_path / "out"
     rc = cli_main(["briefing", "--site", "all", "--kind", "parcel", "--out", str(out),
-                   "--format", "pdf", "--dpi", "50", "--date", "2026-01-15"])
+                   "--format", "pdf", "--dpi", "50", "--date", "2026-01-15", *CONTACT])
     assert rc == 0
     captured = capsys.readouterr()
-    assert "12/12" in captured.err  # the progress bar ran to the end
+    # stderr is not a terminal here: no progress bar, so a redirected log has no carriage returns
+    assert "\r" not in captured.err and "12/12" not in captured.err
+    assert "12 site(s)" in captured.err
     files = sorted(out.glob("*.pdf"))
     assert len(files) == len(layers["parcels"]) and not list(out.glob("*.html"))
     for _, row in layers["parcels"].iterrows():
         data = (out / f"briefing_{row['id']}.pdf").read_bytes()
         text = _squash(_pdf_text(data))
         assert data.startswith(b"%PDF-") and row["name"] in text and "2026-01-15" in text
+        assert "待填写" not in text
     assert not list(out.glob("*.part"))
 
 
 def test_batch_both_formats_for_a_list(tmp_path, capsys):
-    rc = cli_main(["briefing", "--site", "centre,c_weimob", "--out", str(tmp_path), "--dpi", "40"])
+    rc = cli_main(["briefing", "--site", "centre,c_weimob", "--out", str(tmp_path), "--dpi", "40", *CONTACT])
     assert rc == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "briefing_c_weimob.html", "briefing_c_weimob.pdf", "briefing_centre.html", "briefing_centre.pdf"]
@@ -439,7 +474,7 @@ def test_batch_both_formats_for_a_list(tmp_path, capsys):
 
 def test_unknown_site_is_an_error_listing_valid_ids(layers, tmp_path, capsys):
     out = tmp_path / "never"
-    rc = cli_main(["briefing", "--site", "p_dongya,p_nowhere", "--out", str(out)])
+    rc = cli_main(["briefing", "--site", "p_dongya,p_nowhere", "--out", str(out), *CONTACT])
     assert rc == 2
     err = capsys.readouterr().err
     assert "p_nowhere" in err
@@ -449,7 +484,8 @@ def test_unknown_site_is_an_error_listing_valid_ids(layers, tmp_path, capsys):
 
 
 def test_kind_needs_all(tmp_path, capsys):
-    assert cli_main(["briefing", "--site", "p_dongya", "--kind", "parcel", "--out", str(tmp_path)]) == 2
+    assert cli_main(["briefing", "--site", "p_dongya", "--kind", "parcel", "--out", str(tmp_path),
+                     *CONTACT]) == 2
     assert "--kind only narrows --site all" in capsys.readouterr().err
 
 
@@ -459,7 +495,8 @@ def test_cli_reports_invalid_data(tmp_path, capsys):
     doc = json.loads((data / "parcels.geojson").read_text(encoding="utf-8"))
     doc["features"][0]["properties"]["accuracy_m"] = "far"
     (data / "parcels.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    rc = cli_main(["briefing", "--site", "all", "--out", str(tmp_path / "o"), "--data-dir", str(data)])
+    rc = cli_main(["briefing", "--site", "all", "--out", str(tmp_path / "o"), "--data-dir", str(data),
+                 *CONTACT])
     assert rc == 2 and "accuracy_m" in capsys.readouterr().err
 
 
@@ -493,7 +530,7 @@ def test_cli_from_store_prints_the_tracked_status_and_registered_parks(tmp_path,
     tracker.dispose()
     for flag, out in (([], tmp_path / "layers"), (["--from-store"], tmp_path / "store")):
         assert cli_main(["briefing", "--site", "p_dongya", "--out", str(out), "--format", "pdf",
-                         "--dpi", "40", *flag]) == 0
+                         "--dpi", "40", *CONTACT, *flag]) == 0
     shipped = _squash(_pdf_text((tmp_path / "layers" / "briefing_p_dongya.pdf").read_bytes()))
     tracked = _squash(_pdf_text((tmp_path / "store" / "briefing_p_dongya.pdf").read_bytes()))
     assert "命令行测试园" in tracked and "命令行测试园" not in shipped

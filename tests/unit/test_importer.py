@@ -407,8 +407,14 @@ def test_store_rolls_back_when_a_write_fails(data_dir, monkeypatch, editor):
 
 
 def test_store_refuses_the_repository_data():
-    with pytest.raises(StoreError, match="repository's own data/geo"):
+    with pytest.raises(StoreError, match="repository's own data/geo") as info:
         LayerStore(DEFAULT_DATA_DIR)
+    # the page shows the planner's sentence: no paths, no file names, one language at a time
+    zh, en = info.value.text("zh"), info.value.text("en")
+    for text in (zh, en):
+        assert "/" not in text and ".py" not in text and "data_dir" not in text
+    assert "可编辑副本" in zh and not re.search(r"[A-Za-z]{3,}", zh)
+    assert "editable copy" in en and not re.search(r"[\u4e00-\u9fff]", en)
     with pytest.raises(StoreError, match="has no manifest.json"):
         LayerStore("/tmp")
 

@@ -188,3 +188,18 @@ def test_two_baselines_for_one_indicator_are_refused():
     text_base = read("baseline_text.csv").assign(table6_seq="17")
     with pytest.raises(IndicatorError, match="indicator 17: two 2020 baselines"):
         indicators_from_frames(read("table6.csv"), read("baseline_13th.csv"), text_base)
+
+
+def test_labelled_table_glosses_the_plan_attribute_in_english():
+    """预期性/约束性 are the plan's words: English mode shows the English term with them quoted."""
+    import pandas as pd
+
+    from songnan_geo.reports.indicators import EVALUATION_COLUMNS, labelled
+    from songnan_geo.text.i18n import t
+
+    row = dict.fromkeys(EVALUATION_COLUMNS, "")
+    rows = [{**row, "attribute": a, "status": "on_track", "year": 2024} for a in ("预期性", "约束性", "待核")]
+    table = pd.DataFrame(rows)
+    en = labelled(table, "en")[t("ind_col_attribute", "en")].tolist()
+    assert en == ["Expected (预期性)", "Binding (约束性)", "待核"]
+    assert labelled(table, "zh")[t("ind_col_attribute", "zh")].tolist() == ["预期性", "约束性", "待核"]

@@ -110,3 +110,23 @@ def test_vectorised_membership_agrees_with_a_feature_by_feature_reading():
     got = zone_membership(feats, zones).tolist()
     assert got == want
     assert sum(v is not None for v in got) > 150        # the sample really hits the zones
+
+
+def test_sidebar_lines_leave_out_reference_layers_and_stay_in_one_language():
+    import re
+
+    from songnan_geo.layers.io import load_all_layers
+    from songnan_geo.layers.summary import summary_lines
+
+    layers, manifest = load_all_layers(), read_manifest()
+    context = [n for n, i in manifest["layers"].items() if i.get("group") == "context"]
+    assert "districts" in context
+    for lang in ("zh", "en"):
+        lines = summary_lines(layer_summary(layers, manifest, lang), manifest, lang)
+        assert len(lines) == len(manifest["layers"]) - len(context)
+        assert not any("区界" in x or "District" in x for x in lines), "reference outlines are not the town's"
+        boundary = next(x for x in lines if ("镇界" if lang == "zh" else "Town boundary") in x)
+        assert re.search(r"\d+\.\d\d km²$", boundary)
+    en = summary_lines(layer_summary(layers, manifest, "en"), manifest, "en")
+    assert all(not re.search(r"[\u4e00-\u9fff]", x.split("**")[2]) for x in en), "counts in English"
+    assert any("estimated" in x for x in en)
