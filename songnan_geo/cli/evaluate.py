@@ -17,12 +17,10 @@ import sys
 from pathlib import Path
 
 from songnan_geo import config
-from songnan_geo.briefing.map import CJKFontMissingError
-from songnan_geo.layers.io import load_all_layers
-from songnan_geo.plan import registry as plans
-from songnan_geo.reports import evaluation as evaluation_report
-from songnan_geo.store.db import StoreConfigError, StoreError
-from songnan_geo.text.messages import LocalisedError
+
+# Spelled out so that ``--help`` loads no geopandas (tests/unit/test_cli_start.py checks them).
+FORMAT_CHOICES = ("pdf", "xlsx", "html")
+DEFAULT_PLAN_ID = "fyp14"
 
 
 def register(sub) -> None:
@@ -30,9 +28,9 @@ def register(sub) -> None:
                        description="The final evaluation of a plan: indicators against their targets, "
                                    "key parcels and projects against their deadlines, carriers, spatial "
                                    "layout, life circle, and the planners' problems and suggestions.")
-    p.add_argument("--plan", default=plans.DEFAULT_PLAN_ID, help="plan id or folder (default fyp14)")
+    p.add_argument("--plan", default=DEFAULT_PLAN_ID, help="plan id or folder (default fyp14)")
     p.add_argument("--out", required=True, help="folder to write the report(s) into (created if missing)")
-    p.add_argument("--format", choices=evaluation_report.FORMATS, action="append",
+    p.add_argument("--format", choices=FORMAT_CHOICES, action="append",
                    help="pdf, xlsx or html; repeat for several (default: all three)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
@@ -42,7 +40,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from songnan_geo.store.tracker import open_store, resolve_store_url
+    from songnan_geo.briefing.map import CJKFontMissingError  # noqa: PLC0415  (lazy imports)
+    from songnan_geo.layers.io import load_all_layers  # noqa: PLC0415
+    from songnan_geo.plan import registry as plans  # noqa: PLC0415
+    from songnan_geo.reports import evaluation as evaluation_report  # noqa: PLC0415
+    from songnan_geo.store.db import StoreConfigError, StoreError  # noqa: PLC0415
+    from songnan_geo.store.tracker import open_store, resolve_store_url  # noqa: PLC0415
+    from songnan_geo.text.messages import LocalisedError  # noqa: PLC0415
 
     try:
         plan = plans.load_plan(args.plan)

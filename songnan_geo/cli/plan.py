@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import sys
 
-from songnan_geo.plan import registry as plans
-
 
 def register(sub) -> None:
     p = sub.add_parser("plan", help="list the plans, or add a plan folder",
@@ -34,6 +32,8 @@ def register(sub) -> None:
 
 
 def _add(args) -> int:
+    from songnan_geo.plan import registry as plans  # noqa: PLC0415  (lazy: --help stays fast)
+
     try:
         plan = plans.add_plan(args.folder, known_items=plans.known_item_ids(),
                               zones=plans.zone_ids())
@@ -45,6 +45,8 @@ def _add(args) -> int:
 
 
 def _list(args) -> int:
+    from songnan_geo.plan import registry as plans  # noqa: PLC0415
+
     for plan in plans.list_plans():
         where = "repository" if plan.repository else "user"
         print(f"{plan.id}\t{plan.period_start}–{plan.period_end}\t{plan.name(args.lang)}\t{where}")

@@ -74,6 +74,14 @@ def test_spelled_out_choices_match_the_package():
     assert set(coverage.METHODS) <= set(scenario.METHODS)
     assert cli_coverage.DEFAULT_WALK_SPEED_KMH == network.DEFAULT_WALK_SPEED_KMH
     assert tuple(cli_osm.LAYER_CHOICES) == tuple(osm.LAYERS)
+    from songnan_geo.cli import evaluate as cli_evaluate, lifecircle_report as cli_lcr  # noqa: PLC0415
+    from songnan_geo.plan import registry  # noqa: PLC0415
+    from songnan_geo.reports import evaluation, lifecircle  # noqa: PLC0415
+    assert tuple(cli_evaluate.FORMAT_CHOICES) == tuple(evaluation.FORMATS)
+    assert cli_evaluate.DEFAULT_PLAN_ID == registry.DEFAULT_PLAN_ID
+    assert tuple(cli_lcr.FORMAT_CHOICES) == tuple(lifecircle.FORMATS)
+    assert tuple(cli_lcr.METHOD_CHOICES) == tuple(scenario.METHODS)
+    assert tuple(cli_lcr.BASIS_CHOICES) == tuple(scenario.BASES)
     assert (cli_osm.DEFAULT_MARGIN_M, cli_osm.DEFAULT_MOVED_M) == (osm.DEFAULT_MARGIN_M, osm.DEFAULT_MOVED_M)
     assert cli_osm.POI_TYPES_CSV.resolve() == osm.POI_TYPES_CSV.resolve()
 
