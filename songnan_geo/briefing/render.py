@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import hashlib
 import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,12 +29,11 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from songnan_geo.briefing.facts import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing.map import HIGHLIGHT, MapImage, cjk_font_path, draw_site_map
+from songnan_geo.reports.fonts import register_cjk_font
 from songnan_geo.text.i18n import LANGS, t, value_label
 from songnan_geo.text.safe_text import pdf_text
 
@@ -274,19 +271,11 @@ def render_html(b: Briefing, map_image: MapImage, lang: str = "zh") -> str:
 
 # --------------------------------------------------------------------------- PDF
 
-@lru_cache(maxsize=4)
-def _register_font(path: str) -> str:
-    """Register the TTF/TTC at ``path`` with reportlab; return its font name."""
-    name = "SongnanCJK-" + hashlib.sha1(path.encode("utf-8")).hexdigest()[:8]
-    pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
-    return name
-
-
 def render_pdf(b: Briefing, map_image: MapImage, lang: str = "zh",
                font_path: str | os.PathLike | None = None) -> bytes:
     """An A4 PDF briefing with the CJK font embedded (subset); returns the PDF bytes."""
     v = briefing_view(b, lang, map_image)
-    font = _register_font(str(cjk_font_path(font_path)))
+    font = register_cjk_font(str(cjk_font_path(font_path)))
 
     def style(name, size, leading=None, color=colors.black, **kw):
         return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.35,

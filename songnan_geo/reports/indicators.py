@@ -22,8 +22,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from songnan_geo.briefing.map import cjk_font_path
-from songnan_geo.briefing.render import _register_font
 from songnan_geo.plan.indicators import STATUSES, Indicator
+from songnan_geo.reports.fonts import register_cjk_font
 from songnan_geo.reports.tracker import tables_xlsx
 from songnan_geo.store.tracker import format_time
 from songnan_geo.text.i18n import t
@@ -102,7 +102,7 @@ def evaluation_xlsx(table: pd.DataFrame, history: pd.DataFrame,
 def evaluation_pdf(table: pd.DataFrame, as_of: dt.date, lang: str = "zh",
                    font_path: str | os.PathLike | None = None) -> bytes:
     """An A4 landscape PDF of the evaluation with the CJK font embedded; returns the bytes."""
-    font = _register_font(str(cjk_font_path(font_path)))
+    font = register_cjk_font(str(cjk_font_path(font_path)))
 
     def style(name, size):
         return ParagraphStyle(name, fontName=font, fontSize=size, leading=size * 1.3,

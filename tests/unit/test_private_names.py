@@ -21,7 +21,6 @@ STORE_MODULES = ("store.db", "store.tracker", "store.schema", "store.carriers", 
 #: goes away must leave this list too (the test says so), and none may be added.
 KNOWN = {
     "lifecircle.access2sfca": ["from songnan_geo.lifecircle.coverage import _geoms"],
-    "reports.indicators": ["from songnan_geo.briefing.render import _register_font"],
     "lifecircle.siting": ["from songnan_geo.lifecircle.coverage import _geoms", "from songnan_geo.lifecircle.coverage import _weights"],
 }
 
