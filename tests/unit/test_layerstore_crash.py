@@ -27,6 +27,9 @@ from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers, load_layer
 from songnan_geo.layers.journal import CRASH_ENV
 from songnan_geo.layers.layerstore import LayerStore
 
+#: Many processes at once: outside the fast loop (-m "(unit or data) and not slow").
+pytestmark = pytest.mark.slow
+
 editor, editors, layer_editors, store_path = (_lt.editor, _lt.editors, _lt.layer_editors,
                                                 _lt.store_path)
 

@@ -452,6 +452,7 @@ def _cli(*args):
                           capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path):
     before = (data_dir / "roads.geojson").read_bytes()
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--dry-run")
