@@ -4,6 +4,7 @@
 ``coverage`` (who is within reach), ``access2sfca`` (two-step floating catchment), ``siting``
 (MCLP/LSCP with spopt and CBC).
 
-May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``.
+May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``,
+``songnan_geo.config``.
 Never ``store``, ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
 """
