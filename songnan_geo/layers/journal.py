@@ -2,8 +2,8 @@
 
 Used by :class:`songnan_geo.layers.layerstore.LayerStore`, which describes the protocol (lock,
 intent, backups, temps, rename, journal; recovery after ``kill -9``). Here: the names of the
-files under ``.backups``, :class:`Operation` (one journal line), strict JSON (:func:`dump_json`,
-:func:`non_finite_values`), fsync'd and atomic writes, and the test hook :func:`crash_point`.
+files under ``.backups``, :class:`Operation` (one journal line), strict JSON (:func:`dump_json`),
+fsync'd and atomic writes, and the test hook :func:`crash_point`.
 The recovery helpers (stale temporary files, orphans) log to the layer store's logger
 (``songnan_geo.layers.layerstore``). No I/O beyond the data folder it is given; no SQL.
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
-import math
 import os
 import signal
 import uuid
@@ -80,32 +79,6 @@ def new_id() -> tuple[str, str]:
     now = clock.now().astimezone(_dt.UTC)
     return (now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6],
             now.isoformat(timespec="seconds"))
-
-
-def _non_finite(value) -> bool:
-    return isinstance(value, float) and not math.isfinite(value)
-
-
-def _has_non_finite(value) -> bool:
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_non_finite(v) for v in value)
-    return _non_finite(value)
-
-
-def non_finite_values(doc: dict) -> list[tuple]:
-    """(feature number from 1, id, field, value) of every non-finite number in ``doc``'s features."""
-    found = []
-    for i, feat in enumerate(doc.get("features", [])):
-        props = feat.get("properties") or {}
-        fid = props.get("id")
-        for key, value in props.items():
-            if _has_non_finite(value):
-                found.append((i + 1, fid, key, str(value)))
-        if _has_non_finite((feat.get("geometry") or {}).get("coordinates")):
-            found.append((i + 1, fid, "geometry", "a non-finite coordinate"))
-    return found
 
 
 def dump_json(doc: dict, indent: int = 1) -> bytes:

@@ -92,10 +92,11 @@ import geopandas as gpd
 
 from songnan_geo import clock
 from songnan_geo.config import editable_data_dir, is_repository_data
-from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.io import (
     DEFAULT_DATA_DIR,
     LayerValidationError,
+    feature_collection,
+    non_finite_features,
     validate_feature_collection,
 )
 from songnan_geo.layers.journal import (
@@ -112,7 +113,6 @@ from songnan_geo.layers.journal import (
     journal_bytes,
     move_orphans,
     new_id,
-    non_finite_values,
     op_from,
     remove_temps,
     sweep_temps,
@@ -180,28 +180,6 @@ def _shown_time(iso: str) -> str:
 def _shanghai_iso(iso_utc: str) -> str:
     t = _shanghai(iso_utc)
     return t.isoformat(timespec="seconds") if t else str(iso_utc)
-
-
-def feature_collection(gdf: gpd.GeoDataFrame, columns: list[str] | None = None) -> dict:
-    """GeoJSON FeatureCollection (dict) of ``gdf`` (EPSG:4326) as written to ``data/geo``.
-
-    Properties in the order of ``columns`` (default: the frame's), then the rest; missing
-    values are ``null``; no ``crs`` member (RFC 7946: WGS84).
-    """
-    if gdf.crs is None or not gdf.crs.equals(STORAGE_CRS):
-        raise ValueError(f"gdf is in {gdf.crs}; layers are stored in EPSG:4326. Call "
-                         "gdf.to_crs(4326) (or chinacoords.to_wgs84) first.")
-    cols = [c for c in (columns or []) if c in gdf.columns]
-    cols += [c for c in gdf.columns if c not in cols and c != gdf.geometry.name]
-    doc = json.loads(gdf[cols + [gdf.geometry.name]].to_json(na="null", drop_id=True,
-                                                             ensure_ascii=False))
-    doc.pop("crs", None)
-    for feat in doc["features"]:
-        feat.pop("bbox", None)
-        feat.pop("id", None)
-        feat["properties"] = {c: feat["properties"].get(c) for c in cols}
-    doc.pop("bbox", None)
-    return doc
 
 
 def make_editable_copy(source: str | Path = DEFAULT_DATA_DIR, dest: str | Path | None = None,
@@ -413,7 +391,7 @@ class LayerStore:
     def _validated_bytes(self, name: str, gdf: gpd.GeoDataFrame, schema: dict,
                          geometry_types: list[str]) -> bytes:
         doc = feature_collection(gdf, list(schema.get("properties", {})))
-        bad = non_finite_values(doc)
+        bad = non_finite_features(doc)
         if bad:
             raise NonFiniteValueError(name, bad)
         problems = validate_feature_collection(doc, f"{name} (to be written)", schema,

@@ -361,8 +361,7 @@ def check_layers(build: OsmBuild, store) -> list:
     """Validate every built layer against the data folder's schema (or, for a new
     ``buildings`` layer, :func:`buildings_schema`); return all problems of all layers
     (:class:`songnan_geo.layers.io.Problem`), so that nothing is written when any layer fails."""
-    from songnan_geo.layers.io import validate_feature_collection  # noqa: PLC0415
-    from songnan_geo.layers.layerstore import feature_collection  # noqa: PLC0415
+    from songnan_geo.layers.io import feature_collection, validate_feature_collection  # noqa: PLC0415
 
     manifest = store.manifest()["layers"]
     problems, old = [], []
