@@ -21,7 +21,7 @@ reruns.
 
 What is measured (in a fresh child process, so that the generator's memory does not count)
 ------------------------------------------------------------------------------------------
-``osm.read_extract`` (all passes over the file and the clip) and the layer builders
+``osm_read.read_extract`` (all passes over the file and the clip) and the layer builders
 (walking network, water, buildings, POIs, boundary) and the diff against the shipped
 layers: wall time, CPU time, and peak resident memory (``ru_maxrss``: Python and libosmium's
 C++ allocations both count; tracemalloc would miss the latter). The machine's 2 cores are
@@ -244,32 +244,33 @@ def measure(pbf: Path) -> dict:
     """Clip and build the town from ``pbf`` (run in a fresh process)."""
     import shapely
 
-    from songnan_geo.layers import osm
+    from songnan_geo.layers import osm, osm_build, osm_read
     from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers
 
     current = load_all_layers(DEFAULT_DATA_DIR)
     # Without a hint (no data folder): three passes (relations, the boundary's ways, the rest).
     t = time.perf_counter()
-    osm.read_extract(pbf, clip_hint_wgs84=None, margin_m=osm.DEFAULT_MARGIN_M)
+    osm_read.read_extract(pbf, clip_hint_wgs84=None, margin_m=osm.DEFAULT_MARGIN_M)
     t_nohint = time.perf_counter() - t
     # The command's path: the data folder's boundary is the first clip guess (two passes
     # when the relation's area lies within it).
     hint = shapely.union_all(current["boundary"].geometry.values)
     cpu0, t0 = time.process_time(), time.perf_counter()
-    rules = osm.read_poi_types()
-    data = osm.read_extract(pbf, clip_hint_wgs84=hint, margin_m=osm.DEFAULT_MARGIN_M)
+    rules = osm_build.read_poi_types()
+    data = osm_read.read_extract(pbf, clip_hint_wgs84=hint, margin_m=osm.DEFAULT_MARGIN_M)
     t_read = time.perf_counter() - t0
     t1 = time.perf_counter()
-    layers = {"roads": osm.walking_network(data), "rivers": osm.water(data),
-              "buildings": osm.buildings(data), "facilities": osm.pois(data, rules)[0],
-              "boundary": osm.boundary_layer(data, current["boundary"])}
+    layers = {"roads": osm_build.walking_network(data), "rivers": osm_build.water(data),
+              "buildings": osm_build.buildings(data), "facilities": osm_build.pois(data, rules)[0],
+              "boundary": osm_build.boundary_layer(data, current["boundary"])}
     t_build = time.perf_counter() - t1
     t2 = time.perf_counter()
     build = osm.OsmBuild(layers=layers, timestamp=data.timestamp, source="", boundary_from="",
                          clip_wgs84=data.clip_wgs84)
     diff = osm.diff_layers(build, current)
     t_diff = time.perf_counter() - t2
-    return {"read_clip_no_hint_s": round(t_nohint, 2), "read_clip_s": round(t_read, 2), "build_s": round(t_build, 2),
+    return {"read_clip_no_hint_s": round(t_nohint, 2), "read_clip_s": round(t_read, 2),
+            "build_s": round(t_build, 2),
             "diff_s": round(t_diff, 2), "total_s": round(time.perf_counter() - t0, 2),
             "cpu_s": round(time.process_time() - cpu0, 2),
             "worker_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 2),

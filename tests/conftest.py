@@ -391,6 +391,8 @@ def pytest_collection_modifyitems(config, items):
     """
     tests_dir = Path(__file__).resolve().parent
     for item in items:
+        if "postgis_url" in item.fixturenames:   # a PostGIS server: outside the fast loop
+            item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("browser"):
             continue
         try:

@@ -71,7 +71,7 @@ def postgis_url():
         yield url
 
 
-@pytest.fixture(params=["gpkg", "postgis"])
+@pytest.fixture(params=["gpkg", pytest.param("postgis", marks=pytest.mark.slow)])
 def store_url(request, tmp_path):
     """A new, empty store location: a GeoPackage path, or a PostGIS URL (fresh schema)."""
     if request.param == "gpkg":

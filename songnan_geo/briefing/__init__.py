@@ -4,6 +4,7 @@
 folium), ``render`` (HTML and PDF with the CJK font).
 
 May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``,
-``songnan_geo.lifecircle``, ``songnan_geo.plan.quotes``, ``songnan_geo.store.tracker``, ``songnan_geo.maps``
-(basemaps and tiles). Never ``cli`` or streamlit.
+``songnan_geo.lifecircle``, ``songnan_geo.plan``, ``songnan_geo.store.tracker``, ``songnan_geo.maps``
+(basemaps and tiles). ``fonts`` registers the CJK font with reportlab (``reports`` use it too).
+Never ``cli`` or streamlit.
 """

@@ -609,3 +609,51 @@ def schema_suspects(columns: dict, n: int, schema: dict) -> np.ndarray:
         elif schema.get("additionalProperties") is False:
             bad |= np.array([v is not ABSENT for v in values], dtype=bool)
     return bad
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, columns: list[str] | None = None) -> dict:
+    """GeoJSON FeatureCollection (dict) of ``gdf`` (EPSG:4326) as written to ``data/geo``.
+
+    Properties in the order of ``columns`` (default: the frame's), then the rest; missing
+    values are ``null``; no ``crs`` member (RFC 7946: WGS84).
+    """
+    if gdf.crs is None or not gdf.crs.equals(STORAGE_CRS):
+        raise ValueError(f"gdf is in {gdf.crs}; layers are stored in EPSG:4326. Call "
+                         "gdf.to_crs(4326) (or chinacoords.to_wgs84) first.")
+    cols = [c for c in (columns or []) if c in gdf.columns]
+    cols += [c for c in gdf.columns if c not in cols and c != gdf.geometry.name]
+    doc = json.loads(gdf[cols + [gdf.geometry.name]].to_json(na="null", drop_id=True,
+                                                             ensure_ascii=False))
+    doc.pop("crs", None)
+    for feat in doc["features"]:
+        feat.pop("bbox", None)
+        feat.pop("id", None)
+        feat["properties"] = {c: feat["properties"].get(c) for c in cols}
+    doc.pop("bbox", None)
+    return doc
+
+
+def _non_finite(value) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _has_non_finite(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_non_finite(v) for v in value)
+    return _non_finite(value)
+
+
+def non_finite_features(doc: dict) -> list[tuple]:
+    """(feature number from 1, id, field, value) of every non-finite number in ``doc``'s features."""
+    found = []
+    for i, feat in enumerate(doc.get("features", [])):
+        props = feat.get("properties") or {}
+        fid = props.get("id")
+        for key, value in props.items():
+            if _has_non_finite(value):
+                found.append((i + 1, fid, key, str(value)))
+        if _has_non_finite((feat.get("geometry") or {}).get("coordinates")):
+            found.append((i + 1, fid, "geometry", "a non-finite coordinate"))
+    return found

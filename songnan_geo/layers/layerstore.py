@@ -68,9 +68,9 @@ Layer files are strict JSON (``allow_nan=False``): a non-finite number (``inf``,
 raises :class:`NonFiniteValueError`, naming the layer, feature and field, and nothing is
 written.
 
-The test hook :func:`_crash_point` kills the process with SIGKILL at a named step when the
-environment variable ``SONGNAN_TEST_CRASH_AT`` names it (see :data:`CRASH_POINTS`); the tests
-use it to kill a write at every step.
+The test hook :func:`songnan_geo.layers.journal.crash_point` kills the process with SIGKILL at
+a named step when the environment variable ``SONGNAN_TEST_CRASH_AT`` names it (see
+:data:`songnan_geo.layers.journal.CRASH_POINTS`); the tests use it to kill a write at every step.
 """
 from __future__ import annotations
 
@@ -80,60 +80,55 @@ import fcntl
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import shutil
-import signal
 import tempfile
-import uuid
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 
 import geopandas as gpd
 
 from songnan_geo import clock
 from songnan_geo.config import editable_data_dir, is_repository_data
-from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.io import (
     DEFAULT_DATA_DIR,
     LayerValidationError,
+    feature_collection,
+    non_finite_features,
     validate_feature_collection,
+)
+from songnan_geo.layers.journal import (
+    BACKUP_DIR,
+    CRASH_ENV,
+    INTENT,
+    JOURNAL,
+    Operation,
+    atomic_write,
+    crash_point,
+    dump_json,
+    fsync_dir,
+    fsync_file,
+    journal_bytes,
+    move_orphans,
+    new_id,
+    op_from,
+    remove_temps,
+    sweep_temps,
+    write_durable,
 )
 from songnan_geo.store.auth import require_editor
 from songnan_geo.text.error_messages import LocalisedError, msg
 
 log = logging.getLogger(__name__)
 
-#: Folder (inside the data folder) holding backups, the journal, the intent and the lock.
-BACKUP_DIR = ".backups"
-JOURNAL = "journal.jsonl"
-INTENT = "intent.json"
-#: Where orphan layer files are moved (inside :data:`BACKUP_DIR`).
-ORPHANS = "orphans"
 #: Layer names a new layer may take: lower-case letters, digits, underscores.
 LAYER_NAME_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
 #: Colour of layers added by an import (the manifest entry can be edited afterwards).
 NEW_LAYER_COLOR = "#9467bd"
 #: Operations :meth:`LayerStore.undo` can revert ("copy", the making of the folder, is not).
 UNDOABLE = ("replace", "add")
-#: Environment variable naming the step at which :func:`_crash_point` kills the process (tests).
-CRASH_ENV = "SONGNAN_TEST_CRASH_AT"
-#: The named steps of the protocol, in order ("write:rename:<i>" and "undo:restore:<i>" for
-#: each file i of the operation, 0-based).
-CRASH_POINTS = ("write:locked", "write:intent", "write:backups", "write:temp_partial",
-                "write:temps", "write:applying", "write:rename:<i>", "write:journal",
-                "write:done", "undo:locked", "undo:intent", "undo:restore:<i>",
-                "undo:journal", "undo:done")
-
-
-def _crash_point(name: str) -> None:
-    """Test hook: SIGKILL this process when ``SONGNAN_TEST_CRASH_AT`` is ``name``."""
-    if os.environ.get(CRASH_ENV) == name:
-        os.kill(os.getpid(), signal.SIGKILL)
-
-
 class StoreError(RuntimeError):
     """A write to the data folder was refused or failed; nothing was changed."""
 
@@ -206,136 +201,6 @@ def _shanghai_iso(iso_utc: str) -> str:
     return t.isoformat(timespec="seconds") if t else str(iso_utc)
 
 
-@dataclass
-class Operation:
-    """One write: which files changed and where their backups are, and who made it.
-
-    ``time`` is ISO UTC. ``files`` maps each changed file (relative to the data folder) to its
-    backup (relative to ``.backups``; None: the file was new). An undo sets ``undone``,
-    ``undone_by``, ``undone_time`` and ``undo_id`` (the id of the undo, a version token).
-    """
-
-    id: str
-    time: str
-    action: str                      # "replace" | "add" | "copy"
-    layer: str
-    features: int
-    files: dict[str, str | None] = field(default_factory=dict)  # file → backup (None: new file)
-    note: str = ""
-    undone: bool = False
-    editor: str = ""
-    undone_by: str = ""
-    undone_time: str = ""
-    undo_id: str = ""
-
-
-_OP_FIELDS = {f.name for f in fields(Operation)}
-
-
-def _op_from(doc: dict) -> Operation:
-    return Operation(**{k: v for k, v in doc.items() if k in _OP_FIELDS})
-
-
-def _new_id() -> tuple[str, str]:
-    """(operation id, ISO UTC time): ids sort by time."""
-    now = clock.now().astimezone(_dt.UTC)
-    return (now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:6],
-            now.isoformat(timespec="seconds"))
-
-
-def feature_collection(gdf: gpd.GeoDataFrame, columns: list[str] | None = None) -> dict:
-    """GeoJSON FeatureCollection (dict) of ``gdf`` (EPSG:4326) as written to ``data/geo``.
-
-    Properties in the order of ``columns`` (default: the frame's), then the rest; missing
-    values are ``null``; no ``crs`` member (RFC 7946: WGS84).
-    """
-    if gdf.crs is None or not gdf.crs.equals(STORAGE_CRS):
-        raise ValueError(f"gdf is in {gdf.crs}; layers are stored in EPSG:4326. Call "
-                         "gdf.to_crs(4326) (or chinacoords.to_wgs84) first.")
-    cols = [c for c in (columns or []) if c in gdf.columns]
-    cols += [c for c in gdf.columns if c not in cols and c != gdf.geometry.name]
-    doc = json.loads(gdf[cols + [gdf.geometry.name]].to_json(na="null", drop_id=True,
-                                                             ensure_ascii=False))
-    doc.pop("crs", None)
-    for feat in doc["features"]:
-        feat.pop("bbox", None)
-        feat.pop("id", None)
-        feat["properties"] = {c: feat["properties"].get(c) for c in cols}
-    doc.pop("bbox", None)
-    return doc
-
-
-def _non_finite(value) -> bool:
-    return isinstance(value, float) and not math.isfinite(value)
-
-
-def _has_non_finite(value) -> bool:
-    if isinstance(value, dict):
-        return any(_has_non_finite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_non_finite(v) for v in value)
-    return _non_finite(value)
-
-
-def _non_finite_values(doc: dict) -> list[tuple]:
-    """(feature number from 1, id, field, value) of every non-finite number in ``doc``'s features."""
-    found = []
-    for i, feat in enumerate(doc.get("features", [])):
-        props = feat.get("properties") or {}
-        fid = props.get("id")
-        for key, value in props.items():
-            if _has_non_finite(value):
-                found.append((i + 1, fid, key, str(value)))
-        if _has_non_finite((feat.get("geometry") or {}).get("coordinates")):
-            found.append((i + 1, fid, "geometry", "a non-finite coordinate"))
-    return found
-
-
-def _dump(doc: dict, indent: int = 1) -> bytes:
-    """Strict JSON (no NaN/Infinity tokens), UTF-8, newline-terminated."""
-    return (json.dumps(doc, ensure_ascii=False, indent=indent, allow_nan=False)
-            + "\n").encode("utf-8")
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _write_durable(path: Path, data: bytes) -> None:
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        _write_durable(tmp, data)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _journal_bytes(ops: list[Operation]) -> bytes:
-    return "".join(json.dumps(asdict(o), ensure_ascii=False, allow_nan=False) + "\n"
-                   for o in ops).encode("utf-8")
-
-
 def make_editable_copy(source: str | Path = DEFAULT_DATA_DIR, dest: str | Path | None = None,
                        *, editor) -> Path:
     """Copy the layers in ``source`` (default: the repository's ``data/geo``) to ``dest``.
@@ -367,13 +232,13 @@ def make_editable_copy(source: str | Path = DEFAULT_DATA_DIR, dest: str | Path |
     tmp = Path(tempfile.mkdtemp(prefix=".copying-", dir=dest.parent))
     try:
         shutil.copytree(source, tmp / "data", ignore=shutil.ignore_patterns(BACKUP_DIR))
-        op_id, now = _new_id()
+        op_id, now = new_id()
         op = Operation(id=op_id, time=now, action="copy", layer="", features=0,
                        note=f"copy of {source}", editor=editor.username)
         (tmp / "data" / BACKUP_DIR).mkdir()
-        _write_durable(tmp / "data" / BACKUP_DIR / JOURNAL, _journal_bytes([op]))
+        write_durable(tmp / "data" / BACKUP_DIR / JOURNAL, journal_bytes([op]))
         os.replace(tmp / "data", dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
@@ -429,7 +294,7 @@ class LayerStore:
         path = self.backup_dir / JOURNAL
         if not path.exists():
             return []
-        return [_op_from(json.loads(line))
+        return [op_from(json.loads(line))
                 for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def last_undoable(self) -> Operation | None:
@@ -504,15 +369,15 @@ class LayerStore:
             intent = json.loads(intent_path.read_text(encoding="utf-8"))
             self._resolve(intent)
             intent_path.unlink()
-            _fsync_dir(self.backup_dir)
-        self._sweep_temps()
-        self._move_orphans()
+            fsync_dir(self.backup_dir)
+        sweep_temps(self.data_dir, self.backup_dir)
+        move_orphans(self.data_dir, self.backup_dir, self.manifest())
 
     def _resolve(self, intent: dict) -> None:
         ops = self.history()
         by_id = {o.id: o for o in ops}
         if intent["kind"] == "write":
-            op = _op_from(intent["op"])
+            op = op_from(intent["op"])
             if op.id in by_id:
                 return                                   # committed
             if intent["phase"] == "applying":
@@ -524,7 +389,7 @@ class LayerStore:
                 log.warning("layer store %s: dropped the interrupted %s of layer '%s' by %s "
                             "(op %s) before it changed any file", self.data_dir, op.action,
                             op.layer, op.editor, op.id)
-            self._remove_temps(intent)
+            remove_temps(self.data_dir, intent)
             shutil.rmtree(self.backup_dir / op.id, ignore_errors=True)
             return
         # an undo: rolled forward
@@ -537,66 +402,21 @@ class LayerStore:
                     "(op %s)", self.data_dir, target.action, target.layer, intent["editor"],
                     target.id)
 
-    def _remove_temps(self, intent: dict) -> None:
-        for spec in intent["files"].values():
-            if spec.get("temp"):
-                (self.data_dir / spec["temp"]).unlink(missing_ok=True)
-
-    def _sweep_temps(self) -> None:
-        for folder in (self.data_dir, self.data_dir / "schema", self.backup_dir):
-            if not folder.is_dir():
-                continue
-            for p in folder.glob(".*.tmp"):
-                if p.is_file():
-                    p.unlink()
-                    log.warning("layer store %s: removed the stale temporary file %s",
-                                self.data_dir, p.relative_to(self.data_dir))
-
-    def _move_orphans(self) -> None:
-        named = set()
-
-        def walk(value):
-            if isinstance(value, str):
-                named.add(value)
-            elif isinstance(value, dict):
-                for v in value.values():
-                    walk(v)
-            elif isinstance(value, list):
-                for v in value:
-                    walk(v)
-
-        walk(self.manifest())
-        candidates = list(self.data_dir.glob("*.geojson")) + \
-            list((self.data_dir / "schema").glob("*.schema.json"))
-        orphans = [p for p in candidates
-                   if p.is_file() and str(p.relative_to(self.data_dir)) not in named]
-        if not orphans:
-            return
-        stamp = _new_id()[0]
-        for p in orphans:
-            rel = p.relative_to(self.data_dir)
-            dst = self.backup_dir / ORPHANS / stamp / rel
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(p, dst)
-            log.warning("layer store %s: moved the orphan %s (no manifest entry names it) to %s",
-                        self.data_dir, rel, dst.relative_to(self.data_dir))
-        _fsync_dir(self.data_dir)
-
     # ------------------------------------------------------------------ writing
     def _validated_bytes(self, name: str, gdf: gpd.GeoDataFrame, schema: dict,
                          geometry_types: list[str]) -> bytes:
         doc = feature_collection(gdf, list(schema.get("properties", {})))
-        bad = _non_finite_values(doc)
+        bad = non_finite_features(doc)
         if bad:
             raise NonFiniteValueError(name, bad)
         problems = validate_feature_collection(doc, f"{name} (to be written)", schema,
                                                geometry_types)
         if problems:
             raise LayerValidationError(problems)
-        return _dump(doc)
+        return dump_json(doc)
 
     def _write_intent(self, intent: dict) -> None:
-        _atomic_write(self.backup_dir / INTENT, _dump(intent))
+        atomic_write(self.backup_dir / INTENT, dump_json(intent))
 
     def _commit(self, op: Operation, writes: dict[str, bytes]) -> Operation:
         """Write ``writes`` (relative path → bytes, in order) by the protocol of the module
@@ -611,33 +431,33 @@ class LayerStore:
         intent = {"kind": "write", "id": op.id, "phase": "prepared", "op": asdict(op),
                   "files": files}
         self._write_intent(intent)
-        _crash_point("write:intent")
+        crash_point("write:intent")
         try:
             for rel, spec in files.items():                       # backups
                 if spec["backup"] is not None:
                     dst = self.backup_dir / spec["backup"]
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(self.data_dir / rel, dst)
-                    _fsync_file(dst)
-                    _fsync_dir(dst.parent)
-            _crash_point("write:backups")
+                    fsync_file(dst)
+                    fsync_dir(dst.parent)
+            crash_point("write:backups")
             for rel, data in writes.items():                      # temps
                 temp = self.data_dir / files[rel]["temp"]
                 temp.parent.mkdir(parents=True, exist_ok=True)
                 if os.environ.get(CRASH_ENV) == "write:temp_partial":
-                    _write_durable(temp, data[: len(data) // 2])
-                    _crash_point("write:temp_partial")
-                _write_durable(temp, data)
-            _crash_point("write:temps")
+                    write_durable(temp, data[: len(data) // 2])
+                    crash_point("write:temp_partial")
+                write_durable(temp, data)
+            crash_point("write:temps")
             intent["phase"] = "applying"
             self._write_intent(intent)
-            _crash_point("write:applying")
+            crash_point("write:applying")
             for i, rel in enumerate(writes):                      # renames
                 os.replace(self.data_dir / files[rel]["temp"], self.data_dir / rel)
-                _fsync_dir((self.data_dir / rel).parent)
-                _crash_point(f"write:rename:{i}")
-            _atomic_write(self.backup_dir / JOURNAL, _journal_bytes(self.history() + [op]))
-            _crash_point("write:journal")
+                fsync_dir((self.data_dir / rel).parent)
+                crash_point(f"write:rename:{i}")
+            atomic_write(self.backup_dir / JOURNAL, journal_bytes(self.history() + [op]))
+            crash_point("write:journal")
         except BaseException:
             try:
                 self._resolve(intent)
@@ -647,8 +467,8 @@ class LayerStore:
                               "for the next recovery", self.data_dir, op.id)
             raise
         (self.backup_dir / INTENT).unlink()
-        _fsync_dir(self.backup_dir)
-        _crash_point("write:done")
+        fsync_dir(self.backup_dir)
+        crash_point("write:done")
         return op
 
     def _restore(self, op: Operation) -> None:
@@ -658,18 +478,18 @@ class LayerStore:
             target = self.data_dir / rel
             if backup is None:
                 target.unlink(missing_ok=True)
-                _fsync_dir(target.parent)
+                fsync_dir(target.parent)
             else:
                 data = (self.backup_dir / backup).read_bytes()
                 if not (target.is_file() and target.read_bytes() == data):
-                    _atomic_write(target, data)
+                    atomic_write(target, data)
 
     def _mark_undone(self, ops: list[Operation], op: Operation, editor: str, undo_id: str,
                      time: str) -> None:
         for o in ops:
             if o.id == op.id:
                 o.undone, o.undone_by, o.undo_id, o.undone_time = True, editor, undo_id, time
-        _atomic_write(self.backup_dir / JOURNAL, _journal_bytes(ops))
+        atomic_write(self.backup_dir / JOURNAL, journal_bytes(ops))
 
     def _check_version(self, name: str, base_version: str, ops: list[Operation],
                        manifest: dict) -> None:
@@ -709,10 +529,10 @@ class LayerStore:
         data = self._validated_bytes(name, gdf, self.schema(name), info["geometry_types"])
         with self._locked():
             self._recover()
-            _crash_point("write:locked")
+            crash_point("write:locked")
             ops, manifest = self.history(), self.manifest()
             self._check_version(name, base_version, ops, manifest)
-            op_id, now = _new_id()
+            op_id, now = new_id()
             op = Operation(id=op_id, time=now, action="replace", layer=name, features=len(gdf),
                            note=note, editor=editor.username)
             return self._commit(op, {manifest["layers"][name]["file"]: data})
@@ -731,11 +551,11 @@ class LayerStore:
             raise StoreError(f"name '{name}' is not a valid layer name: use 2–40 lower-case "
                              "letters, digits or underscores, starting with a letter.")
         data = self._validated_bytes(name, gdf, schema, entry["geometry_types"])
-        schema_bytes = _dump(schema, indent=2)
+        schema_bytes = dump_json(schema, indent=2)
         file_rel, schema_rel = f"{name}.geojson", f"schema/{name}.schema.json"
         with self._locked():
             self._recover()
-            _crash_point("write:locked")
+            crash_point("write:locked")
             ops, manifest = self.history(), self.manifest()
             if name in manifest["layers"] and (base_version or self._last_event(name, ops) is None):
                 raise StoreError(f"name '{name}' is already a layer; choose another name, or "
@@ -746,11 +566,11 @@ class LayerStore:
                     raise StoreError(f"'{rel}' already exists in the data folder although no "
                                      "layer uses it; move it away or choose another name.")
             manifest["layers"][name] = {"file": file_rel, "schema": schema_rel, **entry}
-            op_id, now = _new_id()
+            op_id, now = new_id()
             op = Operation(id=op_id, time=now, action="add", layer=name, features=len(gdf),
                            note=note, editor=editor.username)
             return self._commit(op, {file_rel: data, schema_rel: schema_bytes,
-                                     "manifest.json": _dump(manifest, indent=2)})
+                                     "manifest.json": dump_json(manifest, indent=2)})
 
     def save_import(self, name: str, gdf: gpd.GeoDataFrame, new: bool = False,
                     schema: dict | None = None, geometry_types: list[str] | None = None,
@@ -780,7 +600,7 @@ class LayerStore:
         editor = require_editor(editor)
         with self._locked():
             self._recover()
-            _crash_point("undo:locked")
+            crash_point("undo:locked")
             ops = self.history()
             todo = [o for o in ops if not o.undone and o.action in UNDOABLE]
             if not todo:
@@ -792,17 +612,17 @@ class LayerStore:
                 if backup is not None and not (self.backup_dir / backup).is_file():
                     raise StoreError(f"the backup {backup} of operation {op.id} is missing from "
                                      f"{self.backup_dir}; it cannot be undone.")
-            undo_id, now = _new_id()
+            undo_id, now = new_id()
             self._write_intent({"kind": "undo", "id": undo_id, "phase": "applying",
                                 "target": op.id, "editor": editor.username, "time": now,
                                 "files": {}})
-            _crash_point("undo:intent")
+            crash_point("undo:intent")
             for i, rel in enumerate(reversed(list(op.files))):
                 self._restore(Operation(**{**asdict(op), "files": {rel: op.files[rel]}}))
-                _crash_point(f"undo:restore:{i}")
+                crash_point(f"undo:restore:{i}")
             self._mark_undone(ops, op, editor.username, undo_id, now)
-            _crash_point("undo:journal")
+            crash_point("undo:journal")
             (self.backup_dir / INTENT).unlink()
-            _fsync_dir(self.backup_dir)
-            _crash_point("undo:done")
+            fsync_dir(self.backup_dir)
+            crash_point("undo:done")
             return next(o for o in ops if o.id == op.id)

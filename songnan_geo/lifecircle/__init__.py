@@ -5,6 +5,7 @@
 (MCLP/LSCP with spopt and CBC), ``scenario`` (what the coverage page and commands ask: the
 standard's per-type indicators, the basket, per-居委 status, targets, sites, supply).
 
-May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``.
+May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``,
+``songnan_geo.config``.
 Never ``store``, ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
 """

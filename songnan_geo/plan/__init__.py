@@ -4,6 +4,6 @@
 (parcel and project status steps), ``indicators`` (Table 6 targets and status), ``carriers``
 (parks per belt against the plan's figures).
 
-May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``. Never ``store``,
-``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
+May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.clock``.
+Never ``store``, ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
 """

@@ -5,6 +5,7 @@ stable ``code`` and its parameters (values, names, numbers); its text is rendere
 (``zh``, the app's default) or English (``en``, the CLI's default and the text of ``str()``)
 by the one message engine, :mod:`songnan_geo.text.messages` (templates and format specs are
 described there). Every code has both languages (``tests/unit/test_importer.py`` renders each one).
+A catalogue, so longer than the ~600 lines a module may have: it is data, not logic.
 """
 from __future__ import annotations
 

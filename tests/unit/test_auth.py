@@ -139,6 +139,7 @@ def _cli(monkeypatch, capsys, *args, stdin: str = ""):
     return code, out.out, out.err
 
 
+@pytest.mark.slow
 def test_editor_cli_add_list_remove(secrets_file, monkeypatch, capsys):
     # The real command line once, in a process of its own …
     r = subprocess.run([sys.executable, "-m", "songnan_geo", "editor", "add", "wang",

@@ -292,6 +292,7 @@ def park_race_worker(url: str, user: str, barrier, results) -> None:
         tracker.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_save_the_same_park_at_once(carriers, store_url, parks):
     """Both saw version 0 and save together: exactly one is kept, the other is told who won."""
     winner, _ = two_process_save_race(park_race_worker, store_url)

@@ -293,6 +293,7 @@ def test_cli_refuses_to_relabel_a_projected_file(tmp_path, capsys):
     assert code == 0
 
 
+@pytest.mark.slow
 def test_python_dash_m_entry_point():
     proc = subprocess.run([sys.executable, "-m", "songnan_geo", "convert", "--from", "wgs84",
                            "--to", "gcj02", "--lonlat", "121.49", "31.35"],

@@ -160,6 +160,7 @@ def test_bad_output_and_radius(files, tmp_path, run_cli):
     assert p.returncode == 2 and "does not exist" in p.stderr
 
 
+@pytest.mark.slow
 def test_town_layers_as_a_real_process(tmp_path):
     """``python -m songnan_geo coverage`` in a subprocess, on the town's own files."""
     out = tmp_path / "town.geojson"

@@ -111,6 +111,7 @@ def value_race_worker(url: str, user: str, barrier, results) -> None:
         tracker.dispose()
 
 
+@pytest.mark.slow
 def test_two_processes_enter_the_same_value_at_once(ind_store, store_url):
     """Both saw no value and submit together: exactly one is kept, the other is told who won."""
     winner, _ = two_process_save_race(value_race_worker, store_url)

@@ -18,9 +18,13 @@ import multiprocessing as mp
 import shutil
 
 import layerstore_testlib as _lt
+import pytest
 
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers, load_layer, read_manifest
 from songnan_geo.layers.layerstore import LayerStore
+
+#: Many processes at once: outside the fast loop (-m "(unit or data) and not slow").
+pytestmark = pytest.mark.slow
 
 editors, store_path = _lt.editors, _lt.store_path
 ROUNDS = 20

@@ -1,8 +1,9 @@
 """``kill -9`` at every step of the layer store's write protocol (issue 11, finding 4).
 
 Each case runs the import command (``import``, or ``import --undo``; :func:`songnan_geo.cli.main`
-in a child process forked from the test) that SIGKILLs itself at one named step (``SONGNAN_TEST_CRASH_AT``, see
-:data:`songnan_geo.layers.layerstore.CRASH_POINTS`). Then the folder is opened again (recovery runs),
+in a child process forked from the test) that SIGKILLs itself at one named step
+(``SONGNAN_TEST_CRASH_AT``, see
+:data:`songnan_geo.layers.journal.CRASH_POINTS`). Then the folder is opened again (recovery runs),
 every layer validates (:func:`songnan_geo.layers.io.load_all_layers`), no temporary file or intent is
 left, the layer files are exactly the old state or exactly the new one (never a mix), and
 ``import --undo`` undoes the newest import in effect: the killed one if it landed, else the
@@ -23,7 +24,11 @@ from tracker_testlib import PASSWORDS
 from songnan_geo.cli import main as cli_main
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers, load_layer
-from songnan_geo.layers.layerstore import CRASH_ENV, LayerStore
+from songnan_geo.layers.journal import CRASH_ENV
+from songnan_geo.layers.layerstore import LayerStore
+
+#: Many processes at once: outside the fast loop (-m "(unit or data) and not slow").
+pytestmark = pytest.mark.slow
 
 editor, editors, layer_editors, store_path = (_lt.editor, _lt.editors, _lt.layer_editors,
                                                 _lt.store_path)

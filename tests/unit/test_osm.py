@@ -1,4 +1,5 @@
-"""OpenStreetMap onboarding (songnan_geo.layers.osm, cli_osm): extracts built in the test itself.
+"""OpenStreetMap onboarding (songnan_geo.layers.osm, osm_read, osm_build; cli.osm): extracts built
+in the test itself.
 
 The extract is laid out in TOWN_CRS metres around (121.49°E, 31.34°N) so that every expected
 distance and area is exact arithmetic; it is written as OSM XML text, and converted to PBF
@@ -29,7 +30,7 @@ import shapely
 from pyproj import Transformer
 
 from songnan_geo.coords.crs import STORAGE_CRS, TOWN_CRS
-from songnan_geo.layers import osm
+from songnan_geo.layers import osm, osm_build
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, LayerValidationError, load_all_layers, load_layer
 from songnan_geo.layers.layerstore import LayerStore
 from songnan_geo.lifecircle.network import WalkNetwork
@@ -245,7 +246,7 @@ def test_boundary_water_buildings_pois(extracts, data_dir, fmt):
     assert bl.loc["osm-w30", "footprint_m2"] == pytest.approx(800, rel=1e-3)
     assert bl.loc["osm-w30", "floor_area_m2"] == pytest.approx(4800, rel=1e-3)
     assert bl.loc["osm-w32", ["levels", "levels_estimated"]].tolist() == [10, True]
-    assert bl.loc["osm-w31", "levels"] == osm.DEFAULT_LEVELS["*"]
+    assert bl.loc["osm-w31", "levels"] == osm_build.DEFAULT_LEVELS["*"]
     assert bl.loc["osm-w31", "estimated"] and "默认" in bl.loc["osm-w31", "note"]
     # POIs typed by the planner's table
     f = build.layers["facilities"]
@@ -279,23 +280,23 @@ def _facility_types(data_dir):
 
 
 def test_poi_table_is_read_in_order_and_checked(tmp_path):
-    rules = osm.read_poi_types()
-    assert osm.facility_type({"amenity": "school", "name": "淞南中学"}, rules) == "初中"
-    assert osm.facility_type({"amenity": "school", "name": "淞南高级中学"}, rules) == "高中"
-    assert osm.facility_type({"amenity": "school", "name": "淞南幼儿园"}, rules) == "幼儿园"
-    assert osm.facility_type({"amenity": "cafe"}, rules) is None
+    rules = osm_build.read_poi_types()
+    assert osm_build.facility_type({"amenity": "school", "name": "淞南中学"}, rules) == "初中"
+    assert osm_build.facility_type({"amenity": "school", "name": "淞南高级中学"}, rules) == "高中"
+    assert osm_build.facility_type({"amenity": "school", "name": "淞南幼儿园"}, rules) == "幼儿园"
+    assert osm_build.facility_type({"amenity": "cafe"}, rules) is None
     bad = tmp_path / "t.csv"
     bad.write_text("key,value,name_contains,facility_type,note\namenity,school,,大学,\n"
                    ",x,,小学,\n", encoding="utf-8")
     with pytest.raises(osm.OsmError) as exc:
-        osm.read_poi_types(bad, allowed_types=["小学"])
+        osm_build.read_poi_types(bad, allowed_types=["小学"])
     assert "2 problem(s)" in str(exc.value) and "大学" in str(exc.value)
     # the planner changes the table: a school becomes 初中 by name
     mine = tmp_path / "mine.csv"
     mine.write_text("key,value,name_contains,facility_type,note\n"
                     "amenity,school,第二小学,初中,试验\n", encoding="utf-8")
-    assert osm.facility_type({"amenity": "school", "name": "宝山区淞南第二小学"},
-                             osm.read_poi_types(mine)) == "初中"
+    assert osm_build.facility_type({"amenity": "school", "name": "宝山区淞南第二小学"},
+                             osm_build.read_poi_types(mine)) == "初中"
 
 
 def test_no_relation_clips_to_the_current_boundary(tmp_path, data_dir):
@@ -451,6 +452,7 @@ def _cli(*args):
                           capture_output=True, text=True, cwd=REPO, timeout=120)
 
 
+@pytest.mark.slow
 def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path):
     before = (data_dir / "roads.geojson").read_bytes()
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--dry-run")

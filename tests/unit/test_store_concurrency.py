@@ -25,6 +25,9 @@ from tracker_testlib import (  # noqa: F401
 from songnan_geo.plan.workflow import PAUSED
 from songnan_geo.store.tracker import open_store
 
+#: Many processes at once: outside the fast loop (-m "(unit or data) and not slow").
+pytestmark = pytest.mark.slow
+
 CTX = mp.get_context("spawn")
 TIMEOUT_S = 120
 
