@@ -136,9 +136,6 @@ BASEMAPS: dict[str, dict] = {
     },
 }
 
-# Common fields shown at the end of a popup, after the feature's own facts.
-_PROVENANCE_FIELDS = {"id", "source", "accuracy_m", "estimated", "note"}
-
 # Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
 POPUP_PROPERTY = "_popup"
 TOOLTIP_PROPERTY = "_tooltip"
@@ -285,27 +282,99 @@ def feature_name(properties: Mapping, lang: str = "zh") -> str:
     return ""
 
 
-def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh") -> str:
-    """Escaped HTML of a feature's popup: name, 'estimated' badge, table of properties.
+#: Properties a popup card never shows as a row: the name (its title), internal ids and
+#: reference coordinates, flags said in words elsewhere, and provenance (said in words at the end).
+CARD_HIDDEN = {"id", "name", "name_en", "layer", "zone_id", "adcode", "segment_of", "ref_lon",
+               "ref_lat", "name_verified", "population_estimated", "population_method",
+               "source", "accuracy_m", "estimated", "note", "kind", "in_centre"}
+#: Long texts (plan quotes, sources of a status) a card folds away under "更多 / More".
+CARD_FOLDED_SUFFIXES = ("_quote", "status_source")
 
-    Every text (name, labels, values, title) is escaped with :func:`html.escape`, so
-    the result can be assigned to ``innerHTML`` and shows data as literal text.
+# Repository paths and file names in a source text: "owner/repo:data/x.json", "via shared/…csv".
+_PATH_RE = re.compile(r"(\bvia\s+)?[\w.-]+(/[\w.-]+)+(:[\w./-]+)?|\b[\w-]+\.(json|csv|geojson|py|xlsx)\b")
+
+
+def source_words(source) -> str:
+    """A feature's ``source`` for a reader: the text without repository paths or file names.
+
+    ``"JoJo/ShanghaiSubwayFilter:data/raw.json (Amap GCJ-02 → WGS84), via shared/reference/x.csv"``
+    becomes ``"(Amap GCJ-02 → WGS84)"``; an empty result means the source said nothing but paths.
+    """
+    if source is None:
+        return ""
+    text = _PATH_RE.sub("", str(source))
+    text = re.sub(r"\s+([,，;；)）])", r"\1", text)
+    text = re.sub(r"[,，;；]\s*(?=[,，;；)）]|$)", "", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,，;；")
+
+
+def accuracy_words(properties: Mapping, kind: str, lang: str = "zh") -> str:
+    """How sure a feature's position is, in words: "位置为估计，误差约 500 米" /
+    "Position estimated, about 500 m". ``kind`` is 'point', 'line' or 'area'. Empty when the
+    feature says neither ``accuracy_m`` nor ``estimated``."""
+    acc = properties.get("accuracy_m")
+    est = properties.get("estimated") is True
+    what = i18n.t(f"card_what_{kind}", lang)
+    if isinstance(acc, (int, float)) and not isinstance(acc, bool) and math.isfinite(acc):
+        key = "card_acc_estimated" if est else "card_acc_measured"
+        return i18n.t(key, lang).format(what=what, m=f"{acc:,.0f}")
+    return i18n.t("card_estimated", lang).format(what=what) if est else ""
+
+
+def _card_value(field: str, value, lang: str) -> str:
+    """A property value as a card shows it (not yet escaped); areas in hectares."""
+    if field == "area_m2" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return i18n.t("card_area_ha", lang).format(ha=value / 10_000)
+    return _format_value(value, lang)
+
+
+def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh",
+               kind: str = "point") -> str:
+    """Escaped HTML of a feature's popup card.
+
+    The card shows the name (with an "estimated" badge), the layer, one row per fact that has a
+    value (no internal ids, reference coordinates or empty rows; areas in hectares), long quotes
+    folded under "更多 / More", and at the end the source (without repository paths) and the
+    accuracy in words (:func:`accuracy_words`). Every text is escaped with
+    :func:`songnan_geo.safe_text.html_text`, so the card can be assigned to ``innerHTML``.
     Properties whose name starts with ``_`` are internal and left out.
     """
     name = _esc(feature_name(properties, lang))
     badge = ""
     if properties.get("estimated") is True:
         badge = f' <span class="sn-badge">{_esc(i18n.t("estimated_badge", lang))}</span>'
-    # The planning facts first; where the feature comes from (and how sure it is) last.
-    shown = [k for k in properties if not str(k).startswith("_")]
-    shown.sort(key=lambda k: k in _PROVENANCE_FIELDS)
+
+    def empty(v):
+        return v is None or (isinstance(v, str) and not v.strip())
+
+    shown = [k for k in properties if not str(k).startswith("_") and k not in CARD_HIDDEN
+             and not empty(properties[k])]
+    folded = [k for k in shown if str(k).endswith(CARD_FOLDED_SUFFIXES)]
+    facts = [k for k in shown if k not in folded]
     rows = "".join(
         f"<tr><th>{_esc(i18n.field_label(k, lang))}</th>"
-        f"<td>{_esc(_format_value(properties[k], lang))}</td></tr>" for k in shown
-    )
+        f"<td>{_esc(_card_value(k, properties[k], lang))}</td></tr>" for k in facts)
+    more = [(i18n.field_label(k, lang), _format_value(properties[k], lang)) for k in folded]
+    if not empty(properties.get("note")):
+        more.append((i18n.field_label("note", lang), str(properties["note"])))
+    more_html = ""
+    if more:
+        more_html = (f'<details class="sn-more"><summary>{_esc(i18n.t("card_more", lang))}</summary>'
+                     + "".join(f"<p><b>{_esc(k)}</b>：{_esc(v)}</p>" if lang == "zh" else
+                               f"<p><b>{_esc(k)}</b>: {_esc(v)}</p>" for k, v in more)
+                     + "</details>")
+    prov = []
+    src = source_words(properties.get("source"))
+    if src:
+        prov.append(f'{_esc(i18n.t("card_source", lang))}{_esc(src)}')
+    acc = accuracy_words(properties, kind, lang)
+    if acc:
+        prov.append(_esc(acc))
+    prov_html = "".join(f'<div class="sn-prov">{p}</div>' for p in prov)
     sub = f'<div class="sn-popup-layer">{_esc(layer_title)}</div>' if layer_title else ""
+    table = f'<table class="sn-props">{rows}</table>' if rows else ""
     return (f'<div class="sn-popup"><div class="sn-popup-name">{name}{badge}</div>{sub}'
-            f'<table class="sn-props">{rows}</table></div>')
+            f"{table}{more_html}{prov_html}</div>")
 
 
 def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = "?") -> dict:
@@ -330,7 +399,8 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
         Leaflet options: ``color``, ``weight`` (screen pixels), ``opacity``, ``fill``,
         ``fillColor``, ``fillOpacity``, ``dashArray`` (pixels) and, for points,
         ``radius`` (screen pixels). The palette colour fills polygons and points and
-        strokes lines; where the style fixes ``fill_color``, it strokes instead.
+        strokes lines; where the style fixes ``fill_color``, it strokes instead. A point layer's
+        ``stroke_color`` rings every marker in that colour (the layer's mark).
     """
     style = info.get("style") or {}
     kind = _geom_kind(geom_type)
@@ -355,7 +425,8 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
     else:
         fill_opacity = _number(style.get("fill_opacity", 0.2), layer, "style.fill_opacity")
         if kind == "point":
-            stroke = picked or base
+            ring = style.get("stroke_color")   # a fixed ring marks the layer (carrier parks)
+            stroke = _color(ring, layer, "style.stroke_color") if ring else picked or base
             fill = fixed_fill or picked or base
         elif fixed_fill:
             stroke, fill = picked or base, fixed_fill
@@ -380,10 +451,30 @@ class _PageStyle(MacroElement):
             #{{ this._parent.get_name() }} { background: {{ this.background }}; }
             /* metric scale only: hide Leaflet's second (imperial) scale line */
             #{{ this._parent.get_name() }} .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }
-            .sn-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
-                box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
-                max-height: 40vh; overflow-y: auto; max-width: 260px; }
-            .sn-legend-title { font-weight: bold; margin-bottom: 3px; }
+            .sn-legend { background: rgba(255,255,255,0.94); padding: 4px 8px; border-radius: 4px;
+                box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.3;
+                max-width: 230px; }
+            .sn-legend-body { overflow-y: auto; max-height: 40vh; padding-right: 2px; }
+            .sn-legend.sn-folded .sn-legend-body { display: none; }
+            .sn-legend-title { font-weight: bold; margin: 0; cursor: pointer; user-select: none;
+                display: flex; justify-content: space-between; gap: 8px; background: none; border: 0;
+                padding: 2px 0; font: inherit; font-weight: bold; width: 100%; text-align: left; }
+            .sn-legend-title::after { content: "▾"; color: #555; }
+            .sn-legend.sn-folded .sn-legend-title::after { content: "▸"; }
+            .sn-labels-switch { display: flex; align-items: center; gap: 4px; margin: 2px 0 4px;
+                color: #333; cursor: pointer; }
+            .sn-label { background: none; border: 0; }
+            .sn-label span { display: inline-block; transform: translate(-50%, -50%); white-space: nowrap;
+                font-size: 11px; line-height: 1.2; color: #222; pointer-events: none;
+                text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }
+            .sn-label-metro_stations span { transform: translate(6px, -50%); font-weight: 600; }
+            .sn-label-carrier_parks span { transform: translate(8px, -50%); color: #7f0000; }
+            .sn-label-residential span { color: #6b4e00; font-size: 10.5px; }
+            .sn-label-parcels span { font-weight: 600; }
+            .sn-prov { color: #555; font-size: 11px; margin-top: 3px; }
+            .sn-more { margin-top: 3px; font-size: 11px; }
+            .sn-more summary { cursor: pointer; color: #245; }
+            .sn-more p { margin: 2px 0; }
             .sn-notice { background: #fff3cd; color: #5c4500; border: 1px solid #e0c36a;
                 border-radius: 4px; padding: 4px 8px; font-size: 12px; max-width: 280px; }
             .sn-legend-layer { margin-top: 4px; }
@@ -393,7 +484,7 @@ class _PageStyle(MacroElement):
             .sn-sw-area { border: 1.5px solid; }
             .sn-sw-line { height: 0; }
             .sn-sw-point { width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid; }
-            .sn-popup { font-size: 12px; max-height: 320px; overflow-y: auto; }
+            .sn-popup { font-size: 12px; max-height: 300px; overflow-y: auto; max-width: 300px; }
             .sn-popup-name { font-weight: bold; font-size: 13px; }
             .sn-popup-layer { color: #666; margin-bottom: 4px; }
             .sn-props th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; color: #444;
@@ -412,11 +503,14 @@ class _PageStyle(MacroElement):
 
 
 class Legend(MacroElement):
-    """Legend as a Leaflet control (plain JS, no jQuery).
+    """Legend as a Leaflet control (plain JS, no jQuery) that the planner can fold.
 
-    ``sections`` is a list of ``(layer_name, feature_group, escaped_html)``; each
-    section is shown only while its feature group is on the map, so the legend follows
-    the layer control.
+    ``sections`` is a list of ``(layer_name, feature_group, escaped_html)``; each section is
+    shown only while its feature group is on the map, so the legend follows the layer control.
+    Its title is a button that folds the legend to one line; the body scrolls within the map's
+    height (never past it). When ``labels_text`` is given, a checkbox under the title switches
+    the name labels (:class:`NameLabels`) on and off. :class:`FitTown` folds the legend on its
+    own when the map is too narrow to show both it and the town.
     """
 
     _template = Template("""
@@ -429,14 +523,35 @@ class Legend(MacroElement):
                 div.innerHTML = {{ this.html_js }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
+                var title = div.querySelector(".sn-legend-title");
+                title.addEventListener("click", function () {
+                    var folded = div.classList.toggle("sn-folded");
+                    title.setAttribute("aria-expanded", folded ? "false" : "true");
+                    div.snUserChoice = true;
+                });
+                var box = div.querySelector(".sn-labels-switch input");
+                if (box) {
+                    box.addEventListener("change", function () {
+                        map.fire("sn:labels", {on: box.checked});
+                    });
+                }
                 return div;
             };
             legend.addTo(map);
+            map.snLegend = legend;
             var groups = {
                 {%- for key_js, group in this.groups %}
                 {{ key_js }}: {{ group.get_name() }},
                 {%- endfor %}
             };
+            function fitHeight() {
+                var body = legend.getContainer().querySelector(".sn-legend-body");
+                var others = 0;
+                legend.getContainer().parentNode.childNodes.forEach(function (el) {
+                    if (el !== legend.getContainer()) { others += el.offsetHeight + 10; }
+                });
+                body.style.maxHeight = Math.max(60, map.getSize().y - others - 70) + "px";
+            }
             function sync() {
                 var any = false;
                 legend.getContainer().querySelectorAll("[data-layer]").forEach(function (el) {
@@ -446,23 +561,190 @@ class Legend(MacroElement):
                     any = any || on;
                 });
                 legend.getContainer().style.display = any ? "" : "none";
+                fitHeight();
             }
             map.on("overlayadd overlayremove", sync);
+            map.on("resize", fitHeight);
             sync();
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, title: str, sections: list, position: str = "bottomright"):
+    def __init__(self, title: str, sections: list, position: str = "topright",
+                 labels_text: str | None = None):
         super().__init__()
         self._name = "Legend"
         self.sections = sections
         self.position = position
         body = "".join(section for _, _, section in sections)
-        self.html = f'<div class="sn-legend-title">{_esc(title)}</div>{body}'
+        switch = ""
+        if labels_text:
+            switch = (f'<label class="sn-labels-switch"><input type="checkbox" checked> '
+                      f"{_esc(labels_text)}</label>")
+        self.html = (f'<button type="button" class="sn-legend-title" aria-expanded="true">'
+                     f'{_esc(title)}</button><div class="sn-legend-body">{switch}{body}</div>')
         # Written into the script as JS literals (never as Jinja2 source: see safe_text).
         self.position_js, self.html_js = js_literal(position), js_literal(self.html)
         self.groups = [(js_literal(name), group) for name, group, _ in sections]
+
+
+class FitTown(MacroElement):
+    """Fits the first view to ``bounds`` in the room the map's controls leave free.
+
+    Run after every control is on the map: the padding on the right is the width of the widest
+    control in the right-hand corners (layer control, legend, notices; not the one-line
+    attribution), on the left the zoom buttons, at the bottom the scale bar and attribution.
+    When the controls would leave the town less than half the map's width, the legend is folded
+    first (unless the planner opened it). It fits again when the map frame changes size, until the
+    planner pans or zooms. ``bounds`` is ``[[south, west], [north, east]]`` in degrees.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var bounds = L.latLngBounds({{ this.bounds_js }});
+            var c = map.getContainer(), moved = false, fitting = false;
+            function widest(sel, skip) {
+                var w = 0;
+                c.querySelectorAll(sel + " > .leaflet-control").forEach(function (el) {
+                    if (skip && el.classList.contains(skip)) { return; }
+                    if (el.offsetParent !== null) { w = Math.max(w, el.offsetWidth + 10); }
+                });
+                return w;
+            }
+            function tallest(sel) {
+                var h = 0;
+                c.querySelectorAll(sel + " > .leaflet-control").forEach(function (el) {
+                    if (el.offsetParent !== null && !el.classList.contains("sn-legend")) {
+                        h = Math.max(h, el.offsetHeight + 10);
+                    }
+                });
+                return h;
+            }
+            function pads() {
+                var right = Math.max(widest(".leaflet-top.leaflet-right"),
+                                     widest(".leaflet-bottom.leaflet-right", "leaflet-control-attribution"));
+                var left = Math.max(widest(".leaflet-top.leaflet-left"),
+                                    widest(".leaflet-bottom.leaflet-left", "leaflet-control-scale"), 10);
+                var bottom = Math.max(tallest(".leaflet-bottom.leaflet-left"),
+                                      tallest(".leaflet-bottom.leaflet-right"), 10);
+                return {left: left, right: Math.max(right, 10), bottom: bottom};
+            }
+            function fit() {
+                if (moved || !map.getSize().x) { return; }
+                var legend = map.snLegend && map.snLegend.getContainer();
+                if (legend && !legend.snUserChoice) {   // open unless it leaves the town too little room
+                    legend.classList.remove("sn-folded");
+                    var open = pads();
+                    legend.classList.toggle("sn-folded", open.left + open.right > 0.5 * map.getSize().x);
+                }
+                var p = pads();
+                fitting = true;
+                map.fitBounds(bounds, {paddingTopLeft: [p.left, 10],
+                                       paddingBottomRight: [p.right, p.bottom], animate: false});
+                fitting = false;
+            }
+            ["mousedown", "wheel", "touchstart", "keydown", "dblclick"].forEach(function (ev) {
+                c.addEventListener(ev, function () { moved = true; }, {passive: true});
+            });
+            map.on("resize", fit);
+            fit();
+            setTimeout(fit, 0);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds):
+        super().__init__()
+        self._name = "FitTown"
+        self.bounds = bounds
+        self.bounds_js = js_literal([[float(v) for v in corner] for corner in bounds])
+
+
+class NameLabels(MacroElement):
+    """Name labels of features, shown where they fit.
+
+    ``layers`` is a list of ``(layer_name, feature_group, min_zoom, labels)`` in priority order;
+    ``labels`` a list of ``(lat, lon, escaped_html)``. A layer's labels show while its feature
+    group is on the map and the zoom is at least ``min_zoom``; a label that would overlap one
+    shown before it (higher priority first) is hidden, so the labels never pile up. The labels
+    take no clicks. The legend's checkbox switches them all off and on (``sn:labels`` event).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var on = true;
+            var specs = [
+                {%- for name_js, group, min_zoom, labels_js in this.specs %}
+                {name: {{ name_js }}, group: {{ group.get_name() }}, minZoom: {{ min_zoom }},
+                 labels: {{ labels_js }}},
+                {%- endfor %}
+            ];
+            var pane = map.createPane("snLabels");
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            specs.forEach(function (spec) {
+                spec.layer = L.layerGroup();
+                spec.markers = spec.labels.map(function (l) {
+                    return L.marker([l[0], l[1]], {pane: "snLabels", interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "sn-label sn-label-" + spec.name, iconSize: null,
+                                         html: "<span>" + l[2] + "</span>"})}).addTo(spec.layer);
+                });
+            });
+            function overlaps(a, b) {
+                return !(a.right < b.left || b.right < a.left || a.bottom < b.top || b.bottom < a.top);
+            }
+            function update() {
+                var zoom = map.getZoom(), placed = [];
+                specs.forEach(function (spec) {
+                    var want = on && map.hasLayer(spec.group) && zoom >= spec.minZoom;
+                    if (!want) { if (map.hasLayer(spec.layer)) { map.removeLayer(spec.layer); } return; }
+                    if (!map.hasLayer(spec.layer)) { spec.layer.addTo(map); }
+                    spec.markers.forEach(function (m) {
+                        var span = m.getElement() && m.getElement().firstChild;
+                        if (!span) { return; }
+                        span.style.visibility = "";
+                        var r = span.getBoundingClientRect();
+                        var box = {left: r.left - 2, right: r.right + 2, top: r.top - 1, bottom: r.bottom + 1};
+                        if (placed.some(function (p) { return overlaps(p, box); })) {
+                            span.style.visibility = "hidden";
+                        } else {
+                            placed.push(box);
+                        }
+                    });
+                });
+            }
+            map.on("zoomend overlayadd overlayremove resize", function () { setTimeout(update, 0); });
+            map.on("sn:labels", function (e) { on = e.on; update(); });
+            setTimeout(update, 0);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, specs: list):
+        super().__init__()
+        self._name = "NameLabels"
+        self.specs = [(js_literal(name), group, float(min_zoom), js_literal(labels))
+                      for name, group, min_zoom, labels in specs]
+
+
+class Attribution(MacroElement):
+    """Adds ``text`` (plain text, shown literally) to the map's attribution line."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.html_js }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._name = "Attribution"
+        self.text = text
+        self.html_js = js_literal(_esc(text))
 
 
 def _swatch(kind: str, st: dict) -> str:
@@ -479,7 +761,8 @@ def _swatch(kind: str, st: dict) -> str:
             f'background:{fill}"></span>')
 
 
-def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bool) -> str:
+def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bool,
+                    lang: str = "zh") -> str:
     kind = _layer_kind(info)
     geom = {"point": "Point", "line": "LineString", "area": "Polygon"}[kind]
     key, palette = info.get("style_by"), info.get("palette") or {}
@@ -487,7 +770,7 @@ def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bo
     if key and palette:
         for value in palette:
             st = feature_style(info, {key: value}, geom, name)
-            label = id_names.get(value, value) if key == "id" else value
+            label = id_names.get(value, value) if key == "id" else i18n.value_label(value, lang, False)
             items.append((label, st))
     else:
         items.append(("", feature_style(info, {}, geom, name)))
@@ -549,7 +832,7 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
                 "id": fid,
                 "layer": name,
                 TOOLTIP_PROPERTY: _esc(feature_name(props, lang)),
-                POPUP_PROPERTY: popup_html(props, title, lang),
+                POPUP_PROPERTY: popup_html(props, title, lang, _geom_kind(gtype)),
             },
         })
     return {"type": "FeatureCollection", "features": features}, styles, has_points
@@ -624,15 +907,16 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         prepared = {name: convert_gdf(gdf, "wgs84", basemap_datum(basemap), f"layers['{name}']")
                     for name, gdf in prepared.items()}
 
+    # zoomSnap 0.25: the first view fits the town closely (Leaflet scales tiles in between).
     m = folium.Map(location=TOWN_CENTRE, zoom_start=14, tiles=None, control_scale=True,
-                   maxZoom=base.get("max_zoom", 20))
+                   maxZoom=base.get("max_zoom", 20), zoomSnap=0.25)
     # Instance attributes: never mutate folium's class-level CDN lists.
     m.default_js = [("leaflet", asset_base_url + LEAFLET_JS)]
     m.default_css = [("leaflet_css", asset_base_url + LEAFLET_CSS)]
     _add_tiles(m, basemap, lang)
     _PageStyle().add_to(m)
 
-    sections = []
+    sections, label_specs = [], []
     for name, info in infos.items():
         if name not in prepared:
             continue
@@ -660,15 +944,50 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
             records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
             id_names = {str(r["id"]): feature_name({k: _plain(v) for k, v in r.items()}, lang)
                         for r in records}
-        sections.append((name, group, _legend_section(name, info, title, id_names, shown)))
+        sections.append((name, group, _legend_section(name, info, title, id_names, shown, lang)))
+        if name in LABEL_MIN_ZOOM and len(gdf):
+            label_specs.append((LABEL_MIN_ZOOM[name], name, group, _labels(gdf, lang)))
 
-    folium.LayerControl(collapsed=False).add_to(m)
-    Legend(i18n.t("legend", lang), sections).add_to(m)
+    # Collapsed: one button in the corner; the list opens on hover or tap.
+    folium.LayerControl(collapsed=True).add_to(m)
+    label_specs.sort(key=lambda spec: spec[0])   # lowest zoom first: they have priority
+    NameLabels([(name, group, z, labels) for z, name, group, labels in label_specs]).add_to(m)
+    Legend(i18n.t("legend", lang), sections,
+           labels_text=i18n.t("map_labels", lang) if label_specs else None).add_to(m)
+    if any(_mentions_osm(gdf) for gdf in prepared.values()):
+        Attribution(i18n.t("map_osm_attribution", lang)).add_to(m)
 
     bounds = _bounds(prepared)
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(10, 10))
+        FitTown(bounds).add_to(m)   # last: it measures the controls above
     return m
+
+
+#: Layers whose names are written on the map, and the zoom from which they are; at that zoom a
+#: label still shows only where it does not overlap one with priority (lower zoom first).
+LABEL_MIN_ZOOM = {"metro_stations": 12.5, "carrier_parks": 13.0, "parcels": 13.0, "residential": 14.5}
+
+
+def _labels(gdf: gpd.GeoDataFrame, lang: str) -> list:
+    """``[lat, lon, escaped name]`` of each feature at its representative point (degrees)."""
+    out = []
+    cols = [c for c in ("name", "name_en", "id") if c in gdf.columns]
+    for geom, *vals in zip(gdf.geometry, *(gdf[c] for c in cols)):
+        if geom is None or geom.is_empty:
+            continue
+        text = feature_name({c: _plain(v) for c, v in zip(cols, vals)}, lang)
+        if not text:
+            continue
+        pt = geom if geom.geom_type == "Point" else geom.representative_point()
+        out.append([round(pt.y, 7), round(pt.x, 7), _esc(text)])
+    return out
+
+
+def _mentions_osm(gdf: gpd.GeoDataFrame) -> bool:
+    """True if any feature's ``source`` names OpenStreetMap (its data need the ODbL credit)."""
+    if "source" not in gdf.columns:
+        return False
+    return bool(gdf["source"].astype(str).str.contains(r"OpenStreetMap|\bOSM\b", regex=True).any())
 
 
 def clicked_lonlat(click: Mapping | None, basemap: str) -> tuple[float, float] | None:
@@ -802,7 +1121,9 @@ class MapControl(MacroElement):
     position : str
         Leaflet corner: 'topleft', 'topright', 'bottomleft' or 'bottomright'.
     css_class : str
-        Class of the box (``sn-notice`` and ``sn-legend`` are styled by this module).
+        Class of the box (``sn-notice`` and ``sn-legend`` are styled by this module). A box whose
+        HTML has a ``<button class="sn-legend-title">`` folds its ``.sn-legend-body`` when it is
+        clicked, like the layer legend.
     """
 
     _template = Template("""
@@ -812,7 +1133,17 @@ class MapControl(MacroElement):
             box.onAdd = function () {
                 var div = L.DomUtil.create("div", {{ this.css_class_js }});
                 {% if this.html %}div.innerHTML{% else %}div.textContent{% endif %} = {{ this.content_js }};
+                // a box with a .sn-legend-title button folds like the legend
+                var title = div.querySelector && div.querySelector(".sn-legend-title");
+                if (title) {
+                    title.addEventListener("click", function () {
+                        var folded = div.classList.toggle("sn-folded");
+                        title.setAttribute("aria-expanded", folded ? "false" : "true");
+                        div.snUserChoice = true;
+                    });
+                }
                 L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
             box.addTo({{ this._parent.get_name() }});

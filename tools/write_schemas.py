@@ -112,8 +112,9 @@ LAYERS = {
     "carrier_parks": dict(
         title={"zh": "产业载体", "en": "Carrier parks"},
         geometry_types=["Point"], group="plan",
-        style={"color": "#6a3d9a", "radius": 7, "fill_opacity": 0.9},
-        style_by="state", palette={"运营": "#6a3d9a", "在建": "#ff7f00", "规划": "#b2abd2"},
+        # black ring, and state colours unlike the 一心三线 belts' purple/blue/green
+        style={"color": "#000000", "stroke_color": "#000000", "weight": 2, "radius": 7, "fill_opacity": 0.95},
+        style_by="state", palette={"运营": "#d7301f", "在建": "#fdae61", "规划": "#ffffff"},
         fields={"address": TEXT_OR_NULL, "theme": TEXT_OR_NULL, "yiyuan_lou": {"type": "boolean"},
                 "state": {"enum": PARK_STATES}, "plan_quote": TEXT, "zone_id": TEXT_OR_NULL,
                 # optional park figures (null = unknown, never 0); the 产业载体 page's register
