@@ -686,6 +686,8 @@ VALUE_LABELS: dict[str, str] = {
     "基本完成": "Largely completed", "已完成": "Completed",
     # carrier parks, stations, facilities
     "运营": "Operating", "规划": "Planned", "未开通": "Not yet open", "现有": "Existing",
+    # road classes (map legend)
+    "快速路": "Expressway", "主干路": "Arterial road", "次干路": "Secondary road", "支路": "Local road",
 }
 
 

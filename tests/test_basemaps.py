@@ -97,7 +97,7 @@ def test_map_view_follows_the_shift():
 
 def _fit(m):
     for child in m._children.values():
-        if type(child).__name__ == "FitBounds":
+        if type(child).__name__ == "FitTown":
             return child.bounds
     raise AssertionError("no fit_bounds on the map")
 
