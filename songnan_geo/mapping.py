@@ -632,14 +632,17 @@ class FitTown(MacroElement):
                 return {left: left, right: Math.max(right, 10), bottom: bottom};
             }
             function fit() {
-                if (moved || !map.getSize().x) { return; }
+                if (moved) { return; }
                 var legend = map.snLegend && map.snLegend.getContainer();
                 if (legend && !legend.snUserChoice) {   // open unless it leaves the town too little room
                     legend.classList.remove("sn-folded");
                     var open = pads();
                     legend.classList.toggle("sn-folded", open.left + open.right > 0.5 * map.getSize().x);
                 }
-                var p = pads();
+                var p = pads(), size = map.getSize();
+                if (size.x - p.left - p.right < 120 || size.y - 10 - p.bottom < 120) {
+                    return;   // not laid out yet (or a tiny frame): fit when it has its size
+                }
                 fitting = true;
                 map.fitBounds(bounds, {paddingTopLeft: [p.left, 10],
                                        paddingBottomRight: [p.right, p.bottom], animate: false});
@@ -649,6 +652,10 @@ class FitTown(MacroElement):
                 c.addEventListener(ev, function () { moved = true; }, {passive: true});
             });
             map.on("resize", fit);
+            // The frame may get its size after the script ran without a window resize event.
+            if (window.ResizeObserver) {
+                new ResizeObserver(function () { map.invalidateSize({pan: false}); fit(); }).observe(c);
+            }
             fit();
             setTimeout(fit, 0);
         })();
