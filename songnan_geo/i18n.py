@@ -292,6 +292,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_more": ("更多", "More"),
     "card_source": ("来源：", "Source: "),
     "map_labels": ("显示名称标注", "Show name labels"),
+    "map_planned_symbol": ("空心虚线圈：{what}", "Hollow dashed ring: {what}"),
     "map_legend_fold": ("收起图例", "Fold the legend"),
     "map_osm_attribution": ("© OpenStreetMap 贡献者（ODbL）", "© OpenStreetMap contributors (ODbL)"),
     "estimated_banner": (

@@ -400,7 +400,9 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
         ``fillColor``, ``fillOpacity``, ``dashArray`` (pixels) and, for points,
         ``radius`` (screen pixels). The palette colour fills polygons and points and
         strokes lines; where the style fixes ``fill_color``, it strokes instead. A point layer's
-        ``stroke_color`` rings every marker in that colour (the layer's mark).
+        ``stroke_color`` rings every marker in that colour (the layer's mark). A point whose
+        ``info["planned"]["field"]`` is one of ``info["planned"]["values"]`` (a planned facility)
+        is a hollow dashed ring in its colour.
     """
     style = info.get("style") or {}
     kind = _geom_kind(geom_type)
@@ -437,6 +439,11 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
             out["radius"] = _number(style.get("radius", 6), layer, "style.radius")
     if style.get("dash"):
         out["dashArray"] = _dash(style["dash"], layer)
+    planned = info.get("planned") or {}
+    if kind == "point" and planned and properties.get(planned.get("field")) in planned.get("values", []):
+        # not there yet (a planned facility): a hollow, dashed ring in the category's colour
+        out.update(color=out["fillColor"] if out.get("fill") else out["color"], fillColor="#ffffff",
+                   fill=True, fillOpacity=0.9, dashArray="3 2", weight=max(out["weight"], 2))
     return out
 
 
@@ -782,6 +789,12 @@ def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bo
     else:
         items.append(("", feature_style(info, {}, geom, name)))
     rows = [(_swatch(kind, st), label) for label, st in items]
+    planned = info.get("planned") or {}
+    if kind == "point" and planned.get("values"):
+        st = feature_style(info, {planned["field"]: planned["values"][0]}, geom, name)
+        words = "、".join if lang == "zh" else ", ".join
+        rows.append((_swatch(kind, st), i18n.t("map_planned_symbol", lang).format(
+            what=words(i18n.value_label(v, lang, False) for v in planned["values"]))))
     if len(rows) == 1 and not rows[0][1]:
         # A single style: the swatch sits next to the layer title.
         body = (f'<div class="sn-legend-item">{rows[0][0]}'

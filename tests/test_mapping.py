@@ -164,7 +164,12 @@ def test_points_are_circle_markers_coloured_by_type(layers, manifest):
     styles = _rendered_styles(gj)
     palette = manifest["layers"]["facilities"]["palette"]
     assert styles["f_school"]["fillColor"] == palette["小学"]
-    assert styles["f_clinic"]["fillColor"] == palette["社区卫生服务中心"]
+    # a planned facility (state 规划): a hollow dashed ring in its type's colour
+    assert styles["f_clinic"]["color"] == palette["社区卫生服务中心"]
+    assert styles["f_clinic"]["fillColor"] == "#ffffff" and styles["f_clinic"]["dashArray"] == "3 2"
+    assert styles["f_school"]["fillColor"] == palette["小学"] and "dashArray" not in styles["f_school"]
+    legend = next(c for c in m._children.values() if isinstance(c, Legend)).html
+    assert i18n.t("map_planned_symbol", "zh").format(what="规划") in legend
     assert styles["f_school"]["radius"] == manifest["layers"]["facilities"]["style"]["radius"]
     assert "new L.CircleMarker(" in page
     # The only L.marker is the name labels' text (a divIcon: no icon image or icon CSS needed).

@@ -126,7 +126,7 @@ LAYERS = {
         title={"zh": "15分钟生活圈设施", "en": "15-minute life-circle facilities"},
         geometry_types=["Point"], group="people",
         style={"color": "#1b9e77", "radius": 6, "fill_opacity": 0.9},
-        style_by="type",
+        style_by="type", planned={"field": "state", "values": ["规划"]},
         palette={"社区卫生服务中心": "#e31a1c", "社区卫生服务站": "#fb9a99", "幼儿园": "#ffcc33", "小学": "#ff9900",
                  "初中": "#cc6600", "高中": "#993300", "养老院": "#1f78b4", "长者照护之家": "#4393c3",
                  "日间照料中心": "#92c5de", "助餐点": "#80cdc1", "文化活动中心": "#c51b7d", "市民活动中心": "#de77ae",
