@@ -100,7 +100,7 @@ def _poll(ap: AppPage, check, what: str, timeout_ms: int = WAIT_MS):
 def _wait_title(ap: AppPage, title: str) -> None:
     exc = ap.page.locator('[data-testid="stException"]')
     ap.page.locator("h1", has_text=title).or_(exc).first.wait_for(state="visible", timeout=WAIT_MS)
-    assert exc.count() == 0, f"the page shows an exception:\n" + "\n".join(exc.all_inner_texts())
+    assert exc.count() == 0, "the page shows an exception:\n" + "\n".join(exc.all_inner_texts())
 
 
 def _map_frame(ap: AppPage, lang: str):
