@@ -6,15 +6,14 @@ cached once per process.
 """
 from __future__ import annotations
 
-
 import streamlit as st
 
-from songnan_geo.assets import ensure_static_assets
-from songnan_geo.i18n import t
 from songnan_geo import config
-from songnan_geo.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.mapping import BASEMAPS, basemap_title
-from songnan_geo.summary import layer_summary, summary_labels
+from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
+from songnan_geo.layers.summary import layer_summary, summary_labels
+from songnan_geo.maps.assets import ensure_static_assets
+from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
+from songnan_geo.text.i18n import t
 
 st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")  # no page_icon: an icon name makes the browser fetch it from a font CDN
 

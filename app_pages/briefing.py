@@ -5,12 +5,12 @@ import json
 import streamlit as st
 
 from songnan_geo import clock, config
-from songnan_geo.briefing import SITE_LAYERS, list_sites, status_by_parcel
-from songnan_geo.briefing_map import CJKFontMissingError
-from songnan_geo.briefing_render import FORMATS, briefing_filename, format_m, make_briefing
-from songnan_geo.i18n import t, value_label
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import TrackerError
+from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, status_by_parcel
+from songnan_geo.briefing.map import CJKFontMissingError
+from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, make_briefing
+from songnan_geo.store.tracker import TrackerError
+from songnan_geo.text.i18n import t, value_label
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")

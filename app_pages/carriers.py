@@ -4,16 +4,19 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, carrier_report, carriers, clock
-from songnan_geo.carrier_store import STATES, CarrierError, new_park_id
-from songnan_geo.chinacoords import convert_lonlat
-from songnan_geo.error_messages import text_of
-from songnan_geo.exporter import export_layer
-from songnan_geo.i18n import t
-from songnan_geo.indicator_store import read_carrier_figures
-from songnan_geo.mapping import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo import clock
+from songnan_geo.coords.chinacoords import convert_lonlat
+from songnan_geo.layers.exporter import export_layer
+from songnan_geo.maps.folium_map import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
+from songnan_geo.plan import carriers
+from songnan_geo.reports import carriers as carrier_report
+from songnan_geo.store import auth
+from songnan_geo.store.carriers import STATES, CarrierError, new_park_id
+from songnan_geo.store.indicators import read_carrier_figures
+from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
 

@@ -1,8 +1,8 @@
 """数据目录 — each layer's source, method, extent and attributes, with a GeoJSON download."""
 import streamlit as st
 
-from songnan_geo.i18n import field_label, layer_title, t
-from songnan_geo.safe_text import markdown_text
+from songnan_geo.text.i18n import field_label, layer_title, t
+from songnan_geo.text.safe_text import markdown_text
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]

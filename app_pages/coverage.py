@@ -9,17 +9,22 @@ import shapely
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import standards as sd
-from songnan_geo.access2sfca import two_step_fca
-from songnan_geo.coverage import (coverage_by_area, coverage_summary, population_grid,
-                                  service_areas, uncovered_parts)
-from songnan_geo.coverage_map import build_coverage_base_map, coverage_overlays
-from songnan_geo.crs import STORAGE_CRS, TOWN_CRS
-from songnan_geo.i18n import field_label, t
-from songnan_geo.mapping import clicked_lonlat
-from songnan_geo.network import WalkNetwork
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.siting import CoverageSiting, SitingError, grid_candidates
+from songnan_geo.coords.crs import STORAGE_CRS, TOWN_CRS
+from songnan_geo.lifecircle import standards as sd
+from songnan_geo.lifecircle.access2sfca import two_step_fca
+from songnan_geo.lifecircle.coverage import (
+    coverage_by_area,
+    coverage_summary,
+    population_grid,
+    service_areas,
+    uncovered_parts,
+)
+from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.lifecircle.siting import CoverageSiting, SitingError, grid_candidates
+from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
+from songnan_geo.maps.folium_map import clicked_lonlat
+from songnan_geo.text.i18n import field_label, t
+from songnan_geo.text.safe_text import markdown_text
 
 lang = st.session_state.get("lang", "zh")
 layers, manifest = st.session_state["layers"], st.session_state["manifest"]

@@ -3,18 +3,21 @@ import datetime as dt
 
 import streamlit as st
 
-from songnan_geo import auth, clock, indicator_report, indicators
-from songnan_geo.briefing_map import CJKFontMissingError
-from songnan_geo.error_messages import text_of
-from songnan_geo.i18n import t
-from songnan_geo.indicator_store import read_baseline_tables
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import (
+from songnan_geo import clock
+from songnan_geo.briefing.map import CJKFontMissingError
+from songnan_geo.plan import indicators
+from songnan_geo.reports import indicators as indicator_report
+from songnan_geo.store import auth
+from songnan_geo.store.indicators import read_baseline_tables
+from songnan_geo.store.tracker import (
     StaleVersionError,
     StoreConfigError,
     TrackerError,
     format_time,
 )
+from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
 

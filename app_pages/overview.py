@@ -2,11 +2,11 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo.i18n import field_label, t, value_label
-from songnan_geo.mapping import build_map
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import TrackerError
-from songnan_geo.tracker import with_tracked_state
+from songnan_geo.maps.folium_map import build_map
+from songnan_geo.reports.tracker import with_tracked_state
+from songnan_geo.store.tracker import TrackerError
+from songnan_geo.text.i18n import field_label, t, value_label
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")

@@ -4,13 +4,16 @@ import datetime as dt
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import auth, clock, tracker, workflow
-from songnan_geo.error_messages import text_of
-from songnan_geo.exporter import export_layer
-from songnan_geo.i18n import t, value_label
-from songnan_geo.mapping import build_map
-from songnan_geo.safe_text import markdown_text
-from songnan_geo.store import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo import clock
+from songnan_geo.layers.exporter import export_layer
+from songnan_geo.maps.folium_map import build_map
+from songnan_geo.plan import workflow
+from songnan_geo.reports import tracker
+from songnan_geo.store import auth
+from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.i18n import t, value_label
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
 from songnan_ui.stores import open_stores
 

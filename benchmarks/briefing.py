@@ -6,7 +6,7 @@ HTML and the PDF, and the sizes of the PNG, HTML and PDF, at the map resolution 
 
 Usage (from anywhere)::
 
-    .venv/bin/python benchmarks/briefing.py [--dpi 110] [--lang zh]
+    .venv/bin/python -m benchmarks.briefing [--dpi 110] [--lang zh]
 """
 from __future__ import annotations
 
@@ -14,14 +14,11 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from songnan_geo.briefing import briefing_facts, list_sites, roads_walk_fn  # noqa: E402
-from songnan_geo.briefing_map import draw_site_map  # noqa: E402
-from songnan_geo.briefing_render import render_html, render_pdf  # noqa: E402
-from songnan_geo.io import load_all_layers, read_manifest  # noqa: E402
+from songnan_geo.briefing.facts import briefing_facts, list_sites, roads_walk_fn  # noqa: E402
+from songnan_geo.briefing.map import draw_site_map  # noqa: E402
+from songnan_geo.briefing.render import render_html, render_pdf  # noqa: E402
+from songnan_geo.layers.io import load_all_layers, read_manifest  # noqa: E402
 
 
 def main() -> int:

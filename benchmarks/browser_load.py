@@ -14,7 +14,7 @@ Not a test: it prints measured numbers. One run:
 
 Usage (from anywhere)::
 
-    .venv/bin/python benchmarks/browser_load.py [--runs N]
+    .venv/bin/python -m benchmarks.browser_load [--runs N]
 """
 from __future__ import annotations
 
@@ -27,11 +27,20 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from conftest import (ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LEAFLET_PATHS,  # noqa: E402
-                      LOCAL_HOSTS, MAP_IFRAME, expected_svg_paths, free_port,
-                      start_streamlit, stop_process_group, wait_healthy)
+from tests.conftest import (  # noqa: E402
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LEAFLET_PATHS,
+    LOCAL_HOSTS,
+    MAP_IFRAME,
+    expected_svg_paths,
+    free_port,
+    start_streamlit,
+    stop_process_group,
+    wait_healthy,
+)
 
 
 def one_run(browser) -> dict:

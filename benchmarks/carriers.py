@@ -11,13 +11,12 @@ Not a test: it prints measured numbers, as ratios where a baseline exists. In on
 
 Usage (from the repo root)::
 
-    .venv/bin/python benchmarks/carriers.py [--parks N] [--edits E]
+    .venv/bin/python -m benchmarks.carriers [--parks N] [--edits E]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,16 +25,14 @@ import geopandas as gpd
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from songnan_geo import carriers  # noqa: E402
-from songnan_geo.carrier_store import CarrierStore, layer_records  # noqa: E402
-from songnan_geo.crs import STORAGE_CRS  # noqa: E402
-from songnan_geo.io import load_layer  # noqa: E402
-from songnan_geo.store import open_store  # noqa: E402
-from songnan_geo.zones import zone_membership  # noqa: E402
-from tracker_testlib import editor_hashes, login  # noqa: E402
+from songnan_geo.coords.crs import STORAGE_CRS  # noqa: E402
+from songnan_geo.layers.io import load_layer  # noqa: E402
+from songnan_geo.plan import carriers  # noqa: E402
+from songnan_geo.plan.zones import zone_membership  # noqa: E402
+from songnan_geo.store.carriers import CarrierStore, layer_records  # noqa: E402
+from songnan_geo.store.tracker import open_store  # noqa: E402
+from tests.tracker_testlib import editor_hashes, login  # noqa: E402
 
 
 def _best(fn, repeat: int = 3) -> tuple[float, object]:

@@ -1,6 +1,6 @@
 """Throughput of the datum conversions and of an import check, measured in one run.
 
-    python benchmarks/chinacoords.py
+    python -m benchmarks.chinacoords
 
 Prints points per second of the vectorised WGS84→GCJ-02 and GCJ-02→WGS84 (exact inverse) against
 a per-point Python loop over the same functions, the ratio between them, and the time the importer
@@ -8,18 +8,14 @@ takes to check a 10 000-point CSV against the facilities layer's rules.
 """
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from songnan_geo import chinacoords as cc
-from songnan_geo.importer import ImportOptions, import_layer, layer_target
-from songnan_geo.io import layer_schema, load_all_layers, read_manifest
+from songnan_geo.coords import chinacoords as cc
+from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target
+from songnan_geo.layers.io import layer_schema, load_all_layers, read_manifest
 
 
 def rate(fn, n: int, repeat: int = 3) -> float:

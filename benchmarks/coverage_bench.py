@@ -1,7 +1,7 @@
 """Performance goals of the life-circle coverage (issue 3), measured in one run.
 
-    python benchmarks/coverage_bench.py            # full sizes (a few minutes on 2 cores)
-    python benchmarks/coverage_bench.py --quick    # smaller sizes, for a smoke run
+    python -m benchmarks.coverage_bench            # full sizes (a few minutes on 2 cores)
+    python -m benchmarks.coverage_bench --quick    # smaller sizes, for a smoke run
 
 1. 1,000,000 demand points × 10,000 facilities, radius 1 km, over a Shanghai-sized extent
    (80 × 80 km): coverage + nearest distance (``coverage.point_coverage`` on arrays and
@@ -18,24 +18,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
-
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import geopandas as gpd  # noqa: E402
+import numpy as np
 import shapely  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
-from songnan_geo import coverage as cv  # noqa: E402
-from songnan_geo import standards as sd  # noqa: E402
-from songnan_geo.crs import TOWN_CRS  # noqa: E402
-from songnan_geo.io import load_layer  # noqa: E402
-from songnan_geo.network import WalkNetwork  # noqa: E402
-from songnan_geo.siting import CoverageSiting  # noqa: E402
+from songnan_geo.coords.crs import TOWN_CRS  # noqa: E402
+from songnan_geo.layers.io import load_layer  # noqa: E402
+from songnan_geo.lifecircle import (
+    coverage as cv,  # noqa: E402
+    standards as sd,  # noqa: E402
+)
+from songnan_geo.lifecircle.network import WalkNetwork  # noqa: E402
+from songnan_geo.lifecircle.siting import CoverageSiting  # noqa: E402
 
 
 def timed(fn, repeat=1):

@@ -1,6 +1,6 @@
 """How fast the importer refuses files past its column cap, measured in one run.
 
-    python benchmarks/import_caps.py
+    python -m benchmarks.import_caps
 
 Issue 11/17: a CSV with 10,000 columns ran 95 s and one with 1,000,000 columns never
 finished (a quadratic duplicate-column check after pandas had parsed everything). The cap
@@ -13,20 +13,17 @@ of 3) and the message code; and, for scale, the seconds to read a CSV with 1,000
 from __future__ import annotations
 
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import geopandas as gpd  # noqa: E402
 import openpyxl  # noqa: E402
 import pyogrio  # noqa: E402
 from shapely.geometry import Point  # noqa: E402
 
-from songnan_geo.importer import MAX_COLUMNS, ImportOptions, import_layer, layer_target  # noqa: E402
-from songnan_geo.io import layer_schema, load_all_layers, read_manifest  # noqa: E402
+from songnan_geo.layers.importer import MAX_COLUMNS, ImportOptions, import_layer, layer_target  # noqa: E402
+from songnan_geo.layers.io import layer_schema, load_all_layers, read_manifest  # noqa: E402
 
 
 def wide_csv(n: int) -> bytes:

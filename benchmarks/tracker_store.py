@@ -11,7 +11,7 @@ GeoPackage; for PostGIS a temporary schema in the database of ``SONGNAN_TEST_POS
 
 Usage (from the repo root)::
 
-    .venv/bin/python benchmarks/tracker_store.py [--writes N] [--procs P] [--per-proc K]
+    .venv/bin/python -m benchmarks.tracker_store [--writes N] [--procs P] [--per-proc K]
 """
 from __future__ import annotations
 
@@ -19,18 +19,15 @@ import argparse
 import multiprocessing as mp
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from songnan_geo.store import open_store  # noqa: E402
-from songnan_geo.workflow import PAUSED  # noqa: E402
-from tracker_testlib import editor_hashes, login, postgis_schema, retry_worker  # noqa: E402
+from songnan_geo.plan.workflow import PAUSED  # noqa: E402
+from songnan_geo.store.tracker import open_store  # noqa: E402
+from tests.tracker_testlib import editor_hashes, login, postgis_schema, retry_worker  # noqa: E402
 
 
 def _ms(seconds: float) -> str:

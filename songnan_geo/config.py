@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from songnan_geo.io import DEFAULT_DATA_DIR
+from songnan_geo.layers.io import DEFAULT_DATA_DIR
 
 USER_DIR_ENV = "SONGNAN_USER_DIR"
 DATA_DIR_ENV = "SONGNAN_DATA_DIR"

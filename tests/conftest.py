@@ -369,9 +369,33 @@ def frame_with_column(at, column: str):
 def form_login(at, key: str, user: str, password: str):
     """Log in with the editor login form of the page shown (widget keys ``{key}_user`` and
     ``{key}_password``), then run the app."""
-    from songnan_geo.i18n import t
+    from songnan_geo.text.i18n import t
 
     at.text_input(key=f"{key}_user").input(user)
     at.text_input(key=f"{key}_password").input(password)
     button(at, t("tr_login_button")).click()
     return run_app(at)
+
+
+# --------------------------------------------------------------------------- categories
+
+#: tests/<folder>/ → marker; the fast loop is ``python -m pytest -m "unit or data"``.
+TEST_CATEGORIES = ("unit", "data", "pages", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test by its folder (tests/unit, tests/data, tests/pages, tests/browser).
+
+    A test already marked ``browser`` by hand (a browser check inside a unit or page module)
+    keeps only that marker, so ``-m "unit or data"`` never starts Chromium.
+    """
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        if item.get_closest_marker("browser"):
+            continue
+        try:
+            folder = Path(str(item.path)).resolve().relative_to(tests_dir).parts[0]
+        except ValueError:
+            continue
+        if folder in TEST_CATEGORIES:
+            item.add_marker(getattr(pytest.mark, folder))

@@ -37,7 +37,7 @@ def postgis_base_url() -> str:
 def _pg_engine(url: str):
     from sqlalchemy import create_engine
 
-    from songnan_geo.store import resolve_store_url
+    from songnan_geo.store.tracker import resolve_store_url
     return create_engine(resolve_store_url(url), isolation_level="AUTOCOMMIT")
 
 
@@ -117,7 +117,7 @@ def store_path(monkeypatch, tmp_path):
 
 @pytest.fixture
 def store(store_url, editors):
-    from songnan_geo.store import open_store
+    from songnan_geo.store.tracker import open_store
 
     s = open_store(store_url)
     yield s
@@ -125,7 +125,7 @@ def store(store_url, editors):
 
 
 def login(store, user: str):
-    from songnan_geo import auth
+    from songnan_geo.store import auth
     return auth.authenticate(user, PASSWORDS[user], store=store)
 
 
@@ -134,7 +134,7 @@ def login(store, user: str):
 def race_worker(url: str, user: str, rounds: list, barrier, results) -> None:
     """For each (item_id, new_status): read the item's version, wait for the other process,
     then both submit the change at once. Reports (round, user, "ok"|"stale"|"error", message)."""
-    from songnan_geo.store import StaleVersionError, open_store
+    from songnan_geo.store.tracker import StaleVersionError, open_store
 
     store = open_store(url)
     editor = login(store, user)
@@ -158,8 +158,8 @@ def race_worker(url: str, user: str, rounds: list, barrier, results) -> None:
 def retry_worker(url: str, user: str, item_id: str, changes: int, barrier, results) -> None:
     """Make ``changes`` changes (pause / resume) to one item, re-reading and retrying on a stale
     version, as an editor does after the stale-version message. Reports (user, changes, stales)."""
-    from songnan_geo.store import StaleVersionError, open_store
-    from songnan_geo.workflow import PAUSED
+    from songnan_geo.plan.workflow import PAUSED
+    from songnan_geo.store.tracker import StaleVersionError, open_store
 
     store = open_store(url)
     editor = login(store, user)
@@ -190,7 +190,7 @@ def killed_writer(url: str, user: str, item_id: str, new_status: str, in_commit)
     """
     from sqlalchemy import event
 
-    from songnan_geo.store import open_store
+    from songnan_geo.store.tracker import open_store
 
     store = open_store(url)
     editor = login(store, user)
@@ -207,8 +207,8 @@ def killed_writer(url: str, user: str, item_id: str, new_status: str, in_commit)
 
 def failing_login_worker(url: str, user: str, attempts: int, results) -> None:
     """Try ``attempts`` wrong passwords; report what each attempt raised."""
-    from songnan_geo import auth
-    from songnan_geo.store import open_store
+    from songnan_geo.store import auth
+    from songnan_geo.store.tracker import open_store
 
     store = open_store(url)
     out = []
@@ -226,7 +226,7 @@ def failing_login_worker(url: str, user: str, attempts: int, results) -> None:
 
 def report_save(results, user: str, save) -> None:
     """Run ``save()`` in a race worker; put (user, "ok"|"stale"|"error", message) on ``results``."""
-    from songnan_geo.store import StaleVersionError
+    from songnan_geo.store.tracker import StaleVersionError
 
     try:
         save()

@@ -15,9 +15,15 @@ FACILITY_TYPES = [
     "日间照料中心", "助餐点", "文化活动中心", "市民活动中心", "体育设施", "淞益中心/空间/居", "公园绿地",
 ]
 FACILITY_STATES = ["现有", "规划"]
-ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路"]
+ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路", "步行道"]
+RIVER_KINDS = ["河道", "江", "水面"]
+# OpenStreetMap id of a feature built from an extract (songnan_geo.layers.osm); null otherwise.
+OSM_ID = {"type": ["integer", "null"], "description": "OpenStreetMap id (node/way/relation)"}
 ZONE_KINDS = ["centre", "belt"]
 STATION_STATES = ["运营", "未开通"]
+# Layers made from OpenStreetMap data (the stations) or drawn from it (lines, belts, the centre, the
+# streets through the stations): the map shows this next to them (ODbL 1.0, section 4.3).
+OSM_ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0"
 
 COMMON = {
     "id": {"type": "string", "pattern": "^[a-z0-9_\\-]+$", "description": "Stable id"},
@@ -61,7 +67,8 @@ LAYERS = {
         geometry_types=["Polygon", "MultiPolygon"], group="base",
         style={"color": "#d62728", "weight": 3, "fill_opacity": 0.03},
         fields={"area_km2": {"type": "number", "exclusiveMinimum": 0},
-                "reference_area_km2": NUM_OR_NULL, "reference_area_source": TEXT_OR_NULL},
+                "reference_area_km2": NUM_OR_NULL, "reference_area_source": TEXT_OR_NULL,
+                "osm_id": OSM_ID},
         required=["area_km2"]),
     "rivers": dict(
         title={"zh": "河道", "en": "Rivers"},
@@ -69,18 +76,27 @@ LAYERS = {
         inside_boundary=False,
         inside_reason={"zh": "河道延伸出镇界；蕰藻浜、西泗塘河为镇界，黄浦江为东岸。", "en": "Rivers run on past the town; 蕰藻浜 and 西泗塘河 form its edges and the 黄浦江 is its east shore."},
         style={"color": "#3a8fd6", "weight": 4, "fill_opacity": 0.5},
-        fields={"kind": {"enum": ["河道", "江"]}, "width_m": NUM_OR_NULL}, required=["kind"]),
+        fields={"kind": {"enum": RIVER_KINDS}, "width_m": NUM_OR_NULL, "osm_id": OSM_ID},
+        required=["kind"]),
     "roads": dict(
+        attribution=OSM_ATTRIBUTION,
         title={"zh": "道路", "en": "Roads"},
         geometry_types=["LineString"], group="base",
         inside_boundary=False,
         inside_reason={"zh": "道路延伸至镇界外一段，使步行网络与周边相连。", "en": "Roads run one link beyond the edge so the walking network connects to neighbours."},
         style={"color": "#555555", "weight": 2},
         style_by="road_class",
-        palette={"快速路": "#8c510a", "主干路": "#444444", "次干路": "#777777", "支路": "#aaaaaa"},
-        weights={"快速路": 5, "主干路": 3.5, "次干路": 2.5, "支路": 1.5},
-        fields={"road_class": {"enum": ROAD_CLASSES}, "segment_of": TEXT}, required=["road_class", "segment_of"]),
+        palette={"快速路": "#8c510a", "主干路": "#444444", "次干路": "#777777", "支路": "#aaaaaa",
+                 "步行道": "#c7a17a"},
+        weights={"快速路": 5, "主干路": 3.5, "次干路": 2.5, "支路": 1.5, "步行道": 1},
+        # osm_id/highway/u/v/length_m: set by an OSM import; u and v are the OSM node ids of the
+        # feature's ends, and the walking network joins features by them (songnan_geo.lifecircle.network).
+        fields={"road_class": {"enum": ROAD_CLASSES}, "segment_of": TEXT, "osm_id": OSM_ID,
+                "highway": TEXT_OR_NULL, "u": {"type": ["integer", "null"]},
+                "v": {"type": ["integer", "null"]}, "length_m": NUM_OR_NULL},
+        required=["road_class", "segment_of"]),
     "zones": dict(
+        attribution=OSM_ATTRIBUTION,
         title={"zh": "一心三线", "en": "One centre, three belts"},
         geometry_types=["Polygon", "MultiPolygon"], group="plan",
         style={"color": "#333333", "weight": 1.5, "fill_opacity": 0.22},
@@ -94,7 +110,7 @@ LAYERS = {
         geometry_types=["Polygon", "MultiPolygon"], group="people",
         style={"color": "#b8860b", "weight": 1, "fill_opacity": 0.25, "fill_color": "#f4d58d"},
         fields={"population": {"type": "integer", "minimum": 0}, "population_estimated": {"type": "boolean"},
-                "population_method": TEXT, "name_verified": {"type": "boolean"},
+                "population_method": TEXT, "name_verified": {"type": "boolean"}, "address": TEXT_OR_NULL,
                 "area_m2": {"type": "number", "exclusiveMinimum": 0}},
         required=["population", "population_estimated", "population_method", "name_verified", "area_m2"]),
     "parcels": dict(
@@ -132,22 +148,26 @@ LAYERS = {
                  "日间照料中心": "#92c5de", "助餐点": "#80cdc1", "文化活动中心": "#c51b7d", "市民活动中心": "#de77ae",
                  "体育设施": "#7570b3", "淞益中心/空间/居": "#66a61e", "公园绿地": "#1a9850"},
         fields={"type": {"enum": FACILITY_TYPES}, "state": {"enum": FACILITY_STATES},
-                "capacity": NUM_OR_NULL, "capacity_unit": TEXT_OR_NULL, "address": TEXT_OR_NULL},
+                "capacity": NUM_OR_NULL, "capacity_unit": TEXT_OR_NULL, "address": TEXT_OR_NULL,
+                "osm_id": OSM_ID},
         required=["type", "state", "capacity", "capacity_unit"]),
     "metro_lines": dict(
+        attribution=OSM_ATTRIBUTION,
         title={"zh": "轨道交通线路", "en": "Metro lines"},
         geometry_types=["LineString", "MultiLineString"], group="transport",
         inside_boundary=False, inside_reason={"zh": "轨道交通线路穿过本镇通往相邻各区。", "en": "Metro lines run through the town to neighbouring districts."},
         style={"weight": 5}, style_by="line", palette={"3号线": "#f2c500", "18号线": "#c09a6b"},
         fields={"line": TEXT, "phase": TEXT_OR_NULL}, required=["line"]),
     "metro_stations": dict(
+        attribution=OSM_ATTRIBUTION,
         title={"zh": "轨道交通车站", "en": "Metro stations"},
         geometry_types=["Point"], group="transport",
         inside_boundary=False,
-        inside_reason={"zh": "镇界外的殷高西路、殷高路、淞滨路、爱辉路、呼兰路等站为本镇最近车站，保留用于可达性分析。", "en": "Stations just outside the town (殷高西路, 殷高路, 淞滨路, 爱辉路, 呼兰路) are its nearest stations and are kept for access analysis."},
+        inside_reason={"zh": "镇界外的殷高西路、殷高路、淞滨路、爱辉路、呼兰路、康文路等站为本镇最近车站或18号线站序所需，保留用于可达性分析。", "en": "Stations outside the town (殷高西路, 殷高路, 淞滨路, 爱辉路, 呼兰路, 康文路) are its nearest stations or complete Line 18's order; they are kept for access analysis."},
         style={"color": "#000000", "radius": 5, "fill_opacity": 1.0, "fill_color": "#ffffff"},
         style_by="state", palette={"运营": "#000000", "未开通": "#999999"},
-        fields={"lines": TEXT, "state": {"enum": STATION_STATES}, "ref_lon": NUM_OR_NULL, "ref_lat": NUM_OR_NULL},
+        fields={"lines": TEXT, "state": {"enum": STATION_STATES}, "ref_lon": NUM_OR_NULL, "ref_lat": NUM_OR_NULL,
+                "osm_id": {"type": ["string", "null"], "pattern": "^(node|way|relation)/[0-9]+$"}},
         required=["lines", "state", "ref_lon", "ref_lat"]),
 }
 

@@ -1,0 +1,12 @@
+"""The database: engine, transactions and versions, and the stores built on them.
+
+``db`` (the base every store uses: engine, ``read``/``write``, ``latest_version``, ``now_iso``,
+errors), ``schema`` (DDL, seed, create/open, migrations), ``tracker`` (parcels and projects with
+history), ``carriers`` (the park register),
+``indicators`` (yearly indicator values), ``auth`` (editors and their password hashes).
+SQL lives here and nowhere else.
+
+May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.layers``, ``songnan_geo.plan.quotes``,
+``songnan_geo.config``, ``songnan_geo.clock``. Never ``briefing``, ``maps``, ``reports``, ``cli`` or
+streamlit.
+"""

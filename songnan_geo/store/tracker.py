@@ -1,0 +1,344 @@
+"""The tracker's store: parcels' and projects' current status, their full history, login failures.
+
+The store's database machinery (engines, transactions, lock waits, versions, errors) is
+:mod:`songnan_geo.store.db`, and its tables, seed and migrations are :mod:`songnan_geo.store.schema`;
+the carrier register and the indicator values keep their tables in the same database
+(:mod:`songnan_geo.store.carriers`, :mod:`songnan_geo.store.indicators`). Two backends behind
+one API (:class:`TrackerStore`), through SQLAlchemy Core:
+
+* **GeoPackage** (default, embedded): one SQLite file in the OGC GeoPackage format, so QGIS or
+  GDAL open it too. Path: ``SONGNAN_STORE_PATH``, else ``tracker.gpkg`` in the user folder
+  (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``; outside the repository). Created and seeded on first use from ``data/geo/parcels.geojson``
+  and ``data/projects/*.csv``: built in a temporary file and moved into place with one atomic
+  link, so a crash or a second process starting at the same time never leaves a half-made store.
+  WAL journal, ``synchronous=FULL``; writes take the write lock first (``BEGIN IMMEDIATE``).
+* **PostGIS** (shared server): when ``SONGNAN_STORE_URL`` is a ``postgresql://`` URL. Tables are
+  created and seeded in one transaction under an advisory lock. Geometry is
+  ``geometry(MultiPolygon, 4326)``; items are locked with ``SELECT … FOR UPDATE`` for a write.
+
+Rules kept by the store (and, where the database can, by the database itself):
+
+* every write is one transaction; a write needs an :class:`songnan_geo.store.auth.Editor`;
+* optimistic locking: a change names the ``expected_version`` it was based on; if the item
+  moved on meanwhile the change is refused with :class:`StaleVersionError`, naming who changed
+  it and when. No update is lost;
+* status changes follow :mod:`songnan_geo.plan.workflow`; an illegal jump needs a correction reason;
+* history is append-only and items are never deleted: triggers refuse UPDATE/DELETE (and
+  TRUNCATE on PostGIS) of history rows and DELETE of items, and refuse an item update that does
+  not raise its version by exactly one with a matching history row.
+
+Times are recorded in UTC (ISO 8601); dates a status took effect are ``YYYY[-MM[-DD]]``.
+
+Schema changes that programs made before them do not notice (a new nullable column, a new
+index) keep :data:`SCHEMA_VERSION` and are made in place when a store is opened
+(:func:`songnan_geo.store.schema.add_missing_columns`: under the SQLite write lock / the
+PostGIS advisory lock that creation takes, re-checked under the lock, one transaction). So far:
+``tracker_login_failures.client`` (the client address of a failed login, for per-address
+throttling in :mod:`songnan_geo.store.auth`; NULL in rows recorded before it). Only a change that
+older programs would misread raises the version (they then refuse the store by name).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from sqlalchemy import text
+
+from songnan_geo.coords.crs import STORAGE_CRS
+from songnan_geo.layers.io import DEFAULT_DATA_DIR
+from songnan_geo.plan import workflow
+from songnan_geo.store import auth, schema as store_schema
+from songnan_geo.store.db import (  # noqa: F401 (re-exported: this module's API too)
+    LOCK_TIMEOUT_S,
+    STORE_FILE_NAME,
+    Database,
+    StaleVersionError,
+    StoreBusyError,
+    StoreConfigError,
+    StoreError,
+    default_store_path,
+    format_time,
+    latest_version,
+    resolve_store_url,
+)
+from songnan_geo.store.schema import (  # noqa: F401 (this module's API too)
+    DEFAULT_PROJECTS_DIR,
+    SCHEMA_VERSION,
+    SEED_USER,
+    Seed,
+    build_seed,
+)
+
+#: The base class of the store's errors (pages and the command line catch it).
+TrackerError = StoreError
+
+_ITEM_COLUMNS = ["id", "kind", "grp", "workflow", "name", "name_en", "category", "plan_target",
+                 "target_status", "target_rule", "plan_deadline", "status", "status_date",
+                 "paused_from", "version", "updated_by", "updated_at", "attrs"]
+_HISTORY_COLUMNS = ["seq", "item_id", "version", "effective_date", "recorded_at", "from_status",
+                    "to_status", "username", "note", "doc_no", "is_correction", "correction_reason"]
+
+
+class UnknownItemError(TrackerError, KeyError):
+    """No parcel or project has this id."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.args[0]
+
+
+def _gpkg_blob_to_wkb(blob: bytes) -> bytes:
+    """WKB inside a GeoPackage geometry blob (header ``GP``, version, flags, srs_id, envelope)."""
+    blob = bytes(blob)
+    if blob[:2] != b"GP":
+        raise TrackerError("a tracker_parcels geometry is not a GeoPackage geometry blob.")
+    flags = blob[3]
+    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0x07]
+    return blob[8 + envelope:]
+
+
+# --------------------------------------------------------------------------- the store
+
+class TrackerStore(Database):
+    """The tracker's store. Open with :func:`open_store` (creates and seeds a new one).
+
+    Reads return pandas/geopandas frames; :meth:`change_status` is the one write of an item.
+    """
+
+    # ---------------------------------------------------------------- reads
+
+    def items(self, kind: str | None = None, *, expand: bool = True) -> pd.DataFrame:
+        """Current state of every item (``kind``: 'parcel', 'project' or None for all).
+
+        With ``expand`` the JSON ``attrs`` (source, quotes, estimated, …) become columns.
+        """
+        with self.read() as conn:
+            return self._items(conn, kind, expand)
+
+    def _items(self, conn, kind, expand) -> pd.DataFrame:
+        sql = "SELECT * FROM tracker_items" + (" WHERE kind = :kind" if kind else "") + " ORDER BY id"
+        df = pd.DataFrame(conn.execute(text(sql), {"kind": kind}).mappings().all(),
+                          columns=_ITEM_COLUMNS)
+        df["version"] = df["version"].astype("int64")
+        df = df.astype({c: object for c in df.columns if c != "version"})
+        df = df.where(df.notna(), None)
+        attrs = df.pop("attrs").map(json.loads)
+        if expand and len(df):
+            extra = pd.DataFrame(list(attrs), index=df.index)
+            extra = extra[[c for c in extra.columns if c not in df.columns]]
+            df = pd.concat([df, extra], axis=1)
+        elif not expand:
+            df["attrs"] = attrs
+        return df
+
+    def item(self, item_id: str) -> dict:
+        """One item's current state (raises :class:`UnknownItemError`)."""
+        with self.read() as conn:
+            row = conn.execute(text("SELECT * FROM tracker_items WHERE id = :id"),
+                               {"id": item_id}).mappings().first()
+        if row is None:
+            raise self._unknown(item_id)
+        out = dict(row)
+        out["attrs"] = json.loads(out["attrs"])
+        return out
+
+    def history(self, item_id: str | None = None) -> pd.DataFrame:
+        """Every status change (oldest first per item), or one item's."""
+        with self.read() as conn:
+            return self._history(conn, item_id)
+
+    def _history(self, conn, item_id) -> pd.DataFrame:
+        sql = "SELECT * FROM tracker_history" + (" WHERE item_id = :id" if item_id else "")
+        rows = conn.execute(text(sql + " ORDER BY item_id, version"), {"id": item_id}).mappings().all()
+        df = pd.DataFrame(rows, columns=_HISTORY_COLUMNS)
+        for c in ("seq", "version", "is_correction"):
+            df[c] = df[c].astype("int64")
+        df["is_correction"] = df["is_correction"].astype(bool)
+        text_cols = [c for c in df.columns if c not in ("seq", "version", "is_correction")]
+        df = df.astype({c: object for c in text_cols})
+        df[text_cols] = df[text_cols].where(df[text_cols].notna(), None)
+        return df
+
+    def parcels(self) -> gpd.GeoDataFrame:
+        """The parcels with their current status, as a layer (EPSG:4326).
+
+        Columns follow ``data/geo/parcels.geojson`` (``status_as_of`` is the date of the current
+        status) plus ``version``, ``updated_by`` and ``updated_at``.
+        """
+        with self.read() as conn:
+            return self._parcels(conn)
+
+    def _parcels(self, conn) -> gpd.GeoDataFrame:
+        items = self._items(conn, "parcel", expand=True)
+        if self.dialect == "sqlite":
+            rows = conn.execute(text("SELECT id, geom FROM tracker_parcels")).all()
+            geoms = {r[0]: shapely.from_wkb(_gpkg_blob_to_wkb(r[1])) for r in rows}
+        else:
+            rows = conn.execute(text("SELECT id, ST_AsBinary(geom) FROM tracker_parcels")).all()
+            geoms = {r[0]: shapely.from_wkb(bytes(r[1])) for r in rows}
+        items = items.assign(status_as_of=items["status_date"])
+        cols = ["id", "name", "name_en", "status", "status_as_of", "status_source", "plan_target",
+                "plan_deadline", "plan_quote", "planned_use", "area_m2", "zone_id", "in_centre",
+                "source", "accuracy_m", "estimated", "note", "version", "updated_by", "updated_at"]
+        return gpd.GeoDataFrame(items[cols].reset_index(drop=True),
+                                geometry=[geoms.get(i) for i in items["id"]], crs=STORAGE_CRS)
+
+    def snapshot(self) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+        """``(items, history, parcels)`` read in one transaction (a consistent view)."""
+        with self.read() as conn:
+            return self._items(conn, None, True), self._history(conn, None), self._parcels(conn)
+
+    # ---------------------------------------------------------------- the write
+
+    def change_status(self, item_id: str, new_status: str, *, editor, expected_version: int,
+                      effective_date: str | dt.date | None = None, note: str = "",
+                      doc_no: str = "", correction_reason: str | None = None,
+                      today: dt.date | None = None) -> dict:
+        """Record a new status of one item, in one transaction.
+
+        Parameters
+        ----------
+        item_id : str
+        new_status : str
+            A status of the item's workflow (:mod:`songnan_geo.plan.workflow`).
+        editor : songnan_geo.store.auth.Editor
+            From :func:`songnan_geo.store.auth.authenticate`. Anything else is refused.
+        expected_version : int
+            The ``version`` the editor saw. If the item has moved on, nothing is written and
+            :class:`StaleVersionError` names who changed it and when.
+        effective_date : str or datetime.date, optional
+            When the status took effect (default today, Shanghai); not in the future.
+        note, doc_no : str
+            Note and document number (e.g. the approval's 文号), kept in the history.
+        correction_reason : str, optional
+            Needed to record a jump that is not a workflow step, or a backdated change.
+
+        Returns
+        -------
+        dict
+            The item after the change (``version`` raised by one).
+
+        Raises
+        ------
+        songnan_geo.store.auth.EditorRequiredError, UnknownItemError, StaleVersionError,
+        songnan_geo.plan.workflow.WorkflowError (incl. IllegalTransitionError)
+        """
+        editor = auth.require_editor(editor)
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise TypeError(f"expected_version must be the int version the change is based on "
+                            f"(got {expected_version!r}); read it from store.item(id)['version'].")
+        with self.write() as conn:
+            lock = " FOR UPDATE" if self.dialect == "postgresql" else ""
+            row = conn.execute(text("SELECT * FROM tracker_items WHERE id = :id" + lock),
+                               {"id": item_id}).mappings().first()
+            if row is None:
+                raise self._unknown(item_id, conn)
+            if row["version"] != expected_version:
+                raise StaleVersionError(item_id, row["name"], expected_version, row["version"],
+                                        row["updated_by"], row["updated_at"])
+            change = workflow.check_change(
+                workflow.get_workflow(row["workflow"]), row["status"], new_status,
+                paused_from=row["paused_from"], current_date=row["status_date"],
+                effective_date=effective_date, note=note, doc_no=doc_no,
+                correction_reason=correction_reason, today=today)
+            now, version = self.now_iso(), row["version"] + 1
+            conn.execute(text(
+                "INSERT INTO tracker_history (item_id, version, effective_date, recorded_at, "
+                "from_status, to_status, username, note, doc_no, is_correction, correction_reason) "
+                "VALUES (:item_id, :version, :eff, :now, :frm, :to, :user, :note, :doc, :corr, :reason)"),
+                dict(item_id=item_id, version=version, eff=change.effective_date, now=now,
+                     frm=row["status"], to=change.new_status, user=editor.username, note=change.note,
+                     doc=change.doc_no, corr=int(change.correction), reason=change.correction_reason))
+            res = conn.execute(text(
+                "UPDATE tracker_items SET status = :to, status_date = :eff, paused_from = :paused, "
+                "version = :version, updated_by = :user, updated_at = :now "
+                "WHERE id = :id AND version = :expected"),
+                dict(to=change.new_status, eff=change.effective_date, paused=change.paused_from,
+                     version=version, user=editor.username, now=now, id=item_id,
+                     expected=expected_version))
+            if res.rowcount != 1:  # cannot happen under the lock; never write blind
+                raise TrackerError(f"{item_id}: the item changed during the write; nothing saved.")
+            written = dict(conn.execute(text("SELECT * FROM tracker_items WHERE id = :id"),
+                                        {"id": item_id}).mappings().first())
+            conn.commit_now()
+        written["attrs"] = json.loads(written["attrs"])
+        return written
+
+    # ---------------------------------------------------------------- login failures (auth)
+
+    def login_failures(self, username: str | None = None, since: float = 0.0, *,
+                       client: str | None = None) -> list[float]:
+        """Times (epoch seconds) of failed logins after ``since``: for ``username`` (from any
+        address), or from the address ``client`` (for any username). Give exactly one."""
+        if (username is None) == (client is None):
+            raise ValueError("login_failures needs exactly one of username= or client= "
+                             f"(got username={username!r}, client={client!r}).")
+        column, value = ("username", username) if client is None else ("client", client)
+        with self.read() as conn:
+            rows = conn.execute(text(f"SELECT failed_at FROM tracker_login_failures "
+                                     f"WHERE {column} = :v AND failed_at > :since"),
+                                {"v": value, "since": since}).all()
+        return [float(r[0]) for r in rows]
+
+    def record_login_failure(self, username: str, when: float, client: str | None = None) -> None:
+        """Keep one failed login for ``username`` from the address ``client`` (None: unknown),
+        and forget every failure older than a day."""
+        with self.write() as conn:
+            conn.execute(text("DELETE FROM tracker_login_failures WHERE failed_at < :old"),
+                         {"old": when - 86400})
+            conn.execute(text("INSERT INTO tracker_login_failures (username, failed_at, client) "
+                              "VALUES (:u, :t, :c)"), {"u": username, "t": when, "c": client})
+            conn.commit_now()
+
+    def clear_login_failures(self, username: str) -> None:
+        """Forget ``username``'s failures (after its successful login). Other usernames' failures
+        from the same address stay, and keep counting against that address."""
+        with self.write() as conn:
+            conn.execute(text("DELETE FROM tracker_login_failures WHERE username = :u"),
+                         {"u": username})
+            conn.commit_now()
+
+    def _unknown(self, item_id: str, conn=None) -> UnknownItemError:
+        return UnknownItemError(f"no parcel or project has id {item_id!r}; ids are listed by "
+                                "store.items()['id'] (e.g. 'p_dongya', 't5_01', 'f14_weimob').")
+
+
+
+# --------------------------------------------------------------------------- open
+
+def open_store(url: str | os.PathLike | None = None, *, data_dir: str | Path = DEFAULT_DATA_DIR,
+               projects_dir: str | Path = DEFAULT_PROJECTS_DIR) -> TrackerStore:
+    """Open the tracker store, creating and seeding it on first use.
+
+    Parameters
+    ----------
+    url : str or path, optional
+        A GeoPackage path or a ``postgresql://user:password@host:port/db`` URL. Default: see
+        :func:`resolve_store_url` (``SONGNAN_STORE_URL`` / ``SONGNAN_STORE_PATH`` /
+        ``~/.songnan_geo/tracker.gpkg``).
+    data_dir, projects_dir : path
+        Seed data (only read when the store is created).
+
+    Raises
+    ------
+    StoreConfigError
+        When the file or server cannot be used; the message says what to fix.
+    """
+    resolved = resolve_store_url(url)
+    if resolved.startswith("sqlite:"):
+        path = Path(resolved[len("sqlite:///"):])
+        store = TrackerStore(store_schema.open_gpkg(path, data_dir, projects_dir),
+                             f"sqlite:///{path}")
+    else:
+        store = TrackerStore(store_schema.open_postgis(resolved, data_dir, projects_dir),
+                             resolved)
+    try:
+        store_schema.add_missing_columns(store)
+    except BaseException:
+        store.dispose()
+        raise
+    return store

@@ -1,0 +1,37 @@
+"""End to end: the 招商简报 page in Debian's Chromium downloads a real PDF, offline."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+from test_browser import WAIT_MS, assert_clean, open_app, poll
+
+pytestmark = pytest.mark.browser
+
+
+def test_briefing_pdf_download(app_page, tmp_path):
+    ap = app_page
+    open_app(ap, "/briefing", "招商简报")
+    # the preview (an iframe with the HTML briefing) shows its map image
+    frame_el = ap.page.wait_for_selector('iframe[srcdoc]', state="attached", timeout=WAIT_MS)
+    frame = poll(ap, frame_el.content_frame, "the preview iframe's document")
+    poll(ap, lambda: frame.evaluate(
+        "(() => { const i = document.querySelector('figure img'); "
+        "return !!i && i.complete && i.naturalWidth > 100; })()"), "the preview's map image")
+    assert "沪北物流地块" in frame.locator("h1").inner_text()
+
+    button = ap.page.locator('[data-testid="stDownloadButton"] button', has_text="下载 PDF")
+    button.wait_for(state="visible", timeout=WAIT_MS)
+    with ap.page.expect_download(timeout=WAIT_MS) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "briefing_p_hubei_logistics.pdf"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(p.extract_text() for p in reader.pages).replace(" ", "").replace("\n", "")
+    assert "沪北物流地块" in text and "长江西路" in text
+    assert_clean(ap)
