@@ -12,7 +12,7 @@ from songnan_geo import config
 from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.layers.summary import layer_summary, summary_labels
 from songnan_geo.maps.assets import ensure_static_assets
-from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
+from songnan_geo.maps.basemaps import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
 
 st.set_page_config(page_title="淞南镇产业布局规划工具", layout="wide")  # no page_icon: an icon name makes the browser fetch it from a font CDN

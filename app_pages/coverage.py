@@ -21,8 +21,8 @@ from songnan_geo.lifecircle.coverage import (
 )
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.lifecircle.siting import CoverageSiting, SitingError, grid_candidates
+from songnan_geo.maps.clicks import clicked_lonlat
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
-from songnan_geo.maps.folium_map import clicked_lonlat
 from songnan_geo.text.i18n import field_label, t
 from songnan_geo.text.safe_text import markdown_text
 

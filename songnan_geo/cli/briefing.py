@@ -21,7 +21,7 @@ from songnan_geo.briefing.facts import SITE_LAYERS, list_sites, status_by_parcel
 from songnan_geo.briefing.map import CJKFontMissingError, cjk_font_path
 from songnan_geo.briefing.render import FORMATS, make_briefing, write_briefing
 from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
-from songnan_geo.maps.folium_map import BASEMAPS
+from songnan_geo.maps.basemaps import BASEMAPS
 from songnan_geo.store.carriers import CarrierStore
 from songnan_geo.store.tracker import TrackerError, open_store
 

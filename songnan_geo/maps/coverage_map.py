@@ -28,7 +28,9 @@ import numpy as np
 
 from songnan_geo.coords.chinacoords import convert_gdf
 from songnan_geo.coords.crs import to_storage_crs
-from songnan_geo.maps.folium_map import KeepOverlayChoices, MapControl, basemap_datum, build_map
+from songnan_geo.maps.basemaps import basemap_datum
+from songnan_geo.maps.controls import KeepOverlayChoices, MapControl
+from songnan_geo.maps.folium_map import build_map
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import ARTIFACTS, DATA_DIR, MAP_IFRAME, AppPage
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-from conftest import ARTIFACTS, DATA_DIR, MAP_IFRAME, AppPage
 from songnan_geo.coords.crs import TOWN_CRS
 
 pytestmark = pytest.mark.browser

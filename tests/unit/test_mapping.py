@@ -19,16 +19,11 @@ from shapely.geometry import LineString, Point, box
 
 from songnan_geo.layers.io import read_manifest
 from songnan_geo.maps.assets import LEAFLET_URL_PREFIX, ensure_static_assets
-from songnan_geo.maps.folium_map import (
-    BASEMAPS,
-    POPUP_PROPERTY,
-    TOOLTIP_PROPERTY,
-    FitTown,
-    Legend,
-    asset_urls,
-    build_map,
-    feature_style,
-)
+from songnan_geo.maps.basemaps import BASEMAPS
+from songnan_geo.maps.controls import FitTown, Legend
+from songnan_geo.maps.folium_map import asset_urls, build_map
+from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY
+from songnan_geo.maps.styles import feature_style
 from songnan_geo.text import i18n
 
 EVIL = "<script>alert(1)</script>\"'`<img src=x onerror=alert(2)>"
@@ -253,7 +248,7 @@ def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
 
 
 def test_source_words_drop_repository_paths():
-    from songnan_geo.maps.folium_map import source_words
+    from songnan_geo.maps.popups import source_words
     src = ("JoJoJoJoJoJoJo/ShanghaiSubwayFilter:data/raw_subway_info.json (Amap GCJ-02 → WGS84), "
            "via shared/reference/metro_stations.csv")
     assert source_words(src) == "(Amap GCJ-02 → WGS84)"
@@ -618,7 +613,7 @@ def test_browser_vector_layers_draw_when_tiles_are_unreachable(browser, leaflet_
 
 
 def test_popup_puts_planning_facts_before_provenance():
-    from songnan_geo.maps.folium_map import popup_html
+    from songnan_geo.maps.popups import popup_html
     props = {"id": "p1", "name": "地块", "name_en": "Parcel", "source": "src", "accuracy_m": 500,
              "estimated": True, "status": "收储", "plan_target": "出让", "note": None, "lines": ""}
     html_text = popup_html(props, "重点地块", "zh", "point")
@@ -631,7 +626,7 @@ def test_popup_puts_planning_facts_before_provenance():
 
 
 def test_new_click_reports_each_click_once_on_the_background_or_on_a_feature():
-    from songnan_geo.maps.folium_map import new_click
+    from songnan_geo.maps.clicks import new_click
 
     click, seen = new_click(None, None)
     assert click is None
@@ -648,7 +643,7 @@ def test_new_click_reports_each_click_once_on_the_background_or_on_a_feature():
 
 def test_clicked_lonlat_undoes_the_gaode_shift_and_pending_point_applies_it():
     from songnan_geo.coords.chinacoords import convert_lonlat
-    from songnan_geo.maps.folium_map import clicked_lonlat, pending_point
+    from songnan_geo.maps.clicks import clicked_lonlat, pending_point
 
     wgs = (121.49, 31.34)
     gcj = [float(v[0]) for v in convert_lonlat([wgs[0]], [wgs[1]], "wgs84", "gcj02")]
