@@ -206,8 +206,9 @@ class FitTown(MacroElement):
                                       tallest(".leaflet-bottom.leaflet-right"), 10);
                 return {left: left, right: Math.max(right, 10), bottom: bottom};
             }
+            var log = map.snFit = {fits: 0, last: "not run"};
             function fit() {
-                if (moved) { return; }
+                if (moved) { log.last = "planner moved the map"; return; }
                 var legend = map.snLegend && map.snLegend.getContainer();
                 if (legend && !legend.snUserChoice) {   // open unless it leaves the town too little room
                     legend.classList.remove("sn-folded");
@@ -216,12 +217,15 @@ class FitTown(MacroElement):
                 }
                 var p = pads(), size = map.getSize();
                 if (size.x - p.left - p.right < 120 || size.y - 10 - p.bottom < 120) {
+                    log.last = "no room " + size.x + "x" + size.y;
                     return;   // not laid out yet (or a tiny frame): fit when it has its size
                 }
                 fitting = true;
                 map.fitBounds(bounds, {paddingTopLeft: [p.left, 10],
                                        paddingBottomRight: [p.right, p.bottom], animate: false});
                 fitting = false;
+                log.fits += 1;
+                log.last = "fitted " + size.x + "x" + size.y + " pad " + [p.left, p.right, p.bottom];
             }
             ["mousedown", "wheel", "touchstart", "keydown", "dblclick"].forEach(function (ev) {
                 c.addEventListener(ev, function () { moved = true; }, {passive: true});
@@ -232,7 +236,8 @@ class FitTown(MacroElement):
                 new ResizeObserver(function () { map.invalidateSize({pan: false}); fit(); }).observe(c);
             }
             fit();
-            setTimeout(fit, 0);
+            // and again while the page settles (frames resized, controls filled), until the planner moves
+            [0, 300, 1000, 2500].forEach(function (ms) { setTimeout(fit, ms); });
         })();
         {% endmacro %}
     """)

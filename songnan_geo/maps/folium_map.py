@@ -262,7 +262,9 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
     NameLabels([(name, group, z, labels) for z, name, group, labels in label_specs]).add_to(m)
     Legend(i18n.t("legend", lang), sections,
            labels_text=i18n.t("map_labels", lang) if label_specs else None).add_to(m)
-    if any(_mentions_osm(gdf) for gdf in prepared.values()):
+    # A layer whose manifest names its attribution credits it itself while shown (above); one
+    # whose source mentions OpenStreetMap without that (e.g. an import) gets the ODbL credit here.
+    if any(_mentions_osm(gdf) for name, gdf in prepared.items() if not infos[name].get("attribution")):
         Attribution(i18n.t("map_osm_attribution", lang)).add_to(m)
 
     bounds = _bounds(prepared)

@@ -20,6 +20,7 @@ import pytest
 from conftest import ARTIFACTS, DATA_DIR, MAP_IFRAME, AppPage
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
+from test_browser import poll, wait_title
 
 from songnan_geo.coords.crs import TOWN_CRS
 
@@ -78,29 +79,8 @@ _HIDDEN_JS = """(pts) => {
         }
         if (why) { hidden += 1; by[why] = (by[why] || 0) + 1; }
     }
-    return {hidden: hidden / pts.length, by: by, n: pts.length, zoom: map.getZoom()};
+    return {hidden: hidden / pts.length, by: by, n: pts.length, zoom: map.getZoom(), fit: map.snFit};
 }"""
-
-
-def _poll(ap: AppPage, check, what: str, timeout_ms: int = WAIT_MS):
-    waited, last = 0, None
-    while waited <= timeout_ms:
-        try:
-            last = check()
-        except Exception as exc:  # a frame being replaced while we look at it
-            last = exc
-        else:
-            if last:
-                return last
-        ap.page.wait_for_timeout(250)
-        waited += 250
-    pytest.fail(f"timed out after {timeout_ms / 1000:.0f}s waiting for {what} (last: {last!r})")
-
-
-def _wait_title(ap: AppPage, title: str) -> None:
-    exc = ap.page.locator('[data-testid="stException"]')
-    ap.page.locator("h1", has_text=title).or_(exc).first.wait_for(state="visible", timeout=WAIT_MS)
-    assert exc.count() == 0, "the page shows an exception:\n" + "\n".join(exc.all_inner_texts())
 
 
 def _map_frame(ap: AppPage, lang: str):
@@ -117,7 +97,7 @@ def _map_frame(ap: AppPage, lang: str):
                 return handle, frame
         return None
 
-    return _poll(ap, ready, f"a drawn map in {lang}")
+    return poll(ap, ready, f"a drawn map in {lang}")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -137,7 +117,7 @@ def test_controls_leave_the_town_visible(chromium, streamlit_server, page, size)
             if lang == "en":
                 ap.page.locator('[data-testid="stSidebar"]').get_by_text(
                     "English", exact=True).click()
-            _wait_title(ap, title)
+            wait_title(ap, title)
 
             def measure():
                 handle, frame = _map_frame(ap, lang)
@@ -149,7 +129,7 @@ def test_controls_leave_the_town_visible(chromium, streamlit_server, page, size)
             # frame gets its final size late: the result is the settled view (at most 15 s).
             result = None
             for _ in range(6):
-                result = _poll(ap, measure, f"the map of {page} in {lang} to hold still")
+                result = poll(ap, measure, f"the map of {page} in {lang} to hold still")
                 if result["hidden"] < MAX_HIDDEN:
                     break
                 ap.page.wait_for_timeout(1000)
