@@ -676,3 +676,21 @@ def test_browser_shows_the_openstreetmap_attribution_while_such_a_layer_is_on(br
         assert p.errors == [] and p.blocked == []
     finally:
         page.close()
+
+
+def test_osm_sourced_layers_get_the_odbl_credit(layers, manifest):
+    from songnan_geo.maps.controls import Attribution
+
+    def credits(m):
+        return [c.text for c in m._children.values() if isinstance(c, Attribution)]
+
+    assert credits(build_map(layers, manifest)) == []
+    layers["roads"] = layers["roads"].assign(source="© OpenStreetMap contributors, extract 2026-11")
+    bare = copy.deepcopy(manifest)
+    bare["layers"]["roads"].pop("attribution", None)
+    assert credits(build_map(layers, bare, lang="en")) == ["© OpenStreetMap contributors (ODbL)"]
+    # a layer whose manifest names its attribution credits itself (Leaflet, while it is shown)
+    named = copy.deepcopy(bare)
+    named["layers"]["roads"]["attribution"] = "© OpenStreetMap contributors, ODbL 1.0"
+    m = build_map(layers, named, lang="en")
+    assert credits(m) == [] and "ODbL 1.0" in m.get_root().render()
