@@ -755,7 +755,7 @@ VALUE_LABELS: dict[str, str] = {
     # carrier parks, stations, facilities
     "运营": "Operating", "规划": "Planned", "未开通": "Not yet open", "现有": "Existing",
     # road classes (map legend)
-    "快速路": "Expressway", "主干路": "Arterial road", "次干路": "Secondary road", "支路": "Local road",
+    "快速路": "Expressway", "主干路": "Arterial road", "次干路": "Secondary road", "支路": "Local road", "步行道": "Footpath",
     # metro lines (map legend)
     "3号线": "Line 3", "18号线": "Line 18",
 }
