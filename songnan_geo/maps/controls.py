@@ -230,6 +230,8 @@ class FitTown(MacroElement):
             ["mousedown", "wheel", "touchstart", "keydown", "dblclick"].forEach(function (ev) {
                 c.addEventListener(ev, function () { moved = true; }, {passive: true});
             });
+            // The zoom buttons and other controls stop their mouse events: watch the map itself too.
+            map.on("zoomstart dragstart", function () { if (!fitting) { moved = true; } });
             map.on("resize", fit);
             // The frame may get its size after the script ran without a window resize event.
             if (window.ResizeObserver) {
