@@ -12,7 +12,7 @@ from songnan_geo import config
 from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest
 from songnan_geo.layers.summary import layer_summary, summary_lines
 from songnan_geo.maps.assets import ensure_static_assets
-from songnan_geo.maps.folium_map import BASEMAPS, basemap_title
+from songnan_geo.maps.basemaps import BASEMAPS, basemap_title
 from songnan_geo.text.i18n import t
 from songnan_ui.page import show_error
 from songnan_ui.widget_text import localise_builtin_widgets

@@ -5,7 +5,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from songnan_geo.layers.exporter import export_layer
-from songnan_geo.maps.folium_map import CLICK_OBJECTS, build_map, clicked_lonlat, new_click, pending_point
+from songnan_geo.maps.clicks import CLICK_OBJECTS, clicked_lonlat, new_click, pending_point
+from songnan_geo.maps.folium_map import build_map
 from songnan_geo.plan import carriers, registry as plans
 from songnan_geo.reports import carriers as carrier_report
 from songnan_geo.store.db import StoreError

@@ -9,8 +9,8 @@ from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.lifecircle import scenario as sc, standards as sd
 from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.maps.clicks import clicked_lonlat
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
-from songnan_geo.maps.folium_map import clicked_lonlat
 from songnan_geo.reports.lifecircle import build_report, report_bytes, report_filename
 from songnan_geo.text.i18n import field_label, t
 from songnan_geo.text.safe_text import markdown_text

@@ -128,8 +128,9 @@ LAYERS = {
     "carrier_parks": dict(
         title={"zh": "产业载体", "en": "Carrier parks"},
         geometry_types=["Point"], group="plan",
-        style={"color": "#6a3d9a", "radius": 7, "fill_opacity": 0.9},
-        style_by="state", palette={"运营": "#6a3d9a", "在建": "#ff7f00", "规划": "#b2abd2"},
+        # black ring, and state colours unlike the 一心三线 belts' purple/blue/green
+        style={"color": "#000000", "stroke_color": "#000000", "weight": 2, "radius": 7, "fill_opacity": 0.95},
+        style_by="state", palette={"运营": "#d7301f", "在建": "#fdae61", "规划": "#ffffff"},
         fields={"address": TEXT_OR_NULL, "theme": TEXT_OR_NULL, "yiyuan_lou": {"type": "boolean"},
                 "state": {"enum": PARK_STATES}, "plan_quote": TEXT, "zone_id": TEXT_OR_NULL,
                 # optional park figures (null = unknown, never 0); the 产业载体 page's register
@@ -141,7 +142,7 @@ LAYERS = {
         title={"zh": "15分钟生活圈设施", "en": "15-minute life-circle facilities"},
         geometry_types=["Point"], group="people",
         style={"color": "#1b9e77", "radius": 6, "fill_opacity": 0.9},
-        style_by="type",
+        style_by="type", planned={"field": "state", "values": ["规划"]},
         palette={"社区卫生服务中心": "#e31a1c", "社区卫生服务站": "#fb9a99", "幼儿园": "#ffcc33", "小学": "#ff9900",
                  "初中": "#cc6600", "高中": "#993300", "养老院": "#1f78b4", "长者照护之家": "#4393c3",
                  "日间照料中心": "#92c5de", "助餐点": "#80cdc1", "文化活动中心": "#c51b7d", "市民活动中心": "#de77ae",

@@ -4,7 +4,7 @@
 metres, grid north = true north to within 0.01° here because the CRS is centred on the town),
 every layer of the manifest in its drawing order — district outlines, town boundary, rivers,
 一心三线 zones, residential areas, roads, parcels, metro lines and stations, carrier parks,
-facilities — with the styles of :func:`songnan_geo.maps.folium_map.feature_style` (the same colours as
+facilities — with the styles of :func:`songnan_geo.maps.styles.feature_style` (the same colours as
 the web map), the site highlighted in :data:`HIGHLIGHT` with a dashed ring at the neighbour
 radius, station names, a scale bar (matplotlib-scalebar, exact because the axes are metres)
 and a north arrow. It needs no tiles and no network; Chinese labels use the CJK font found
@@ -45,7 +45,8 @@ from shapely.geometry import box
 from songnan_geo.briefing.facts import NEIGHBOUR_RADIUS_M, SITE_LAYERS, get_site
 from songnan_geo.coords.chinacoords import gcj02_to_wgs84, wgs84_to_gcj02
 from songnan_geo.coords.crs import TOWN_CRS, to_town_crs
-from songnan_geo.maps.folium_map import BASEMAPS, basemap_key, feature_style
+from songnan_geo.maps.basemaps import BASEMAPS, basemap_key
+from songnan_geo.maps.styles import feature_style
 from songnan_geo.maps.tiles import TilesUnavailable, fetch_mosaic, mercator_to_lonlat, zoom_for
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import plot_text
@@ -254,7 +255,7 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
     font_path : path, optional
         CJK font file; default :func:`cjk_font_path`.
     basemap : str
-        A key of :data:`songnan_geo.maps.folium_map.BASEMAPS`. 'blank' (default) draws no tiles and
+        A key of :data:`songnan_geo.maps.basemaps.BASEMAPS`. 'blank' (default) draws no tiles and
         touches no network; an online basemap's tiles are fetched (:mod:`songnan_geo.maps.tiles`,
         a few seconds at most) and drawn under the layers, or, when unreachable, left out and
         the reason returned in ``MapImage.tiles_error``.

@@ -19,7 +19,7 @@ from songnan_geo import config
 
 # The choices are spelled out here so that ``--help`` loads no geopandas/folium/matplotlib;
 # tests/unit/test_cli_start.py checks that they equal the package's own tables
-# (briefing.render.FORMATS, briefing.facts.SITE_LAYERS, maps.folium_map.BASEMAPS).
+# (briefing.render.FORMATS, briefing.facts.SITE_LAYERS, maps.basemaps.BASEMAPS).
 FORMAT_CHOICES = ("html", "pdf")
 KIND_CHOICES = ("parcel", "park", "zone")
 BASEMAP_CHOICES = ("blank", "osm", "cartodb_positron", "gaode_vector", "gaode_satellite",

@@ -28,7 +28,9 @@ import numpy as np
 
 from songnan_geo.coords.chinacoords import convert_gdf
 from songnan_geo.coords.crs import to_storage_crs
-from songnan_geo.maps.folium_map import KeepOverlayChoices, MapControl, basemap_datum, build_map
+from songnan_geo.maps.basemaps import basemap_datum
+from songnan_geo.maps.controls import KeepOverlayChoices, MapControl
+from songnan_geo.maps.folium_map import build_map
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc
 
@@ -127,11 +129,13 @@ def build_coverage_base_map(context: dict[str, gpd.GeoDataFrame], manifest: dict
             (_swatch(CANDIDATE_COLOUR, True), t("cov_layer_candidates")),
             (_swatch(BEST_COLOUR, True), t("cov_layer_best"))]
     rows += [(_swatch(c), f"{titles.get(g, g)}") for g, c in _service_colours(service_types).items()]
-    html = (f'<div class="sn-legend-title">{_esc(t("cov_legend"))}</div>'
+    html = (f'<button type="button" class="sn-legend-title" aria-expanded="true">'
+            f'{_esc(t("cov_legend"))}</button><div class="sn-legend-body">'
             + "".join(f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
                       for sw, label in rows)
-            + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div>')
-    MapControl(html, position="bottomleft", css_class="sn-legend sn-coverage-legend", html=True).add_to(m)
+            + f'<div style="color:#7a5b00;margin-top:3px">{_esc(t("cov_legend_estimated"))}</div></div>')
+    # In the right-hand column with the layer legend, where build_map's first view leaves room.
+    MapControl(html, position="topright", css_class="sn-legend sn-coverage-legend", html=True).add_to(m)
     KeepOverlayChoices("coverage").add_to(m)   # an overlay switched off stays off after a click
     control = None
     for key, child in list(m._children.items()):

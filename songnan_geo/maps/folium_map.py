@@ -12,6 +12,10 @@ degrees) and the manifest (``data/geo/manifest.json``) into a :class:`folium.Map
   with an "estimated" badge) per feature;
 * a legend control and a metric scale bar.
 
+The parts live beside it: :mod:`~songnan_geo.maps.basemaps` (catalogue),
+:mod:`~songnan_geo.maps.styles` (colours), :mod:`~songnan_geo.maps.popups` (cards),
+:mod:`~songnan_geo.maps.controls` (legend, fit, labels) and :mod:`~songnan_geo.maps.clicks`.
+
 Safety: every text from data or manifest is escaped here with
 :func:`songnan_geo.text.safe_text.html_text` before it reaches the page: HTML-escaped, and with
 ``{ } $ \\ `` ` `` as character references. The second part matters because branca renders the
@@ -33,8 +37,6 @@ This module never imports streamlit.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -42,470 +44,55 @@ from collections.abc import Mapping
 import branca.colormap
 import folium
 import geopandas as gpd
-import numpy as np
-import pandas as pd
-from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from branca.element import CssLink, Element, JavascriptLink
 from folium.elements import JSCSSMixin
-from folium.template import Template
 from pyproj import CRS
 
-from songnan_geo.coords.chinacoords import convert_gdf, convert_lonlat
+from songnan_geo.coords.chinacoords import convert_gdf
 from songnan_geo.coords.crs import STORAGE_CRS, to_storage_crs
 from songnan_geo.maps.assets import LEAFLET_CSS, LEAFLET_JS, LEAFLET_URL_PREFIX
-from songnan_geo.maps.tilekeys import KEY_LOOKUP
+from songnan_geo.maps.basemaps import (
+    BASEMAPS,
+    TOWN_CENTRE,
+    basemap_datum,
+    basemap_entry,
+    basemap_key,
+    basemap_title,
+)
+from songnan_geo.maps.clicks import CLICK_OBJECTS, clicked_lonlat, new_click, pending_point
+from songnan_geo.maps.controls import (
+    Attribution,
+    FitTown,
+    KeepOverlayChoices,
+    Legend,
+    MapControl,
+    NameLabels,
+    PageStyle,
+    legend_section,
+)
+from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY, feature_name, plain_value, popup_html
+from songnan_geo.maps.styles import feature_style, geom_kind
 from songnan_geo.text import i18n
-from songnan_geo.text.safe_text import html_text, js_literal
+from songnan_geo.text.safe_text import html_text as _esc
 
-#: Map centre used when no layer has features: the middle of Songnan (lat, lon; degrees).
-TOWN_CENTRE = (31.352, 121.490)
+__all__ = [
+    "LABEL_MIN_ZOOM", "asset_urls", "build_map",
+    # Names that lived here before the split (issue 12), re-exported for callers that other
+    # branches still write against; new code imports them from their own modules.
+    "BASEMAPS", "CLICK_OBJECTS", "KeepOverlayChoices", "MapControl", "POPUP_PROPERTY", "TOOLTIP_PROPERTY",
+    "basemap_datum", "basemap_title", "clicked_lonlat", "feature_style", "new_click", "pending_point",
+    "popup_html",
+]
 
-#: Background colour of the map where no tile covers it (always, for the blank basemap).
-BACKGROUND = "#eeeeee"
-
-#: Basemaps offered to the user. ``tiles`` is a Leaflet URL template, or None for no
-#: tile layer at all. "blank" is the default and the offline fallback.
-BASEMAPS: dict[str, dict] = {
-    "blank": {
-        "title": {"zh": "空白底图（离线可用）", "en": "Blank (works offline)"},
-        "tiles": None,
-    },
-    "osm": {
-        "title": {"zh": "OpenStreetMap 地图", "en": "OpenStreetMap"},
-        "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-                "contributors",
-        "subdomains": "abc",
-        "max_zoom": 19,
-    },
-    "cartodb_positron": {
-        "title": {"zh": "CARTO 浅色底图", "en": "CARTO Positron (light)"},
-        "tiles": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
-        "attr": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-                'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
-        "subdomains": "abcd",
-        "max_zoom": 20,
-    },
-    # Gaode/Amap tiles are drawn in GCJ-02 ("datum"): build_map moves the overlays onto
-    # them when drawing (the stored data stay WGS84).
-    "gaode_vector": {
-        "title": {"zh": "高德矢量地图（GCJ-02）", "en": "Gaode/Amap streets (GCJ-02)"},
-        "tiles": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                 "&style=8&x={x}&y={y}&z={z}",
-        "attr": "&copy; 高德地图 AutoNavi",
-        "subdomains": "1234",
-        "max_zoom": 18,
-        "datum": "gcj02",
-    },
-    "gaode_satellite": {
-        "title": {"zh": "高德卫星影像（GCJ-02）", "en": "Gaode/Amap satellite (GCJ-02)"},
-        "tiles": "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
-        "labels": "https://webst0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}",
-        "attr": "&copy; 高德地图 AutoNavi",
-        "subdomains": "1234",
-        "max_zoom": 18,
-        "datum": "gcj02",
-    },
-    # Tianditu is CGCS2000 (within centimetres of WGS84: no shift). Its tile URLs need a
-    # key from the deployment's configuration ("key"; see songnan_geo.maps.tilekeys), put in
-    # place of {tk}; without one the basemap draws no tiles and says why.
-    "tianditu_vector": {
-        "title": {"zh": "天地图矢量", "en": "Tianditu streets"},
-        "tiles": "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                 "&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-        "labels": "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                  "&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                  "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-        "attr": "&copy; 天地图 国家地理信息公共服务平台",
-        "subdomains": "01234567",
-        "max_zoom": 18,
-        "key": "tianditu",
-    },
-    "tianditu_satellite": {
-        "title": {"zh": "天地图影像", "en": "Tianditu imagery"},
-        "tiles": "https://t{s}.tianditu.gov.cn/img_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                 "&VERSION=1.0.0&LAYER=img&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                 "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-        "labels": "https://t{s}.tianditu.gov.cn/cia_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                  "&VERSION=1.0.0&LAYER=cia&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                  "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-        "attr": "&copy; 天地图 国家地理信息公共服务平台",
-        "subdomains": "01234567",
-        "max_zoom": 18,
-        "key": "tianditu",
-    },
-}
-
-# Common fields shown at the end of a popup, after the feature's own facts.
-_PROVENANCE_FIELDS = {"id", "source", "accuracy_m", "estimated", "note"}
-
-# Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
-POPUP_PROPERTY = "_popup"
-TOOLTIP_PROPERTY = "_tooltip"
-
-_POINT_TYPES = {"Point", "MultiPoint"}
-_LINE_TYPES = {"LineString", "MultiLineString"}
-_POLYGON_TYPES = {"Polygon", "MultiPolygon"}
-_DEFAULT_COLOR = "#3388ff"
-_COLOR_RE = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{4}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20})$")
 _PLAIN_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,200}$")
-_DASH_RE = re.compile(r"^\d+(\.\d+)?([ ,]+\d+(\.\d+)?)*$")
+
 # What streamlit_folium loads for a branca ColorMap (it inserts these CDN URLs itself).
 _COLORMAP_JS = ("https://d3js.org/d3.v4.min.js",
                 "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
 
-
-# --------------------------------------------------------------------------- helpers
-
-def basemap_title(basemap: str, lang: str = "zh") -> str:
-    """Title of a :data:`BASEMAPS` entry in ``lang`` (for a basemap selector).
-
-    A basemap whose key is not configured says so in its title.
-    """
-    base = _basemap(basemap)
-    title = base["title"]["en" if lang == "en" else "zh"]
-    if base.get("key") and basemap_key(basemap) is None:
-        title += i18n.t("basemap_no_key_suffix", lang)
-    return title
-
-
-def basemap_key(basemap: str) -> str | None:
-    """The configured key a basemap's tile URLs need; None if it needs none or none is set."""
-    service = _basemap(basemap).get("key")
-    return KEY_LOOKUP[service]() if service else None
-
-
-def basemap_datum(basemap: str) -> str:
-    """'gcj02' for basemaps drawn in GCJ-02 (Gaode), else 'wgs84'."""
-    return _basemap(basemap).get("datum", "wgs84")
-
-
-def _basemap(basemap: str) -> dict:
-    if basemap not in BASEMAPS:
-        raise ValueError(
-            f"basemap '{basemap}' is unknown. Valid basemaps: {', '.join(BASEMAPS)} "
-            "('blank' works without internet)."
-        )
-    return BASEMAPS[basemap]
-
-
 def _check_lang(lang: str) -> None:
     if lang not in i18n.LANGS:
         raise ValueError(f"lang '{lang}' is not supported. Use one of: {', '.join(i18n.LANGS)}.")
-
-
-def _color(value, layer: str, where: str) -> str:
-    """Return ``value`` if it is a plain CSS colour (hex or name), else raise."""
-    if not isinstance(value, str) or not _COLOR_RE.match(value):
-        raise ValueError(
-            f"manifest layer '{layer}': {where} is {value!r}, not a CSS colour such as "
-            "'#1f78b4'. Fix it in tools/write_schemas.py and rerun it to rewrite "
-            "data/geo/manifest.json."
-        )
-    return value
-
-
-def _number(value, layer: str, where: str) -> float:
-    """Return ``value`` if it is a finite non-negative number, else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-            math.isfinite(value) and value >= 0):
-        raise ValueError(
-            f"manifest layer '{layer}': {where} is {value!r}, not a non-negative number. "
-            "Fix it in tools/write_schemas.py and rerun it to rewrite data/geo/manifest.json."
-        )
-    return value
-
-
-def _dash(value, layer: str) -> str:
-    """Return ``value`` if it is an SVG dash pattern such as ``"6 4"``, else raise."""
-    if not isinstance(value, str) or not _DASH_RE.match(value):
-        raise ValueError(
-            f"manifest layer '{layer}': style.dash is {value!r}, not a dash pattern of pixel "
-            "lengths such as '6 4'. Fix it in tools/write_schemas.py and rerun it."
-        )
-    return value
-
-
-def _geom_kind(geom_type: str) -> str:
-    if geom_type in _POINT_TYPES:
-        return "point"
-    if geom_type in _LINE_TYPES:
-        return "line"
-    return "area"
-
-
-def _layer_kind(info: dict) -> str:
-    """Swatch kind of a layer for the legend: 'point', 'line' or 'area'."""
-    types = set(info.get("geometry_types") or [])
-    if types and types <= _POINT_TYPES:
-        return "point"
-    if types & _LINE_TYPES:
-        return "line"
-    return "area"
-
-
-def _plain(value):
-    """Convert numpy/pandas scalars to plain Python values; missing values to None."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (_dt.date, _dt.datetime)):  # includes pandas.Timestamp
-        return value.isoformat()
-    return value
-
-
-def _format_value(value, lang: str) -> str:
-    """Human text of a property value (not yet escaped)."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return i18n.t("yes" if value else "no", lang)
-    if isinstance(value, float):
-        return format(value, ".10g")
-    if isinstance(value, (list, dict, tuple)):
-        return json.dumps(value, ensure_ascii=False)
-    return i18n.value_label(str(value), lang)   # a status or state in English in English
-
-
-def _esc(text) -> str:
-    """``text`` as HTML showing it literally, inert as Jinja2 source (:func:`safe_text.html_text`)."""
-    return html_text(text)
-
-
-def feature_name(properties: Mapping, lang: str = "zh") -> str:
-    """Display name of a feature in ``lang`` (``name_en`` for English when present)."""
-    if lang == "en" and properties.get("name_en"):
-        return str(properties["name_en"])
-    for key in ("name", "name_en", "id"):
-        if properties.get(key) not in (None, ""):
-            return str(properties[key])
-    return ""
-
-
-def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh") -> str:
-    """Escaped HTML of a feature's popup: name, 'estimated' badge, table of properties.
-
-    Every text (name, labels, values, title) is escaped with :func:`html.escape`, so
-    the result can be assigned to ``innerHTML`` and shows data as literal text.
-    Properties whose name starts with ``_`` are internal and left out.
-    """
-    name = _esc(feature_name(properties, lang))
-    badge = ""
-    if properties.get("estimated") is True:
-        badge = f' <span class="sn-badge">{_esc(i18n.t("estimated_badge", lang))}</span>'
-    # The planning facts first; where the feature comes from (and how sure it is) last.
-    shown = [k for k in properties if not str(k).startswith("_")]
-    shown.sort(key=lambda k: k in _PROVENANCE_FIELDS)
-    rows = "".join(
-        f"<tr><th>{_esc(i18n.field_label(k, lang))}</th>"
-        f"<td>{_esc(_format_value(properties[k], lang))}</td></tr>" for k in shown
-    )
-    sub = f'<div class="sn-popup-layer">{_esc(layer_title)}</div>' if layer_title else ""
-    return (f'<div class="sn-popup"><div class="sn-popup-name">{name}{badge}</div>{sub}'
-            f'<table class="sn-props">{rows}</table></div>')
-
-
-def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = "?") -> dict:
-    """Leaflet path options of one feature from its manifest layer entry.
-
-    Parameters
-    ----------
-    info : dict
-        The layer's manifest entry (``style``, optional ``style_by``, ``palette``,
-        ``weights``).
-    properties : Mapping
-        The feature's properties; ``properties[info["style_by"]]`` picks the palette
-        colour (and, for roads, the weight in ``weights``).
-    geom_type : str
-        GeoJSON geometry type of the feature.
-    layer : str
-        Layer name, used in error messages.
-
-    Returns
-    -------
-    dict
-        Leaflet options: ``color``, ``weight`` (screen pixels), ``opacity``, ``fill``,
-        ``fillColor``, ``fillOpacity``, ``dashArray`` (pixels) and, for points,
-        ``radius`` (screen pixels). The palette colour fills polygons and points and
-        strokes lines; where the style fixes ``fill_color``, it strokes instead.
-    """
-    style = info.get("style") or {}
-    kind = _geom_kind(geom_type)
-    base = _color(style.get("color", _DEFAULT_COLOR), layer, "style.color")
-    fixed_fill = style.get("fill_color")
-    if fixed_fill is not None:
-        _color(fixed_fill, layer, "style.fill_color")
-    picked = None
-    weight = _number(style.get("weight", 1.5 if kind == "point" else 2), layer, "style.weight")
-    key = info.get("style_by")
-    if key:
-        value = properties.get(key)
-        palette = info.get("palette") or {}
-        if value in palette:
-            picked = _color(palette[value], layer, f"palette[{value!r}]")
-        weights = info.get("weights") or {}
-        if value in weights:
-            weight = _number(weights[value], layer, f"weights[{value!r}]")
-    out = {"color": base, "weight": weight, "opacity": 1.0}
-    if kind == "line":
-        out.update(color=picked or base, fill=False)
-    else:
-        fill_opacity = _number(style.get("fill_opacity", 0.2), layer, "style.fill_opacity")
-        if kind == "point":
-            stroke = picked or base
-            fill = fixed_fill or picked or base
-        elif fixed_fill:
-            stroke, fill = picked or base, fixed_fill
-        else:
-            stroke, fill = base, picked or base
-        out.update(color=stroke, fill=fill_opacity > 0, fillColor=fill, fillOpacity=fill_opacity)
-        if kind == "point":
-            out["radius"] = _number(style.get("radius", 6), layer, "style.radius")
-    if style.get("dash"):
-        out["dashArray"] = _dash(style["dash"], layer)
-    return out
-
-
-# --------------------------------------------------------------------------- elements
-
-class _PageStyle(MacroElement):
-    """CSS for the map background, the legend and the popups (in the page header)."""
-
-    _template = Template("""
-        {% macro header(this, kwargs) %}
-        <style>
-            #{{ this._parent.get_name() }} { background: {{ this.background }}; }
-            /* metric scale only: hide Leaflet's second (imperial) scale line */
-            #{{ this._parent.get_name() }} .leaflet-control-scale-line + .leaflet-control-scale-line { display: none; }
-            .sn-legend { background: rgba(255,255,255,0.92); padding: 6px 8px; border-radius: 4px;
-                box-shadow: 0 1px 4px rgba(0,0,0,0.35); font-size: 12px; line-height: 1.35;
-                max-height: 40vh; overflow-y: auto; max-width: 260px; }
-            .sn-legend-title { font-weight: bold; margin-bottom: 3px; }
-            .sn-notice { background: #fff3cd; color: #5c4500; border: 1px solid #e0c36a;
-                border-radius: 4px; padding: 4px 8px; font-size: 12px; max-width: 280px; }
-            .sn-legend-layer { margin-top: 4px; }
-            .sn-legend-layer-title { font-weight: 600; }
-            .sn-legend-item { display: flex; align-items: center; gap: 5px; margin-left: 4px; }
-            .sn-sw { display: inline-block; flex: none; width: 14px; height: 10px; box-sizing: border-box; }
-            .sn-sw-area { border: 1.5px solid; }
-            .sn-sw-line { height: 0; }
-            .sn-sw-point { width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid; }
-            .sn-popup { font-size: 12px; max-height: 320px; overflow-y: auto; }
-            .sn-popup-name { font-weight: bold; font-size: 13px; }
-            .sn-popup-layer { color: #666; margin-bottom: 4px; }
-            .sn-props th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; color: #444;
-                white-space: nowrap; font-weight: 600; }
-            .sn-props td { vertical-align: top; padding: 1px 0; word-break: break-word; }
-            .sn-badge { display: inline-block; background: #fff3cd; color: #7a5b00; border: 1px solid #e0c36a;
-                border-radius: 3px; padding: 0 4px; font-size: 11px; font-weight: normal; }
-        </style>
-        {% endmacro %}
-    """)
-
-    def __init__(self, background: str = BACKGROUND):
-        super().__init__()
-        self._name = "PageStyle"
-        self.background = background
-
-
-class Legend(MacroElement):
-    """Legend as a Leaflet control (plain JS, no jQuery).
-
-    ``sections`` is a list of ``(layer_name, feature_group, escaped_html)``; each
-    section is shown only while its feature group is on the map, so the legend follows
-    the layer control.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }};
-            var legend = L.control({position: {{ this.position_js }}});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "sn-legend");
-                div.innerHTML = {{ this.html_js }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo(map);
-            var groups = {
-                {%- for key_js, group in this.groups %}
-                {{ key_js }}: {{ group.get_name() }},
-                {%- endfor %}
-            };
-            function sync() {
-                var any = false;
-                legend.getContainer().querySelectorAll("[data-layer]").forEach(function (el) {
-                    var g = groups[el.getAttribute("data-layer")];
-                    var on = !!g && map.hasLayer(g);
-                    el.style.display = on ? "" : "none";
-                    any = any || on;
-                });
-                legend.getContainer().style.display = any ? "" : "none";
-            }
-            map.on("overlayadd overlayremove", sync);
-            sync();
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, title: str, sections: list, position: str = "bottomright"):
-        super().__init__()
-        self._name = "Legend"
-        self.sections = sections
-        self.position = position
-        body = "".join(section for _, _, section in sections)
-        self.html = f'<div class="sn-legend-title">{_esc(title)}</div>{body}'
-        # Written into the script as JS literals (never as Jinja2 source: see safe_text).
-        self.position_js, self.html_js = js_literal(position), js_literal(self.html)
-        self.groups = [(js_literal(name), group) for name, group, _ in sections]
-
-
-def _swatch(kind: str, st: dict) -> str:
-    """Escaped HTML of a legend swatch drawn with the feature style ``st``."""
-    stroke = _esc(st["color"])
-    border = "dashed" if st.get("dashArray") else "solid"
-    if kind == "line":
-        w = max(1.0, min(float(st.get("weight", 2)), 6.0))
-        return (f'<span class="sn-sw sn-sw-line" style="border-top-color:{stroke};'
-                f'border-top-width:{w:g}px;border-top-style:{border}"></span>')
-    fill = _esc(st["fillColor"]) if st.get("fill") else "transparent"
-    cls = "sn-sw-point" if kind == "point" else "sn-sw-area"
-    return (f'<span class="sn-sw {cls}" style="border-color:{stroke};border-style:{border};'
-            f'background:{fill}"></span>')
-
-
-def _legend_section(name: str, info: dict, title: str, id_names: dict, shown: bool) -> str:
-    kind = _layer_kind(info)
-    geom = {"point": "Point", "line": "LineString", "area": "Polygon"}[kind]
-    key, palette = info.get("style_by"), info.get("palette") or {}
-    items = []
-    if key and palette:
-        for value in palette:
-            st = feature_style(info, {key: value}, geom, name)
-            label = id_names.get(value, value) if key == "id" else value
-            items.append((label, st))
-    else:
-        items.append(("", feature_style(info, {}, geom, name)))
-    rows = [(_swatch(kind, st), label) for label, st in items]
-    if len(rows) == 1 and not rows[0][1]:
-        # A single style: the swatch sits next to the layer title.
-        body = (f'<div class="sn-legend-item">{rows[0][0]}'
-                f'<span class="sn-legend-layer-title">{_esc(title)}</span></div>')
-    else:
-        body = f'<div class="sn-legend-layer-title">{_esc(title)}</div>' + "".join(
-            f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
-            for sw, label in rows)
-    hidden = "" if shown else ' style="display:none"'
-    return (f'<div class="sn-legend-layer" data-layer="{_esc(name)}"{hidden}>'
-            f"{body}</div>")
-
-
-# --------------------------------------------------------------------------- building
 
 def _prepare(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     """Return ``gdf`` in EPSG:4326, reprojecting if needed (a missing CRS is an error)."""
@@ -516,7 +103,6 @@ def _prepare(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     if gdf.crs is not None and CRS.from_user_input(gdf.crs).equals(STORAGE_CRS):
         return gdf
     return to_storage_crs(gdf, arg)  # raises, naming arg, when the CRS is missing
-
 
 def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str,
                         lang: str) -> tuple[dict, dict, bool]:
@@ -536,10 +122,10 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
     for i, (geom, row) in enumerate(zip(gdf.geometry, rows)):
         if geom is None or geom.is_empty:
             continue
-        props = {c: _plain(v) for c, v in zip(cols, row)}
+        props = {c: plain_value(v) for c, v in zip(cols, row)}
         fid = ids[i] if use_ids else str(i)
         gtype = geom.geom_type
-        has_points = has_points or gtype in _POINT_TYPES
+        has_points = has_points or geom_kind(gtype) == "point"
         styles[fid] = feature_style(info, props, gtype, name)
         features.append({
             "type": "Feature",
@@ -549,11 +135,10 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
                 "id": fid,
                 "layer": name,
                 TOOLTIP_PROPERTY: _esc(feature_name(props, lang)),
-                POPUP_PROPERTY: popup_html(props, title, lang),
+                POPUP_PROPERTY: popup_html(props, title, lang, geom_kind(gtype)),
             },
         })
     return {"type": "FeatureCollection", "features": features}, styles, has_points
-
 
 def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "zh",
               basemap: str = "blank", visible: set[str] | None = None,
@@ -599,7 +184,7 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         ones) or a style colour in the manifest that is not a CSS colour.
     """
     _check_lang(lang)
-    base = _basemap(basemap)
+    base = basemap_entry(basemap)
     if not isinstance(manifest, Mapping) or not isinstance(manifest.get("layers"), Mapping):
         raise ValueError("manifest has no 'layers' mapping. Pass the parsed "
                          "data/geo/manifest.json, e.g. songnan_geo.layers.io.read_manifest().")
@@ -624,15 +209,16 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         prepared = {name: convert_gdf(gdf, "wgs84", basemap_datum(basemap), f"layers['{name}']")
                     for name, gdf in prepared.items()}
 
+    # zoomSnap 0.25: the first view fits the town closely (Leaflet scales tiles in between).
     m = folium.Map(location=TOWN_CENTRE, zoom_start=14, tiles=None, control_scale=True,
-                   maxZoom=base.get("max_zoom", 20))
+                   maxZoom=base.get("max_zoom", 20), zoomSnap=0.25)
     # Instance attributes: never mutate folium's class-level CDN lists.
     m.default_js = [("leaflet", asset_base_url + LEAFLET_JS)]
     m.default_css = [("leaflet_css", asset_base_url + LEAFLET_CSS)]
     _add_tiles(m, basemap, lang)
-    _PageStyle().add_to(m)
+    PageStyle().add_to(m)
 
-    sections = []
+    sections, label_specs = [], []
     for name, info in infos.items():
         if name not in prepared:
             continue
@@ -664,184 +250,55 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         id_names = {}
         if info.get("style_by") == "id" and "id" in gdf.columns:
             records = gdf.drop(columns=gdf.geometry.name).to_dict("records")
-            id_names = {str(r["id"]): feature_name({k: _plain(v) for k, v in r.items()}, lang)
+            id_names = {str(r["id"]): feature_name({k: plain_value(v) for k, v in r.items()}, lang)
                         for r in records}
-        sections.append((name, group, _legend_section(name, info, title, id_names, shown)))
+        sections.append((name, group, legend_section(name, info, title, id_names, shown, lang)))
+        if name in LABEL_MIN_ZOOM and len(gdf):
+            label_specs.append((LABEL_MIN_ZOOM[name], name, group, _labels(gdf, lang)))
 
-    folium.LayerControl(collapsed=False).add_to(m)
-    Legend(i18n.t("legend", lang), sections).add_to(m)
+    # Collapsed: one button in the corner; the list opens on hover or tap.
+    folium.LayerControl(collapsed=True).add_to(m)
+    label_specs.sort(key=lambda spec: spec[0])   # lowest zoom first: they have priority
+    NameLabels([(name, group, z, labels) for z, name, group, labels in label_specs]).add_to(m)
+    Legend(i18n.t("legend", lang), sections,
+           labels_text=i18n.t("map_labels", lang) if label_specs else None).add_to(m)
+    # A layer whose manifest names its attribution credits it itself while shown (above); one
+    # whose source mentions OpenStreetMap without that (e.g. an import) gets the ODbL credit here.
+    if any(_mentions_osm(gdf) for name, gdf in prepared.items() if not infos[name].get("attribution")):
+        Attribution(i18n.t("map_osm_attribution", lang)).add_to(m)
 
     bounds = _bounds(prepared)
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(10, 10))
+        FitTown(bounds).add_to(m)   # last: it measures the controls above
     return m
 
+#: Layers whose names are written on the map, and the zoom from which they are; at that zoom a
+#: label still shows only where it does not overlap one with priority (lower zoom first).
+LABEL_MIN_ZOOM = {"metro_stations": 12.5, "carrier_parks": 13.0, "parcels": 13.0, "residential": 14.5}
 
-def clicked_lonlat(click: Mapping | None, basemap: str) -> tuple[float, float] | None:
-    """WGS84 (lon, lat) in degrees of a map click, or None.
+def _labels(gdf: gpd.GeoDataFrame, lang: str) -> list:
+    """``[lat, lon, escaped name]`` of each feature at its representative point (degrees)."""
+    out = []
+    cols = [c for c in ("name", "name_en", "id") if c in gdf.columns]
+    for geom, *vals in zip(gdf.geometry, *(gdf[c] for c in cols)):
+        if geom is None or geom.is_empty:
+            continue
+        text = feature_name({c: plain_value(v) for c, v in zip(cols, vals)}, lang)
+        if not text:
+            continue
+        pt = geom if geom.geom_type == "Point" else geom.representative_point()
+        out.append([round(pt.y, 7), round(pt.x, 7), _esc(text)])
+    return out
 
-    ``click`` is st_folium's ``last_clicked`` (``{"lat": …, "lng": …}``) on a map built by
-    :func:`build_map` with ``basemap``: over a GCJ-02 basemap (Gaode) the map is drawn in GCJ-02,
-    so the click is converted back to WGS84, the datum of the data.
-    """
-    if not click or "lng" not in click or "lat" not in click:
-        return None
-    lon, lat = float(click["lng"]), float(click["lat"])
-    if basemap_datum(basemap) != "wgs84":
-        lon, lat = (float(v[0]) for v in convert_lonlat([lon], [lat], basemap_datum(basemap), "wgs84"))
-    return lon, lat
-
-
-#: What a page asks st_folium to return to see every click: on the map's background
-#: (``last_clicked``) and on a feature (``last_object_clicked``: Leaflet does not pass a click on an
-#: interactive polygon, such as the town boundary, on to the map).
-CLICK_OBJECTS = ["last_clicked", "last_object_clicked"]
-
-
-def new_click(returned: Mapping | None, seen: tuple | None) -> tuple[dict | None, tuple]:
-    """The click in st_folium's ``returned`` value that was not handled yet.
-
-    Parameters
-    ----------
-    returned : mapping or None
-        What ``st_folium(..., returned_objects=CLICK_OBJECTS)`` gave on the last rerun.
-    seen : tuple or None
-        The second value this function returned last time (None at first).
-
-    Returns
-    -------
-    (click, seen)
-        ``click`` is ``{"lat": …, "lng": …}`` (map coordinates) or None when nothing is new;
-        keep ``seen`` for the next call.
-    """
-    returned = returned or {}
-    now = tuple(tuple(sorted((returned.get(k) or {}).items())) for k in CLICK_OBJECTS)
-    if seen is None or len(seen) != len(now):
-        seen = ((),) * len(now)
-    for key, new, old in zip(CLICK_OBJECTS, now, seen):
-        if new and new != old:
-            return dict(returned[key]), now
-    return None, now
-
-
-def pending_point(lon: float, lat: float, label: str, basemap: str = "blank") -> folium.FeatureGroup:
-    """A feature group with one highlighted point at WGS84 ``lon``/``lat`` (degrees): a place the
-    planner clicked and has not saved yet. Shifted to GCJ-02 over a Gaode basemap, like
-    :func:`build_map`'s layers. Pass it to st_folium's ``feature_group_to_add``."""
-    if basemap_datum(basemap) != "wgs84":
-        lon, lat = (float(v[0]) for v in convert_lonlat([lon], [lat], "wgs84", basemap_datum(basemap)))
-    group = folium.FeatureGroup(name=_esc(label))
-    folium.CircleMarker([lat, lon], radius=9, color="#d7191c", weight=3, fill=True,
-                        fill_color="#ffffff", fill_opacity=0.9, tooltip=_esc(label),
-                        class_name="sn-pending").add_to(group)
-    return group
-
-
-class KeepOverlayChoices(MacroElement):
-    """Keeps the planner's on/off choice of overlays across st_folium updates.
-
-    When a page passes ``feature_group_to_add`` and ``layer_control`` to st_folium, every rerun
-    that changes the overlays replaces them and the layer control, and the new groups are all
-    switched on: an overlay the planner had switched off came back after each map click. This
-    script (added once to the base map, which st_folium keeps) remembers the overlays the
-    planner switched off *by clicking the layer control* (Leaflet marks those events with the
-    control's ``_handlingClick``; st_folium's own removals are not choices) by their name, in the
-    tab's ``sessionStorage`` under ``key`` (so a reloaded map frame remembers them too), and
-    switches them off again whenever a group of that name is on the map. It uses st_folium's
-    ``window.map`` and ``window.layer_control``; outside st_folium it does nothing.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var storeKey = "sn-hidden-overlays:" + {{ this.key_js }};
-            function load() {
-                try { return JSON.parse(window.sessionStorage.getItem(storeKey) || "{}"); }
-                catch (err) { return {}; }
-            }
-            function save(hidden) {
-                try { window.sessionStorage.setItem(storeKey, JSON.stringify(hidden)); } catch (err) {}
-            }
-            function bind() {
-                var map = window.map;
-                if (!map || !map.on) { return setTimeout(bind, 100); }
-                if (map._snKeepOverlays) { return; }
-                map._snKeepOverlays = true;
-                var byUser = function () { return window.layer_control && window.layer_control._handlingClick; };
-                map.on("overlayremove", function (e) {
-                    if (byUser()) { var h = load(); h[e.name] = true; save(h); }
-                });
-                map.on("overlayadd", function (e) {
-                    if (byUser()) { var h = load(); delete h[e.name]; save(h); }
-                });
-                setInterval(function () {
-                    var control = window.layer_control;
-                    if (!control || !control._layers) { return; }
-                    var hidden = load();
-                    control._layers.forEach(function (entry) {
-                        if (entry.overlay && hidden[entry.name] && map.hasLayer(entry.layer)) {
-                            map.removeLayer(entry.layer);
-                        }
-                    });
-                }, {{ this.interval_ms }});
-            }
-            bind();
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, key: str, interval_ms: int = 100):
-        super().__init__()
-        self._name = "KeepOverlayChoices"
-        self.key, self.interval_ms = str(key), int(interval_ms)
-        self.key_js = js_literal(self.key)
-
-
-class MapControl(MacroElement):
-    """A fixed box in a map corner: a Leaflet control holding text or pre-escaped HTML.
-
-    Parameters
-    ----------
-    content : str
-        Plain text (shown with ``textContent``, never parsed), or, with ``html=True``, markup
-        whose data the caller has already escaped (assigned to ``innerHTML``).
-    position : str
-        Leaflet corner: 'topleft', 'topright', 'bottomleft' or 'bottomright'.
-    css_class : str
-        Class of the box (``sn-notice`` and ``sn-legend`` are styled by this module).
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var box = L.control({position: {{ this.position_js }}});
-            box.onAdd = function () {
-                var div = L.DomUtil.create("div", {{ this.css_class_js }});
-                {% if this.html %}div.innerHTML{% else %}div.textContent{% endif %} = {{ this.content_js }};
-                L.DomEvent.disableClickPropagation(div);
-                return div;
-            };
-            box.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, content: str, position: str = "topright", css_class: str = "sn-notice",
-                 html: bool = False):
-        super().__init__()
-        if position not in ("topleft", "topright", "bottomleft", "bottomright"):
-            raise ValueError(f"position '{position}' is not a Leaflet corner; use topleft, topright, "
-                             "bottomleft or bottomright.")
-        self._name = "MapControl"
-        self.content, self.position, self.css_class, self.html = content, position, css_class, html
-        # Written into the script as JS literals (never as Jinja2 source: see safe_text).
-        self.content_js, self.position_js = js_literal(str(content)), js_literal(position)
-        self.css_class_js = js_literal(str(css_class))
-
+def _mentions_osm(gdf: gpd.GeoDataFrame) -> bool:
+    """True if any feature's ``source`` names OpenStreetMap (its data need the ODbL credit)."""
+    if "source" not in gdf.columns:
+        return False
+    return bool(gdf["source"].astype(str).str.contains(r"OpenStreetMap|\bOSM\b", regex=True).any())
 
 def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:
     """The basemap's tile layer (and label layer), or a notice when its key is missing."""
-    base = _basemap(basemap)
+    base = basemap_entry(basemap)
     if not base["tiles"]:
         return
     key = ""
@@ -855,7 +312,6 @@ def _add_tiles(m: folium.Map, basemap: str, lang: str) -> None:
         folium.TileLayer(tiles=url.replace("{tk}", key), attr=base["attr"], name=f"{basemap}_{i}",
                          control=False, max_zoom=base.get("max_zoom", 19),
                          subdomains=base.get("subdomains", "abc")).add_to(m)
-
 
 def _bounds(prepared: dict[str, gpd.GeoDataFrame]):
     """[[south, west], [north, east]] of the boundary layer, else of all layers."""
@@ -874,7 +330,6 @@ def _bounds(prepared: dict[str, gpd.GeoDataFrame]):
             n = max(b[3] for b in boxes)
             return [[float(s), float(w)], [float(n), float(e)]]
     return None
-
 
 def asset_urls(m: folium.Map) -> list[str]:
     """Every JS/CSS URL the map and its children make a browser load.

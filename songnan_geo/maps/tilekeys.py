@@ -53,5 +53,5 @@ def tianditu_key() -> str | None:
     return value if value and _KEY_RE.match(value) else None
 
 
-#: Lookup functions by the name used in :data:`songnan_geo.maps.folium_map.BASEMAPS` ``"key"``.
+#: Lookup functions by the name used in :data:`songnan_geo.maps.basemaps.BASEMAPS` ``"key"``.
 KEY_LOOKUP = {"tianditu": tianditu_key}

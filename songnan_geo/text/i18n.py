@@ -299,6 +299,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "estimated_badge": ("估计", "estimated"),
+    # popup cards and map controls (songnan_geo.maps)
+    "card_what_point": ("位置", "Position"),
+    "card_what_line": ("走向", "Alignment"),
+    "card_what_area": ("范围", "Outline"),
+    "card_acc_estimated": ("{what}为估计，误差约 {m} 米", "{what} estimated, about {m} m"),
+    "card_acc_measured": ("{what}误差约 {m} 米", "{what} accurate to about {m} m"),
+    "card_estimated": ("{what}为估计", "{what} estimated"),
+    "card_area_ha": ("{ha:,.1f} 公顷", "{ha:,.1f} ha"),
+    "card_more": ("更多", "More"),
+    "card_source": ("来源：", "Source: "),
+    "map_labels": ("显示名称标注", "Show name labels"),
+    "map_planned_symbol": ("空心虚线圈：{what}", "Hollow dashed ring: {what}"),
+    "map_legend_fold": ("收起图例", "Fold the legend"),
+    "map_osm_attribution": ("© OpenStreetMap 贡献者（ODbL）", "© OpenStreetMap contributors (ODbL)"),
     "estimated_banner": (
         "提示：图中标注“估计”的要素（镇界西、南段，地块与居委范围、人口，多数设施位置等）为依据公开资料绘制或推算，"
         "并非官方数据；规划数字均引自《淞南镇“十四五”规划纲要》原文。各要素的来源与位置精度见弹窗与数据目录。",
@@ -530,8 +544,9 @@ TEXT: dict[str, tuple[str, str]] = {
                  "centre and belt, against the plan's 13th-FYP results and 14th-FYP targets. Belt outlines and most park "
                  "positions are estimates (see the layer notes); a figure nobody entered reads 'unknown', never 0."),
     "cr_pending": ("待保存的位置（点击地图选取）", "Position to save (picked on the map)"),
-    "cr_map_caption": ("紫色点为载体（颜色按运营/在建/规划）；半透明面为一心三线范围（估计）。编辑登录后点击地图可为新载体或所选载体定位（红圈），再在下方表单保存。",
-                       "Purple points are carrier parks (colour by operating / under construction / planned); the shaded "
+    "cr_map_caption": ("黑边圆点为载体，颜色按状态（运营/在建/规划，见图例）；半透明面为一心三线范围（估计）。编辑登录后点击地图可为新载体或所选载体定位（红圈），再在下方表单保存。",
+                       "Black-ringed dots are carrier parks, coloured by state (operating / under construction / planned: "
+                       "see the legend); the shaded "
                        "areas are 一心三线 (estimated). Logged-in editors click the map to place a new or the chosen park "
                        "(red ring), then save with the form below."),
     "cr_by_zone": ("按“一心三线”汇总", "Per centre and belt"),
@@ -968,6 +983,10 @@ VALUE_LABELS: dict[str, str] = {
     "运营": "Operating", "规划": "Planned", "未开通": "Not yet open", "现有": "Existing",
     # indicator attributes (规划指标, Table 6): the plan's two kinds of target
     "预期性": "Expected", "约束性": "Binding",
+    # road classes (map legend)
+    "快速路": "Expressway", "主干路": "Arterial road", "次干路": "Secondary road", "支路": "Local road", "步行道": "Footpath",
+    # metro lines (map legend)
+    "3号线": "Line 3", "18号线": "Line 18",
 }
 
 

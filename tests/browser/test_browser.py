@@ -141,6 +141,7 @@ def test_layer_can_be_switched_off(app_page):
     before = wait_paths(ap, frame, TOTAL_PATHS)
     name = "roads"
     title = MANIFEST["layers"][name]["title"]["zh"]
+    frame.locator(".leaflet-control-layers").hover()   # collapsed: it opens on hover
     box = frame.locator(".leaflet-control-layers-overlays label", has_text=title).locator("input")
     assert box.is_checked()
     box.uncheck()
@@ -159,6 +160,7 @@ def test_every_layer_checkbox_can_be_clicked(app_page):
     open_app(ap)
     frame = map_frame(ap)
     frame.locator(".leaflet-control-layers").wait_for(state="visible")
+    frame.locator(".leaflet-control-layers").hover()   # collapsed: it opens on hover
     covered = frame.evaluate("""() => [...document.querySelectorAll(
             '.leaflet-control-layers-overlays label')].flatMap(label => {
         const box = label.querySelector('input');

@@ -130,6 +130,7 @@ def test_an_overlay_switched_off_stays_off_after_a_click(app_page):
                           has_text=t("cov_layer_uncovered", "zh"))
     box = label.locator("input[type=checkbox]")
     assert box.is_checked()
+    frame.locator(".leaflet-control-layers").hover()   # collapsed: it opens on hover
     label.click()
     poll(ap, lambda: not box.is_checked(), "the overlay switched off")
     off = poll(ap, lambda: (lambda n: n if n < shown else None)(frame.locator(red).count()) or

@@ -21,7 +21,7 @@ from songnan_geo.coords.chinacoords import wgs84_to_gcj02
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.layers.io import load_layer
 from songnan_geo.layers.layerstore import LayerStore
-from songnan_geo.maps.folium_map import basemap_title
+from songnan_geo.maps.basemaps import basemap_title
 from songnan_geo.text.i18n import t
 
 pytestmark = pytest.mark.browser

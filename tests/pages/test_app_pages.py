@@ -17,7 +17,7 @@ from conftest import APP_PATH, DATA_DIR, app_page_paths, feature_counts, read_ma
 from streamlit.testing.v1 import AppTest
 
 import songnan_geo.layers.io as sio
-from songnan_geo.maps.folium_map import BASEMAPS as _BASEMAPS
+from songnan_geo.maps.basemaps import BASEMAPS as _BASEMAPS
 from songnan_geo.text.i18n import layer_title, t
 from songnan_geo.text.safe_text import markdown_text
 
@@ -113,7 +113,7 @@ def test_language_switch_to_english(at):
     assert at.main.subheader[0].value == "Key parcels"
     assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
     # The basemap choice is labelled in English too, options included.
-    from songnan_geo.maps.folium_map import basemap_title
+    from songnan_geo.maps.basemaps import basemap_title
     box = at.selectbox(key="basemap_en")
     assert box.label == "Basemap" and box.options == [basemap_title(k, "en") for k in BASEMAPS_KEYS]
 
@@ -128,7 +128,7 @@ def test_basemap_choice_survives_the_language_switch(at):
 
 
 def test_every_basemap_choice_renders(at):
-    from songnan_geo.maps.folium_map import BASEMAPS
+    from songnan_geo.maps.basemaps import BASEMAPS
 
     assert len(at.selectbox(key="basemap_zh").options) == len(BASEMAPS)
     for key in BASEMAPS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,8 @@ from pyproj import Geod
 from songnan_geo.coords import chinacoords as cc
 from songnan_geo.layers.io import load_layer, read_manifest
 from songnan_geo.maps import tilekeys
-from songnan_geo.maps.folium_map import BASEMAPS, basemap_datum, basemap_title, build_map
+from songnan_geo.maps.basemaps import BASEMAPS, basemap_datum, basemap_title
+from songnan_geo.maps.folium_map import build_map
 from songnan_geo.text.i18n import t
 
 GEOD = Geod(ellps="WGS84")
@@ -97,7 +100,7 @@ def test_map_view_follows_the_shift():
 
 def _fit(m):
     for child in m._children.values():
-        if type(child).__name__ == "FitBounds":
+        if type(child).__name__ == "FitTown":
             return child.bounds
     raise AssertionError("no fit_bounds on the map")
 
@@ -168,3 +171,13 @@ def test_no_key_in_the_repository():
         hits += [f"{name}: {m.group(0)}" for m in pattern.finditer(text)
                  if m.group(2) != FAKE_KEY]
     assert not hits, hits
+
+
+def test_briefing_map_and_the_map_catalogue_do_not_load_folium():
+    """The matplotlib briefing map takes basemaps and styles only: a PDF never loads folium."""
+    code = ("import sys, songnan_geo.briefing.map, songnan_geo.maps.basemaps, songnan_geo.maps.styles, "
+            "songnan_geo.maps.popups; "
+            "print(sorted(m for m in ('folium', 'branca', 'streamlit') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -63,7 +63,7 @@ def test_spelled_out_choices_match_the_package():
     from songnan_geo.cli import briefing as cli_briefing, coverage as cli_coverage, osm as cli_osm
     from songnan_geo.layers import osm
     from songnan_geo.lifecircle import coverage, network, scenario
-    from songnan_geo.maps.folium_map import BASEMAPS
+    from songnan_geo.maps.basemaps import BASEMAPS
 
     assert set(cli_briefing.FORMAT_CHOICES) == set(render.FORMATS)
     assert list(cli_briefing.KIND_CHOICES) == list(facts.SITE_LAYERS)

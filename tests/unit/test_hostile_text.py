@@ -27,8 +27,11 @@ from pypdf import PdfReader
 from shapely.geometry import Point, box
 
 from songnan_geo.layers.io import load_all_layers, read_manifest
+from songnan_geo.maps.clicks import pending_point
+from songnan_geo.maps.controls import MapControl
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
-from songnan_geo.maps.folium_map import MapControl, build_map, pending_point, popup_html
+from songnan_geo.maps.folium_map import build_map
+from songnan_geo.maps.popups import popup_html
 from songnan_geo.text import safe_text
 
 MARKUP_CHARS = set("<>&")

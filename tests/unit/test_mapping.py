@@ -19,15 +19,11 @@ from shapely.geometry import LineString, Point, box
 
 from songnan_geo.layers.io import read_manifest
 from songnan_geo.maps.assets import LEAFLET_URL_PREFIX, ensure_static_assets
-from songnan_geo.maps.folium_map import (
-    BASEMAPS,
-    POPUP_PROPERTY,
-    TOOLTIP_PROPERTY,
-    Legend,
-    asset_urls,
-    build_map,
-    feature_style,
-)
+from songnan_geo.maps.basemaps import BASEMAPS
+from songnan_geo.maps.controls import FitTown, Legend
+from songnan_geo.maps.folium_map import asset_urls, build_map
+from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY
+from songnan_geo.maps.styles import feature_style
 from songnan_geo.text import i18n
 
 EVIL = "<script>alert(1)</script>\"'`<img src=x onerror=alert(2)>"
@@ -120,7 +116,8 @@ def test_one_feature_group_per_layer_in_manifest_order_named_in_language(layers,
     names = [g.layer_name for g in _groups(m)]
     assert names == [i18n.layer_title(manifest["layers"][n], lang) for n in expected]
     controls = [c for c in m._children.values() if isinstance(c, folium.LayerControl)]
-    assert len(controls) == 1 and controls[0].options["collapsed"] is False
+    # collapsed: one button in the corner, so the list does not cover the town
+    assert len(controls) == 1 and controls[0].options["collapsed"] is True
     page = m.get_root().render()
     for n in expected:
         assert json.dumps(i18n.layer_title(manifest["layers"][n], lang)) in page
@@ -168,10 +165,17 @@ def test_points_are_circle_markers_coloured_by_type(layers, manifest):
     styles = _rendered_styles(gj)
     palette = manifest["layers"]["facilities"]["palette"]
     assert styles["f_school"]["fillColor"] == palette["小学"]
-    assert styles["f_clinic"]["fillColor"] == palette["社区卫生服务中心"]
+    # a planned facility (state 规划): a hollow dashed ring in its type's colour
+    assert styles["f_clinic"]["color"] == palette["社区卫生服务中心"]
+    assert styles["f_clinic"]["fillColor"] == "#ffffff" and styles["f_clinic"]["dashArray"] == "3 2"
+    assert styles["f_school"]["fillColor"] == palette["小学"] and "dashArray" not in styles["f_school"]
+    legend = next(c for c in m._children.values() if isinstance(c, Legend)).html
+    assert i18n.t("map_planned_symbol", "zh").format(what="规划") in legend
     assert styles["f_school"]["radius"] == manifest["layers"]["facilities"]["style"]["radius"]
     assert "new L.CircleMarker(" in page
-    assert "L.marker(" not in page and "AwesomeMarkers" not in page
+    # The only L.marker is the name labels' text (a divIcon: no icon image or icon CSS needed).
+    assert page.count("L.marker(") == 1 and "icon: L.divIcon(" in page
+    assert "AwesomeMarkers" not in page and "new L.Marker(" not in page
 
 
 def test_feature_style_unknown_category_falls_back_to_the_layer_colour(manifest):
@@ -196,39 +200,60 @@ def test_bad_manifest_style_is_rejected_naming_layer_and_fix(layers, manifest):
 
 def test_fits_the_boundary_and_has_a_scale_bar(layers, manifest):
     m = build_map(layers, manifest)
-    fits = [c for c in m._children.values() if isinstance(c, folium.map.FitBounds)]
+    fits = [c for c in m._children.values() if isinstance(c, FitTown)]
     assert len(fits) == 1
+    assert list(m._children.values())[-1] is fits[0], "the fit must come after every control"
     w, s, e, n = layers["boundary"].total_bounds
     assert fits[0].bounds == [[pytest.approx(s), pytest.approx(w)], [pytest.approx(n), pytest.approx(e)]]
     assert m.control_scale is True
-    assert "L.control.scale()" in m.get_root().render()
+    page = m.get_root().render()
+    assert "L.control.scale()" in page
+    assert "paddingBottomRight" in page and "fitBounds" in page
 
 
 def test_without_boundary_fits_all_layers(layers, manifest):
     del layers["boundary"]
     m = build_map(layers, manifest)
-    fit = next(c for c in m._children.values() if isinstance(c, folium.map.FitBounds))
+    fit = next(c for c in m._children.values() if isinstance(c, FitTown))
     w, s, e, n = layers["districts"].total_bounds  # the largest layer here
     assert fit.bounds == [[pytest.approx(s), pytest.approx(w)], [pytest.approx(n), pytest.approx(e)]]
 
 
 # --------------------------------------------------------------------------- popups / escaping
 
-def test_popup_lists_every_property_with_language_labels_and_badge(layers, manifest):
+def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
     for lang in ("zh", "en"):
         m = build_map(layers, manifest, lang=lang)
         feats = {f["id"]: f["properties"] for f in _geojson(m, "parcels").data["features"]}
-        popup = html.unescape(re.sub(r"<[^>]+>", "|", feats["p_evil"][POPUP_PROPERTY]))
-        for field in layers["parcels"].columns.drop("geometry"):
+        card = feats["p_evil"][POPUP_PROPERTY]
+        popup = html.unescape(re.sub(r"<[^>]+>", "|", card))
+        # facts with a value, labelled in the language; an area in hectares
+        for field in ("status", "plan_deadline", "area_m2"):
             assert f"|{i18n.field_label(field, lang)}|" in popup, field
-        badge = i18n.t("estimated_badge", lang)
-        assert 'class="sn-badge"' in feats["p_evil"][POPUP_PROPERTY]
-        assert badge in popup
+        assert ("|1.2 公顷|" if lang == "zh" else "|1.2 ha|") in popup
+        # no internal ids, no empty rows, no flags as rows
+        for field in ("id", "zone_id", "in_centre", "estimated", "plan_target", "accuracy_m"):
+            assert f"|{i18n.field_label(field, lang)}|" not in popup, field
+        assert "p_evil" not in popup and "centre" not in popup and "|—|" not in popup
+        # quotes folded under "more"; source and accuracy in words at the end
+        assert 'class="sn-more"' in card and i18n.t("card_more", lang) in popup
+        assert ("范围为估计，误差约 20 米" if lang == "zh" else "Outline estimated, about 20 m") in popup
+        assert "test fixture" in popup
+        assert 'class="sn-badge"' in card and i18n.t("estimated_badge", lang) in popup
         assert 'class="sn-badge"' not in feats["p_build"][POPUP_PROPERTY]
-        assert "|12345.5|" in popup and "|—|" in popup  # number and missing value
-        assert f"|{i18n.t('yes', lang)}|" in popup      # booleans in words
         # a status in the reader's language (the official Chinese term kept in English)
         assert ("|已出让|" if lang == "zh" else "|Land sold (已出让)|") in popup
+    facilities = {f["id"]: f["properties"] for f in _geojson(m, "facilities").data["features"]}
+    assert "Position accurate to about 20 m" in html.unescape(facilities["f_clinic"][POPUP_PROPERTY])
+
+
+def test_source_words_drop_repository_paths():
+    from songnan_geo.maps.popups import source_words
+    src = ("JoJoJoJoJoJoJo/ShanghaiSubwayFilter:data/raw_subway_info.json (Amap GCJ-02 → WGS84), "
+           "via shared/reference/metro_stations.csv")
+    assert source_words(src) == "(Amap GCJ-02 → WGS84)"
+    assert source_words("《规划纲要》(2021年1月)；点位为估计") == "《规划纲要》(2021年1月)；点位为估计"
+    assert source_words(None) == "" and source_words("tools/x.py") == ""
 
 
 def test_tooltip_is_the_name_in_the_language(layers, manifest):
@@ -252,7 +277,7 @@ def test_names_are_escaped_exactly_once(layers, manifest):
         assert bad not in props[TOOLTIP_PROPERTY]
     # The popup's own markup is the only markup.
     tags = set(re.findall(r"<(\w+)", props[POPUP_PROPERTY]))
-    assert tags <= {"div", "span", "table", "tr", "th", "td"}
+    assert tags <= {"div", "span", "table", "tr", "th", "td", "details", "summary", "p", "b"}
     en = build_map(layers, manifest, lang="en")
     props = {f["id"]: f["properties"] for f in _geojson(en, "parcels").data["features"]}["p_evil"]
     assert html.unescape(props[TOOLTIP_PROPERTY]) == EVIL_EN
@@ -270,8 +295,10 @@ def test_rendered_html_has_no_raw_markup_from_data(layers, manifest, lang):
     opens = re.findall(r"<script\b[^>]*>", page)
     assert len(opens) == page.count("</script>")
     assert set(opens) == {"<script>", f'<script src="{LEAFLET_URL_PREFIX}leaflet.js">'}
-    # The escaped text is there, JSON-encoded (with \\u0026 for &) inside the script.
-    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in page
+    # The escaped name is there, JSON-encoded (with \\u0026 for &) inside the script.
+    shown = ("\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" if lang == "zh"
+             else "\\u0026lt;/script\\u0026gt;\\u0026lt;b\\u0026gt;bold")
+    assert shown in page
 
 
 def test_titles_from_the_manifest_are_escaped_too(layers, manifest):
@@ -355,7 +382,7 @@ def test_legend_lists_visible_layers_with_palette_entries(layers, manifest):
         assert section and section.group(1) is None, name
         assert title in legend
     for status, colour in manifest["layers"]["parcels"]["palette"].items():
-        assert html.escape(status) in legend and colour in legend
+        assert html.escape(i18n.value_label(status, "en", False)) in legend and colour in legend
     # Layers that start switched off are in the legend but hidden until switched on.
     assert re.search(r'data-layer="roads" style="display:none"', legend)
     page = m.get_root().render()
@@ -555,6 +582,7 @@ def test_browser_renders_offline_and_shows_evil_names_as_text(browser, leaflet_d
         # Switching a layer off in the control hides its legend entry.
         roads_section = page.locator('.sn-legend-layer[data-layer="roads"]')
         assert roads_section.is_visible()
+        control.hover()   # the collapsed layer control opens on hover
         control.locator("label", has_text="道路").locator("input").click()
         page.wait_for_timeout(200)
         assert not roads_section.is_visible()
@@ -585,16 +613,20 @@ def test_browser_vector_layers_draw_when_tiles_are_unreachable(browser, leaflet_
 
 
 def test_popup_puts_planning_facts_before_provenance():
-    from songnan_geo.maps.folium_map import popup_html
+    from songnan_geo.maps.popups import popup_html
     props = {"id": "p1", "name": "地块", "name_en": "Parcel", "source": "src", "accuracy_m": 500,
-             "estimated": True, "status": "收储", "plan_target": "出让"}
-    html_text = popup_html(props, "重点地块", "zh")
-    order = [html_text.index(f"<th>{label}</th>") for label in ("名称", "状态", "规划目标", "编号", "来源", "位置精度（米）")]
+             "estimated": True, "status": "收储", "plan_target": "出让", "note": None, "lines": ""}
+    html_text = popup_html(props, "重点地块", "zh", "point")
+    order = [html_text.index(part) for part in ("<th>状态</th>", "<th>规划目标</th>", "来源：src",
+                                                "位置为估计，误差约 500 米")]
     assert order == sorted(order)
+    assert "<th>编号</th>" not in html_text and "p1" not in html_text
+    assert "<th>说明</th>" not in html_text and "<th>线路</th>" not in html_text   # empty: no row
+    assert "sn-more" not in html_text   # nothing to fold
 
 
 def test_new_click_reports_each_click_once_on_the_background_or_on_a_feature():
-    from songnan_geo.maps.folium_map import new_click
+    from songnan_geo.maps.clicks import new_click
 
     click, seen = new_click(None, None)
     assert click is None
@@ -611,7 +643,7 @@ def test_new_click_reports_each_click_once_on_the_background_or_on_a_feature():
 
 def test_clicked_lonlat_undoes_the_gaode_shift_and_pending_point_applies_it():
     from songnan_geo.coords.chinacoords import convert_lonlat
-    from songnan_geo.maps.folium_map import clicked_lonlat, pending_point
+    from songnan_geo.maps.clicks import clicked_lonlat, pending_point
 
     wgs = (121.49, 31.34)
     gcj = [float(v[0]) for v in convert_lonlat([wgs[0]], [wgs[1]], "wgs84", "gcj02")]
@@ -644,3 +676,21 @@ def test_browser_shows_the_openstreetmap_attribution_while_such_a_layer_is_on(br
         assert p.errors == [] and p.blocked == []
     finally:
         page.close()
+
+
+def test_osm_sourced_layers_get_the_odbl_credit(layers, manifest):
+    from songnan_geo.maps.controls import Attribution
+
+    def credits(m):
+        return [c.text for c in m._children.values() if isinstance(c, Attribution)]
+
+    assert credits(build_map(layers, manifest)) == []
+    layers["roads"] = layers["roads"].assign(source="© OpenStreetMap contributors, extract 2026-11")
+    bare = copy.deepcopy(manifest)
+    bare["layers"]["roads"].pop("attribution", None)
+    assert credits(build_map(layers, bare, lang="en")) == ["© OpenStreetMap contributors (ODbL)"]
+    # a layer whose manifest names its attribution credits itself (Leaflet, while it is shown)
+    named = copy.deepcopy(bare)
+    named["layers"]["roads"]["attribution"] = "© OpenStreetMap contributors, ODbL 1.0"
+    m = build_map(layers, named, lang="en")
+    assert credits(m) == [] and "ODbL 1.0" in m.get_root().render()
