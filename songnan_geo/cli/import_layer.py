@@ -29,18 +29,17 @@ printed in English, or in Chinese with ``--lang zh`` (:mod:`songnan_geo.text.imp
 """
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from typing import TYPE_CHECKING
 
 from songnan_geo import config
+from songnan_geo.cli.login import add_editor_argument, login_editor
 
 if TYPE_CHECKING:
-    from songnan_geo.store import auth
+    pass
 
 #: Environment variable holding the editor's password (scripts); else a terminal prompt.
-PASSWORD_ENV = "SONGNAN_EDITOR_PASSWORD"
 
 
 def register(sub) -> None:
@@ -77,8 +76,7 @@ def register(sub) -> None:
     p.add_argument("--data-dir", help="data folder (default: the one the app reads, see songnan_geo.config)")
     p.add_argument("--dry-run", action="store_true", help="check only; store nothing")
     p.add_argument("--undo", action="store_true", help="revert the latest import")
-    p.add_argument("--editor", help="editor making the change (needed to store or undo; "
-                                    f"password from {PASSWORD_ENV} or asked for)")
+    add_editor_argument(p)
     p.add_argument("--lang", choices=["en", "zh"], default="en",
                    help="language of the file's problems, notes and offers (default: en)")
     p.set_defaults(func=run)
@@ -169,29 +167,10 @@ def run(args) -> int:
     return 0
 
 
-def _login(args, data_dir: str) -> auth.Editor | int:
-    """The editor of ``--editor`` (password from :data:`PASSWORD_ENV` or the terminal),
-    authenticated against the tracker store as the app's login is; else the exit code after
-    printing why."""
-    if not args.editor:
-        return _fail("storing or undoing needs an editor: add --editor NAME (the password is "
-                     f"read from {PASSWORD_ENV} or asked for). Check a file without storing "
-                     "with --dry-run.")
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        if not sys.stdin.isatty():
-            return _fail(f"no terminal to ask for {args.editor}'s password: set {PASSWORD_ENV}.")
-        password = getpass.getpass(f"Password for {args.editor}: ")
-    from songnan_geo.store import auth  # noqa: PLC0415
-    from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
-
-    try:
-        tracker = open_store(data_dir=data_dir)
-    except TrackerError as exc:
-        return _fail(f"cannot open the tracker store to check the login: {exc}")
-    try:
-        return auth.authenticate(args.editor, password, store=tracker)
-    except auth.AuthError as exc:
-        return _fail(f"not logged in, nothing was changed: {exc}", 1)
-    finally:
-        tracker.dispose()
+def _login(args, data_dir: str):
+    """The editor of ``--editor``, logged in (:func:`songnan_geo.cli.login.login_editor`); else
+    the exit code after printing why."""
+    got = login_editor(args.editor, data_dir, "import")
+    if isinstance(got, tuple):
+        return _fail(*got)
+    return got

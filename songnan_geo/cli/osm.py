@@ -4,7 +4,7 @@
 
     python -m songnan_geo osm EXTRACT [--layers roads,water,buildings,pois,boundary]
         [--margin-m 1000] [--moved-m 50] [--poi-table CSV] [--data-dir DIR] [--dry-run]
-    python -m songnan_geo osm --undo [--data-dir DIR]
+    python -m songnan_geo osm --undo --editor NAME [--data-dir DIR]
 
 EXTRACT is a ``.osm.pbf`` (e.g. a Shanghai extract) or ``.osm`` XML (an Overpass export).
 The layers are built with :func:`songnan_geo.layers.osm.build_from_extract`, clipped to the town
@@ -22,6 +22,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from songnan_geo import config
+from songnan_geo.cli.login import add_editor_argument, login_editor
 
 if TYPE_CHECKING:
     from songnan_geo.layers import osm
@@ -55,6 +56,7 @@ def register(sub) -> None:
                                       "songnan_geo.config)")
     p.add_argument("--dry-run", action="store_true", help="preview only; store nothing")
     p.add_argument("--undo", action="store_true", help="revert the latest stored layer")
+    add_editor_argument(p)
     p.add_argument("--show", type=int, default=20,
                    help="named changes listed per layer in the preview (default 20)")
     p.set_defaults(func=run)
@@ -111,7 +113,13 @@ def run(args) -> int:
     except StoreError as exc:
         return _fail(str(exc))
     if args.undo:
-        op = osm.store_undo(store)
+        editor = login_editor(args.editor, data_dir, "osm")
+        if isinstance(editor, tuple):
+            return _fail(*editor)
+        try:
+            op = osm.store_undo(store, editor)
+        except (StoreError, OSError) as exc:
+            return _fail(f"nothing was undone: {exc}", 1)
         if op is None:
             print("nothing to undo")
         else:
@@ -142,8 +150,11 @@ def run(args) -> int:
     if args.dry_run:
         print("dry run: nothing stored.")
         return 0
+    editor = login_editor(args.editor, data_dir, "osm")
+    if isinstance(editor, tuple):
+        return _fail(*editor)
     try:
-        ops = osm.write_layers(build, store, base_versions=base_versions,
+        ops = osm.write_layers(build, store, editor=editor, base_versions=base_versions,
                                extract_name=os.path.basename(args.extract))
     except LayerValidationError as exc:
         return _fail("nothing was stored:\n" + str(exc), 1)

@@ -53,7 +53,6 @@ computed in :data:`songnan_geo.coords.crs.TOWN_CRS` (metres); layers are returne
 """
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -390,36 +389,28 @@ def check_layers(build: OsmBuild, store) -> list:
 
 
 def store_save(store, name: str, gdf: gpd.GeoDataFrame, *, new: bool, note: str,
-               editor=None, base_version=None):
-    """The one place that calls the layer store (its API is changing: ``save_import(...,
-    *, editor, base_version)``). Returns the store's operation."""
+               editor, base_version: str):
+    """Store one built layer through the layer store (``save_import``: validated, atomic,
+    undoable, refused without a logged-in ``editor`` or when the layer changed since
+    ``base_version``). Returns the store's operation."""
     kwargs = dict(new=new, note=note)
     if new:
         kwargs.update(schema=buildings_schema(), geometry_types=BUILDINGS_GEOMETRY_TYPES,
                       titles=BUILDINGS_TITLES)
-    params = inspect.signature(store.save_import).parameters
-    if "editor" in params:
-        kwargs["editor"] = editor
-    if "base_version" in params:
-        kwargs["base_version"] = base_version
-    return store.save_import(name, gdf, **kwargs)
+    return store.save_import(name, gdf, **kwargs, editor=editor, base_version=base_version)
 
 
-def store_undo(store, editor=None):
-    """Undo the store's latest operation (adapts to ``undo(*, editor)``)."""
-    if "editor" in inspect.signature(store.undo).parameters:
-        return store.undo(editor=editor)
-    return store.undo()
+def store_undo(store, editor, op_id: str | None = None):
+    """Undo the store's latest operation (``op_id``: only if it still is that one)."""
+    return store.undo(editor=editor, op_id=op_id)
 
 
 def layer_versions(store, names) -> dict:
-    """The store's version of each layer (``layer_version(name)``; None before that API)."""
-    fn = getattr(store, "layer_version", None)
-    return {n: (fn(n) if fn is not None and n in store.manifest()["layers"] else None)
-            for n in names}
+    """The store's version of each layer, read before the preview (``""``: not there yet)."""
+    return {n: store.layer_version(n) for n in names}
 
 
-def write_layers(build: OsmBuild, store, *, editor=None, base_versions: dict | None = None,
+def write_layers(build: OsmBuild, store, *, editor, base_versions: dict,
                  extract_name: str = "extract") -> list:
     """Validate every built layer, then store each (one undoable operation per layer).
 
@@ -433,11 +424,10 @@ def write_layers(build: OsmBuild, store, *, editor=None, base_versions: dict | N
     problems = check_layers(build, store)
     if problems:
         raise LayerValidationError(problems)
-    base_versions = base_versions or {}
     manifest = store.manifest()["layers"]
     ops = []
     for name, gdf in build.layers.items():
         ops.append(store_save(store, name, gdf, new=name not in manifest,
                               note=f"OSM {extract_name} ({build.timestamp})", editor=editor,
-                              base_version=base_versions.get(name)))
+                              base_version=base_versions[name]))
     return ops

@@ -11,18 +11,33 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_osm import TS, write_pbf, write_xml
+from tracker_testlib import editors, login, store_path  # noqa: F401
 
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_layer
 from songnan_geo.layers.layerstore import LayerStore
+from songnan_geo.store.tracker import open_store
 from songnan_geo.text.i18n import t
 
 
 def _section(data_dir: str, lang: str, editor):
+    """The section as 数据管理 renders it; ``editor`` (a username) is logged in for real
+    (tracker_testlib's secrets and store, as the shared login does), None: a viewer."""
     from songnan_geo.layers.io import load_all_layers
     from songnan_geo.layers.layerstore import LayerStore
     from songnan_ui.osm_import import osm_import_section
 
+    if editor is not None:
+        from tracker_testlib import login
+
+        from songnan_geo.store.tracker import open_store
+
+        editor = login(open_store(), editor)
     osm_import_section(LayerStore(data_dir), editor, load_all_layers(data_dir), lang)
+
+
+@pytest.fixture(autouse=True)
+def _logins(editors, store_path):  # noqa: F811  (the editors' secrets and a tracker store of the test)
+    return editors
 
 
 @pytest.fixture
@@ -37,7 +52,7 @@ def pbf(tmp_path):
     return write_pbf(write_xml(tmp_path / "town.osm"), tmp_path / "town.osm.pbf").read_bytes()
 
 
-def _app(data_dir, lang="zh", editor="editor-1"):
+def _app(data_dir, lang="zh", editor="alice"):
     at = AppTest.from_function(_section, kwargs={"data_dir": str(data_dir), "lang": lang,
                                                  "editor": editor}, default_timeout=180)
     at.run()
@@ -74,8 +89,9 @@ def test_preview_store_undo(data_dir, pbf):
     roads = load_layer("roads", data_dir)
     assert {"u", "v"} <= set(roads.columns) and len(roads) == 6
     store = LayerStore(data_dir)
+    alice = login(open_store(), "alice")
     while store.last_undoable() is not None:
-        store.undo()
+        assert store.undo(editor=alice).editor == "alice"
     assert (data_dir / "roads.geojson").read_bytes() == before
 
 
@@ -90,7 +106,7 @@ def test_bad_file_is_named_and_nothing_stored(data_dir):
     assert [e.value for e in at.error] == [t("osm_read_failed", "en")]
     assert "could not be read as OSM data" in at.code[0].value
     assert not at.dataframe
-    assert not (data_dir / ".backups").exists()
+    assert not (data_dir / ".backups" / "journal.jsonl").exists()   # (opening the store makes its lock file)
 
 
 def test_english_labels(data_dir, tmp_path):

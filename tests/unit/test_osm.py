@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import layerstore_testlib as _lt
 import numpy as np
 import pytest
 import shapely
@@ -36,6 +37,10 @@ from songnan_geo.layers.layerstore import LayerStore
 from songnan_geo.lifecircle.network import WalkNetwork
 
 osmium = pytest.importorskip("osmium")
+
+# Genuine logged-in editors (a real login against a tracker store of the test).
+cli_editor_env, editor, editors, layer_editors, store_path = (
+    _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.store_path)
 
 REPO = Path(__file__).resolve().parent.parent.parent
 TS = "2026-11-28T21:00:00Z"
@@ -76,7 +81,7 @@ NODES = {  # id: (x, y, tags)
         + [(600, 300), (-3000, 3100)] + [(600 - 600 * k, 300 + 400 * k) for k in range(1, 8)]
         + [(-3000, 3200)])},
     # POI nodes
-    100: (520, 520, {"amenity": "school", "name": "宝山区淞南第二小学"}),
+    100: (520, 520, {"amenity": "school", "name": "宝山区试验小学"}),
     101: (540, 520, {"amenity": "school", "name": "上海市长江第二中学"}),
     102: (560, 520, {"amenity": "school", "name": "淞南高级中学"}),
     103: (580, 520, {"amenity": "kindergarten", "addr:street": "淞南路"}),
@@ -336,7 +341,35 @@ def test_unreadable_and_undated_extracts(tmp_path):
 # ---------------------------------------------------------------------------- diff, write, undo
 
 
-def test_diff_previews_added_removed_moved(extracts, data_dir):
+def _versions(store, build):
+    """The layer versions a preview of ``build`` was made against."""
+    return osm.layer_versions(store, list(build.layers))
+
+
+def test_a_write_needs_an_editor_and_a_current_version(extracts, data_dir, layer_editors):
+    """Refused without a logged-in editor, or when another editor changed a layer since the
+    preview (naming them); nothing is written either way."""
+    from songnan_geo.layers.layerstore import StaleLayerError
+    from songnan_geo.store.auth import EditorRequiredError
+
+    build = osm.build_from_extract(extracts["pbf"], load_all_layers(data_dir), margin_m=200,
+                                   layers=["roads"])
+    store = LayerStore(data_dir)
+    seen = _versions(store, build)
+    before = (data_dir / "roads.geojson").read_bytes()
+    with pytest.raises(EditorRequiredError):
+        osm.write_layers(build, store, editor=None, base_versions=seen)
+    assert (data_dir / "roads.geojson").read_bytes() == before
+    bob = layer_editors["bob"]
+    osm.write_layers(build, store, editor=bob, base_versions=seen)   # bob stores first
+    after_bob = (data_dir / "roads.geojson").read_bytes()
+    with pytest.raises(StaleLayerError) as exc:
+        osm.write_layers(build, store, editor=layer_editors["alice"], base_versions=seen)
+    assert exc.value.editor == "bob"
+    assert (data_dir / "roads.geojson").read_bytes() == after_bob
+
+
+def test_diff_previews_added_removed_moved(extracts, data_dir, editor):
     current = load_all_layers(data_dir)
     build = osm.build_from_extract(extracts["pbf"], current, margin_m=200,
                                    allowed_types=_facility_types(data_dir))
@@ -349,7 +382,7 @@ def test_diff_previews_added_removed_moved(extracts, data_dir):
     row = fac.loc["淞南镇社区卫生服务中心"]
     assert row["matched_by"] == "name" and row["change"] == "moved"
     assert row["shift_m"] == pytest.approx(expect, abs=0.2)
-    assert fac.loc["宝山区淞南第二小学", "change"] == "added"
+    assert fac.loc["宝山区试验小学", "change"] == "added"
     removed = set(diff[(diff["layer"] == "facilities") & (diff["change"] == "removed")]["id"])
     existing = current["facilities"][current["facilities"]["state"] == "现有"]
     osm_names = set(build.layers["facilities"]["name"])
@@ -367,20 +400,21 @@ def test_diff_previews_added_removed_moved(extracts, data_dir):
     assert summary.loc["boundary", "moved"] == 1
     # a second import of the same extract after writing: everything kept, nothing moved
     store = LayerStore(data_dir)
-    osm.write_layers(build, store)
+    osm.write_layers(build, store, editor=editor, base_versions=_versions(store, build))
     again = osm.diff_layers(build, load_all_layers(data_dir), moved_m=50)
     assert set(again["change"]) == {"kept"}
     assert again["shift_m"].max() == pytest.approx(0.0, abs=1e-6)
 
 
-def test_write_validates_stores_and_undoes(extracts, data_dir):
+def test_write_validates_stores_and_undoes(extracts, data_dir, editor):
     before = {p.name: p.read_bytes() for p in data_dir.glob("*.geojson")}
     before_manifest = (data_dir / "manifest.json").read_bytes()
     current = load_all_layers(data_dir)
     build = osm.build_from_extract(extracts["xml"], current, margin_m=200,
                                    allowed_types=_facility_types(data_dir))
     store = LayerStore(data_dir)
-    ops = osm.write_layers(build, store, extract_name="town.osm")
+    ops = osm.write_layers(build, store, editor=editor, base_versions=_versions(store, build),
+                           extract_name="town.osm")
     assert [op.layer for op in ops] == list(build.layers)
     assert {op.action for op in ops} == {"replace", "add"}
     roads = load_layer("roads", data_dir)
@@ -390,13 +424,14 @@ def test_write_validates_stores_and_undoes(extracts, data_dir):
     # the walking network of the stored layer is the OSM one
     net = WalkNetwork.from_roads(roads)
     assert net.n_edges == 9 and len(set(net.components())) == 2   # town + the bridge
-    for _ in ops:
-        osm.store_undo(store)
+    for op in reversed(ops):
+        assert osm.store_undo(store, editor, op_id=op.id).id == op.id
+        assert op.editor == "alice"
     assert {p.name: p.read_bytes() for p in data_dir.glob("*.geojson")} == before
     assert (data_dir / "manifest.json").read_bytes() == before_manifest
 
 
-def test_invalid_build_writes_nothing(extracts, data_dir):
+def test_invalid_build_writes_nothing(extracts, data_dir, editor):
     current = load_all_layers(data_dir)
     build = osm.build_from_extract(extracts["pbf"], current, margin_m=200,
                                    allowed_types=_facility_types(data_dir))
@@ -404,7 +439,8 @@ def test_invalid_build_writes_nothing(extracts, data_dir):
     build.layers["roads"].loc[0, "road_class"] = "高速"
     before = {p.name: p.read_bytes() for p in data_dir.glob("*.geojson")}
     with pytest.raises(LayerValidationError) as exc:
-        osm.write_layers(build, LayerStore(data_dir))
+        store = LayerStore(data_dir)
+        osm.write_layers(build, store, editor=editor, base_versions=_versions(store, build))
     text = str(exc.value)
     assert "大学" in text and "高速" in text          # every layer's problems together
     assert {p.name: p.read_bytes() for p in data_dir.glob("*.geojson")} == before
@@ -429,7 +465,7 @@ def test_demand_snap_before_and_after(extracts, data_dir):
     assert got["weighted_median_m"] in (pytest.approx(37.5, abs=0.2), pytest.approx(62.5, abs=0.2))
 
 
-def test_old_schema_is_named_and_nothing_written(extracts, data_dir):
+def test_old_schema_is_named_and_nothing_written(extracts, data_dir, editor):
     build = osm.build_from_extract(extracts["pbf"], load_all_layers(data_dir), margin_m=200,
                                    layers=["roads"])
     path = data_dir / "schema" / "roads.schema.json"
@@ -439,7 +475,8 @@ def test_old_schema_is_named_and_nothing_written(extracts, data_dir):
     path.write_text(json.dumps(schema, ensure_ascii=False), "utf-8")
     before = (data_dir / "roads.geojson").read_bytes()
     with pytest.raises(osm.OsmError, match="predates OpenStreetMap import") as exc:
-        osm.write_layers(build, LayerStore(data_dir))
+        store = LayerStore(data_dir)
+        osm.write_layers(build, store, editor=editor, base_versions=_versions(store, build))
     assert "u, v" in str(exc.value) or "osm_id" in str(exc.value)
     assert (data_dir / "roads.geojson").read_bytes() == before
 
@@ -453,7 +490,7 @@ def _cli(*args):
 
 
 @pytest.mark.slow
-def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path):
+def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path, cli_editor_env):
     before = (data_dir / "roads.geojson").read_bytes()
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--dry-run")
     assert r.returncode == 0, r.stderr
@@ -462,10 +499,14 @@ def test_cli_dry_run_write_and_errors(extracts, data_dir, tmp_path):
     assert "© OpenStreetMap contributors, ODbL 1.0, extract of 2026-11-28T21:00:00Z" in r.stdout
     assert (data_dir / "roads.geojson").read_bytes() == before
     r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--layers", "roads")
+    assert r.returncode == 2 and "needs an editor" in r.stderr        # no --editor: refused
+    assert (data_dir / "roads.geojson").read_bytes() == before
+    r = _cli(extracts["pbf"], "--data-dir", data_dir, "--margin-m", 200, "--layers", "roads",
+             *cli_editor_env)
     assert r.returncode == 0, r.stderr
     assert "stored 6 feature(s) in layer 'roads'" in r.stdout
     assert (data_dir / "roads.geojson").read_bytes() != before
-    r = _cli("--undo", "--data-dir", data_dir)
+    r = _cli("--undo", "--data-dir", data_dir, *cli_editor_env)
     assert r.returncode == 0 and "undone" in r.stdout
     assert (data_dir / "roads.geojson").read_bytes() == before
     r = _cli(tmp_path / "nope.osm.pbf", "--data-dir", data_dir)
