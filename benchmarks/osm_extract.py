@@ -269,7 +269,8 @@ def measure(pbf: Path) -> dict:
                          clip_wgs84=data.clip_wgs84)
     diff = osm.diff_layers(build, current)
     t_diff = time.perf_counter() - t2
-    return {"read_clip_no_hint_s": round(t_nohint, 2), "read_clip_s": round(t_read, 2), "build_s": round(t_build, 2),
+    return {"read_clip_no_hint_s": round(t_nohint, 2), "read_clip_s": round(t_read, 2),
+            "build_s": round(t_build, 2),
             "diff_s": round(t_diff, 2), "total_s": round(time.perf_counter() - t0, 2),
             "cpu_s": round(time.process_time() - cpu0, 2),
             "worker_cpu_s": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 2),
