@@ -47,7 +47,8 @@ def main() -> None:
     k = 10_000
     df = pd.DataFrame({"id": [f"f_{i}" for i in range(k)], "name": ["点"] * k, "name_en": ["p"] * k,
                        "source": ["benchmark"] * k, "accuracy_m": [10] * k, "estimated": [True] * k,
-                       "type": ["小学"] * k, "state": ["现有"] * k, "capacity": [""] * k, "capacity_unit": [""] * k,
+                       "type": ["小学"] * k, "state": ["现有"] * k, "capacity": [""] * k,
+                       "capacity_unit": [""] * k,
                        "lon": rng.uniform(121.48, 121.50, k), "lat": rng.uniform(31.345, 31.355, k)})
     data = df.to_csv(index=False).encode()
     t0 = time.perf_counter()

@@ -217,8 +217,8 @@ def plan_comparison(figures: list[PlanFigure], town: pd.Series) -> pd.DataFrame:
         else:
             raise CarrierError(msg("figure_field_unknown", id=f.id, field=f.register_field,
                                    allowed=[*FIGURE_FIELDS, "tax_per_m2", "yiyuan_lou"]))
-        rows.append({"id": f.id, "period": f.period, "period_en": f.period_en, "year": f.year, "label_zh": f.label_zh,
-                     "label_en": f.label_en, "plan_value": f.value, "unit": f.unit,
+        rows.append({"id": f.id, "period": f.period, "period_en": f.period_en, "year": f.year,
+                     "label_zh": f.label_zh, "label_en": f.label_en, "plan_value": f.value, "unit": f.unit,
                      "plan_quote": f.plan_quote, "plan_line": f.plan_line,
                      "register_value": value, "register_known": known, "parks": int(town["parks"])})
     return pd.DataFrame(rows)
@@ -288,7 +288,8 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
     opened = (pd.to_numeric(parks["opened_year"], errors="coerce") if "opened_year" in parks.columns
               else pd.Series(np.nan, index=parks.index))
     new = opened.between(PLAN_START_YEAR + 1, min(as_of.year, PLAN_END_YEAR))
-    unknown = {(NEW_CARRIERS_SEQ, 0): 0, (NEW_CARRIERS_SEQ, 1): int(figs.loc[new, "floor_area_m2"].isna().sum()),
+    unknown = {(NEW_CARRIERS_SEQ, 0): 0,
+               (NEW_CARRIERS_SEQ, 1): int(figs.loc[new, "floor_area_m2"].isna().sum()),
                (HIGH_TECH_SEQ, 0): int(figs["high_tech"].isna().sum())}
     rows = []
     for seq in (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ):

@@ -1,8 +1,9 @@
 """The plan's Table 6 indicators: targets, yearly actual values, and status as of a date.
 
 Pure functions (no disk, no database): the indicator table comes from
-``data/plans/fyp14/indicators/table6.csv`` (read by :func:`songnan_geo.store.indicators.read_plan_indicators`),
-the actual and reference values from the indicator store.
+``data/plans/fyp14/indicators/table6.csv`` (read by
+:func:`songnan_geo.store.indicators.read_plan_indicators`), the actual and reference values from the
+indicator store.
 
 Targets (:func:`parse_target`)
     * numeric: ``"≥98%"``, ``"7"``, ``"50"``, ``"6/20"`` (two components: count / area). A bare

@@ -49,7 +49,8 @@ def zone_table(by_zone: pd.DataFrame, zones: gpd.GeoDataFrame, lang: str = "zh")
             t("cr_col_parks", lang): n,
             t("cr_col_uncertain", lang): int(r["parks_uncertain"]),
             t("cr_col_yiyuan", lang): int(r["yiyuan_lou"]),
-            t("cr_col_area", lang): _known(r["floor_area_m2"] / M2_PER_10K_M2, r["floor_area_m2_known"], n, lang, 2),
+            t("cr_col_area", lang): _known(r["floor_area_m2"] / M2_PER_10K_M2, r["floor_area_m2_known"], n,
+                                           lang, 2),
             t("cr_col_enterprises", lang): _known(r["enterprises"], r["enterprises_known"], n, lang),
             t("cr_col_tax_per_m2", lang): _known(r["tax_per_m2"], r["tax_per_m2_known"], n, lang, 2),
             t("cr_col_high_tech", lang): _known(r["high_tech"], r["high_tech_known"], n, lang),
@@ -68,7 +69,8 @@ def comparison_table(comparison: pd.DataFrame, lang: str = "zh") -> pd.DataFrame
             t("cr_col_plan_value", lang): f"{r['plan_value']:g} {r['unit']}",
             t("cr_col_register", lang): _known(r["register_value"], r["register_known"], r["parks"],
                                                lang, digits),
-            t("cr_col_quote", lang): f"“{r['plan_quote']}”（{t('cr_plan_line', lang).format(n=r['plan_line'])}）",
+            t("cr_col_quote", lang): (f"“{r['plan_quote']}”"
+                                      f"（{t('cr_plan_line', lang).format(n=r['plan_line'])}）"),
         })
     return pd.DataFrame(rows)
 
@@ -89,7 +91,8 @@ def progress_table(progress: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             shown += " " + t("cr_lower_bound", lang).format(n=int(r["unknown_parks"]))
         rows.append({
             t("cr_col_target_name", lang): name,
-            t("cr_col_target", lang): f"{r['target']:g} {unit}（{t('cr_plan_words', lang)}“{r['target_text']}”）",
+            t("cr_col_target", lang): (f"{r['target']:g} {unit}"
+                                       f"（{t('cr_plan_words', lang)}“{r['target_text']}”）"),
             t("cr_col_baseline", lang): "" if pd.isna(r["baseline_2020"]) else f"{r['baseline_2020']:g}",
             t("cr_col_source", lang): t(f"cr_source_{r['source']}", lang),
             t("cr_col_year", lang): "" if r["year"] is None or pd.isna(r["year"]) else int(r["year"]),

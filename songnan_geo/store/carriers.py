@@ -338,9 +338,11 @@ def _table_ddl(serial: str, dialect: int) -> str:
 _SQLITE_DDL = [
     _table_ddl("INTEGER PRIMARY KEY AUTOINCREMENT", 0),
     """CREATE TRIGGER IF NOT EXISTS carrier_park_versions_no_update BEFORE UPDATE ON carrier_park_versions
-       BEGIN SELECT RAISE(ABORT, 'carrier_park_versions is append-only: a park version cannot be changed'); END""",
+       BEGIN SELECT RAISE(ABORT, 'carrier_park_versions is append-only: """
+    """a park version cannot be changed'); END""",
     """CREATE TRIGGER IF NOT EXISTS carrier_park_versions_no_delete BEFORE DELETE ON carrier_park_versions
-       BEGIN SELECT RAISE(ABORT, 'carrier_park_versions is append-only: a park version cannot be deleted'); END""",
+       BEGIN SELECT RAISE(ABORT, 'carrier_park_versions is append-only: """
+    """a park version cannot be deleted'); END""",
     # listed in the GeoPackage's contents, so QGIS and GDAL show the table
     """INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description)
        VALUES ('carrier_park_versions', 'attributes', 'carrier park versions',
@@ -349,10 +351,13 @@ _SQLITE_DDL = [
 _POSTGRES_DDL = [
     _table_ddl("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", 1),
     # tracker_refuse() is the tracker store's refusing trigger function
-    """CREATE OR REPLACE TRIGGER carrier_park_versions_append_only BEFORE UPDATE OR DELETE ON carrier_park_versions
-       FOR EACH ROW EXECUTE FUNCTION tracker_refuse('carrier_park_versions is append-only: a park version cannot be changed or deleted')""",
+    """CREATE OR REPLACE TRIGGER carrier_park_versions_append_only """
+    """BEFORE UPDATE OR DELETE ON carrier_park_versions
+       FOR EACH ROW EXECUTE FUNCTION tracker_refuse("""
+    """'carrier_park_versions is append-only: a park version cannot be changed or deleted')""",
     """CREATE OR REPLACE TRIGGER carrier_park_versions_no_truncate BEFORE TRUNCATE ON carrier_park_versions
-       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('carrier_park_versions is append-only: it cannot be truncated')""",
+       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse("""
+    """'carrier_park_versions is append-only: it cannot be truncated')""",
 ]
 
 

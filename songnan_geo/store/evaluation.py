@@ -92,7 +92,8 @@ class EvaluationStore:
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, EvaluationTextError, songnan_geo.store.db.StaleVersionError
+        songnan_geo.store.auth.EditorRequiredError, EvaluationTextError,
+        songnan_geo.store.db.StaleVersionError
         """
         editor = auth.require_editor(editor)
         problems = []

@@ -32,7 +32,8 @@ from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import msg
 
 #: The project's copy of the plan's indicator tables.
-DEFAULT_INDICATORS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "plans" / "fyp14" / "indicators"
+DEFAULT_INDICATORS_DIR = (Path(__file__).resolve().parent.parent.parent
+                          / "data" / "plans" / "fyp14" / "indicators")
 
 
 def read_baseline_tables(folder: str | Path = DEFAULT_INDICATORS_DIR) -> pd.DataFrame:
@@ -97,9 +98,11 @@ _POSTGRES_DDL = [
     _table_ddl("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     # tracker_refuse() is the tracker store's refusing trigger function
     """CREATE OR REPLACE TRIGGER indicator_values_append_only BEFORE UPDATE OR DELETE ON indicator_values
-       FOR EACH ROW EXECUTE FUNCTION tracker_refuse('indicator_values is append-only: a value row cannot be changed or deleted')""",
+       FOR EACH ROW EXECUTE FUNCTION tracker_refuse("""
+    """'indicator_values is append-only: a value row cannot be changed or deleted')""",
     """CREATE OR REPLACE TRIGGER indicator_values_no_truncate BEFORE TRUNCATE ON indicator_values
-       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('indicator_values is append-only: it cannot be truncated')""",
+       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse("""
+    """'indicator_values is append-only: it cannot be truncated')""",
 ]
 _VALUE_COLUMNS = ["seq", "indicator_id", "year", "kind", "value", "version", "recorded_at",
                   "username", "note", "source"]
@@ -213,7 +216,8 @@ class IndicatorStore:
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, IndicatorError, songnan_geo.store.tracker.StaleVersionError
+        songnan_geo.store.auth.EditorRequiredError, IndicatorError,
+        songnan_geo.store.tracker.StaleVersionError
         """
         editor = auth.require_editor(editor)
         values = self.check_entry(indicator_id, year, kind, value, today)

@@ -128,18 +128,22 @@ _SQLITE_TRIGGERS = [
        WHEN NEW.id <> OLD.id OR NEW.version <> OLD.version + 1 OR NOT EXISTS (
             SELECT 1 FROM tracker_history h WHERE h.item_id = NEW.id AND h.version = NEW.version
               AND h.to_status = NEW.status AND h.username = NEW.updated_by)
-       BEGIN SELECT RAISE(ABORT, 'tracker_items: an update must raise the version by one and have its history row'); END""",
+       BEGIN SELECT RAISE(ABORT, """
+    """'tracker_items: an update must raise the version by one and have its history row'); END""",
 ]
 
 _POSTGRES_TRIGGERS = [
     """CREATE FUNCTION tracker_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$""",
     """CREATE TRIGGER tracker_history_append_only BEFORE UPDATE OR DELETE ON tracker_history
-       FOR EACH ROW EXECUTE FUNCTION tracker_refuse('tracker_history is append-only: a history row cannot be changed or deleted')""",
+       FOR EACH ROW EXECUTE FUNCTION tracker_refuse("""
+    """'tracker_history is append-only: a history row cannot be changed or deleted')""",
     """CREATE TRIGGER tracker_history_no_truncate BEFORE TRUNCATE ON tracker_history
-       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('tracker_history is append-only: it cannot be truncated')""",
+       FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse("""
+    """'tracker_history is append-only: it cannot be truncated')""",
     """CREATE TRIGGER tracker_items_no_delete BEFORE DELETE ON tracker_items
-       FOR EACH ROW EXECUTE FUNCTION tracker_refuse('tracker items are never deleted: record the status 暂缓 instead')""",
+       FOR EACH ROW EXECUTE FUNCTION tracker_refuse("""
+    """'tracker items are never deleted: record the status 暂缓 instead')""",
     """CREATE TRIGGER tracker_items_no_truncate BEFORE TRUNCATE ON tracker_items
        FOR EACH STATEMENT EXECUTE FUNCTION tracker_refuse('tracker items are never deleted')""",
     """CREATE FUNCTION tracker_items_check() RETURNS trigger LANGUAGE plpgsql AS $$

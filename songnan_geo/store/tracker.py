@@ -8,9 +8,10 @@ one API (:class:`TrackerStore`), through SQLAlchemy Core:
 
 * **GeoPackage** (default, embedded): one SQLite file in the OGC GeoPackage format, so QGIS or
   GDAL open it too. Path: ``SONGNAN_STORE_PATH``, else ``tracker.gpkg`` in the user folder
-  (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``; outside the repository). Created and seeded on first use from ``data/geo/parcels.geojson``
-  and ``data/plans/fyp14/projects/*.csv``: built in a temporary file and moved into place with one atomic
-  link, so a crash or a second process starting at the same time never leaves a half-made store.
+  (``SONGNAN_USER_DIR``, default ``~/.songnan_geo``; outside the repository). Created and seeded on first use
+  from ``data/geo/parcels.geojson`` and ``data/plans/fyp14/projects/*.csv``: built in a temporary file and
+  moved into place with one atomic link, so a crash or a second process starting at the same time never
+  leaves a half-made store.
   WAL journal, ``synchronous=FULL``; writes take the write lock first (``BEGIN IMMEDIATE``).
 * **PostGIS** (shared server): when ``SONGNAN_STORE_URL`` is a ``postgresql://`` URL. Tables are
   created and seeded in one transaction under an advisory lock. Geometry is

@@ -2,7 +2,8 @@
 changes and the plan indicators' entries, in zh and en.
 
 A problem found by :func:`songnan_geo.store.carriers.check_park`, :mod:`songnan_geo.plan.carriers`,
-:func:`songnan_geo.lifecircle.standards.validate_standards`, :class:`songnan_geo.lifecircle.siting.CoverageSiting`,
+:func:`songnan_geo.lifecircle.standards.validate_standards`,
+:class:`songnan_geo.lifecircle.siting.CoverageSiting`,
 :func:`songnan_geo.plan.workflow.check_change`, :func:`songnan_geo.store.auth.require_editor`,
 :mod:`songnan_geo.plan.indicators` or :meth:`songnan_geo.store.indicators.IndicatorStore.check_entry`
 is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
@@ -391,7 +392,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "year {year}: a value cannot be entered for a year after {this_year}",
         "zh": "年份 {year}：不能填写 {this_year} 年以后的数值",
     },
-    # ---------------------------------------------------------------- plan folders (songnan_geo.plan.registry)
+    # ------------------------------------------------------------- plan folders (songnan_geo.plan.registry)
     "plan_problems": {
         "en": "the plan folder {folder} has {n} problem{n:plural}: {problems:semi}. Nothing was added.",
         "zh": "规划文件夹 {folder} 有 {n} 个问题：{problems:semi}。未添加任何内容。",

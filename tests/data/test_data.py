@@ -186,7 +186,8 @@ def test_derived_fields_agree_with_geometry(L):
 def test_parcels_named_in_the_plan_with_status_and_targets(L):
     p = L["parcels"].set_index("name")
     for n in ["沪北物流地块", "沪东汽车地块", "东亚地块", "远洋地块", "宝武不锈钢地块", "申能吴淞煤气厂地块",
-              "中节能铁合金厂地块", "淞申水产地块", "原云峰钢材市场备用地", "中成智谷", "侨福芳草地", "上港集发地块（配套）"]:
+              "中节能铁合金厂地块", "淞申水产地块", "原云峰钢材市场备用地", "中成智谷", "侨福芳草地",
+              "上港集发地块（配套）"]:
         assert n in p.index, n
     assert p.loc["沪北物流地块", "plan_target"] == "出让" and p.loc["东亚地块", "status"] == "收储"
     assert p.loc["中成智谷", "plan_target"] == "规划调整"
@@ -198,8 +199,9 @@ def test_parcels_named_in_the_plan_with_status_and_targets(L):
 
 def test_carrier_parks_named_in_the_plan(L):
     names = " ".join(L["carrier_parks"]["name"])
-    for n in ["复旦软件园", "华滋奔腾", "中成智谷", "同济创园一期", "同济创园二期", "上海国际工业设计中心", "中城制造产业园",
-              "上海移动互联网创新园", "华泽星和直播园", "微盟总部", "微谱宝山基地", "厚友金融云数据中心", "中科创智国际科创中心"]:
+    for n in ["复旦软件园", "华滋奔腾", "中成智谷", "同济创园一期", "同济创园二期", "上海国际工业设计中心",
+              "中城制造产业园", "上海移动互联网创新园", "华泽星和直播园", "微盟总部", "微谱宝山基地",
+              "厚友金融云数据中心", "中科创智国际科创中心"]:
         assert n in names, n
     yy = L["carrier_parks"][L["carrier_parks"]["yiyuan_lou"]]["name"]
     assert len(yy) == 2          # the plan: “建成华滋奔腾、复旦软件园高新技术产业基地 2 个亿元楼”
@@ -261,7 +263,8 @@ def test_every_public_point_of_the_towns_juwei_lies_in_the_town_and_its_juwei(L,
     # the one public coordinate (Baidu POI) is copied, not drawn
     poi = next(p for p in pts if p["basis"] == "poi")
     baidu = next(row for row in _reference_csv("pois.csv") if row["name"] == "华浜二村")
-    assert (float(poi["lon_wgs84"]), float(poi["lat_wgs84"])) == (float(baidu["lon_wgs84"]), float(baidu["lat_wgs84"]))
+    assert ((float(poi["lon_wgs84"]), float(poi["lat_wgs84"]))
+            == (float(baidu["lon_wgs84"]), float(baidu["lat_wgs84"])))
 
 
 def test_accuracy_and_estimated_flags_are_consistent(L):

@@ -54,13 +54,16 @@ def test_viewer_sees_counts_per_belt_figures_and_targets(store_path, editors):
     at = open_page(PAGE)
     zt = _zone_table(at)
     assert zt[t("cr_col_parks")].to_dict() == {
-        "一心：公共中心（小五角场区域）": 0, "逸仙路沿线 科技产业发展带": 4, "长江（西）路沿线 科技企业总部集聚带": 3,
+        "一心：公共中心（小五角场区域）": 0, "逸仙路沿线 科技产业发展带": 4,
+        "长江（西）路沿线 科技企业总部集聚带": 3,
         "江杨南路沿线 综合产业发展带": 2, "不在一心三线范围内": 4, "全镇": 13}
     assert zt.loc["逸仙路沿线 科技产业发展带", t("cr_col_yiyuan")] == 2
     assert zt.loc["全镇", t("cr_col_area")] == "未知"       # the layer has no floor areas
     plan = frame_with_column(at, t("cr_col_plan_value")).set_index(t("cr_col_plan_value"))
-    assert {"44.47 万平方米", "61.09 万平方米", "7524 家", "1753.73 元/平方米", "2 个", "63 家"} == set(plan.index)
-    assert "载体空间从“十三五”初期的 44.47 万平方米扩展到 61.09 万平方米" in plan.loc["61.09 万平方米", t("cr_col_quote")]
+    assert {"44.47 万平方米", "61.09 万平方米", "7524 家", "1753.73 元/平方米", "2 个",
+            "63 家"} == set(plan.index)
+    assert ("载体空间从“十三五”初期的 44.47 万平方米扩展到 61.09 万平方米"
+            in plan.loc["61.09 万平方米", t("cr_col_quote")])
     prog = frame_with_column(at, t("cr_col_share"))
     assert set(prog[t("cr_col_target")]) == {"6 个（表6原文“6/20”）", "20 万平方米（表6原文“6/20”）",
                                                "120 个（表6原文“120”）"}
@@ -192,7 +195,8 @@ def test_a_park_saved_meanwhile_by_another_editor_is_not_overwritten(store_path,
     assert not at.error, [e.value for e in at.error]
     reg = _register(str(store_path))
     assert reg.loc["c_zhongcheng", "version"] == 2
-    assert reg.loc["c_zhongcheng", "enterprises"] == 300 and reg.loc["c_zhongcheng", "floor_area_m2"] == 41000.0
+    assert (reg.loc["c_zhongcheng", "enterprises"] == 300
+            and reg.loc["c_zhongcheng", "floor_area_m2"] == 41000.0)
     tracker.dispose()
 
 

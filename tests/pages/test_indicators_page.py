@@ -223,7 +223,8 @@ def test_history_table_labels_columns_names_and_kinds():
         dict(seq=3, indicator_id="i99", year=2022, kind="actual", value="1", version=2,
              recorded_at="2026-11-29T00:00:00+00:00", username="carol", note="", source="")])
     zh = indicator_report.history_table(history, inds, "zh")
-    assert list(zh.columns) == ["指标", "年份", "类别", "数值", "版本", "录入时间", "录入人", "数据来源", "备注"]
+    assert list(zh.columns) == ["指标", "年份", "类别", "数值", "版本", "录入时间", "录入人",
+                                "数据来源", "备注"]
     assert zh["指标"].tolist() == ["城镇登记失业人数", "城镇登记失业人数", "i99"]   # unknown id as is
     assert zh["类别"].tolist() == ["实际值", "参考值（文字目标）", "实际值"]
     assert zh["录入时间"].tolist()[0] == "2026-11-28 14:03 (UTC+8)"
@@ -281,7 +282,10 @@ def test_mid_term_exports_contain_every_indicator(tmp_path, editors):
     assert [r[0] for r in entries[1:]] == ["新增服务载体数量/面积", "城镇登记失业人数", "城镇登记失业人数"]
     assert {r[6] for r in entries[1:]} == {"alice"}
     pdf = indicator_report.evaluation_pdf(table, as_of, "zh")
-    squash = lambda x: "".join(c for c in x if c not in " \n（）()")
+
+    def squash(x):
+        return "".join(c for c in x if c not in " \n（）()")
+
     text = squash("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     for i in inds:   # every indicator's full name (a cell may wrap it over lines)
         assert squash(i.name) in text, i.name

@@ -262,7 +262,7 @@ def test_the_register_reads_a_layer_with_or_without_figures(carriers, store, par
     assert reg.loc["c_fudan_software", "stats_year"] == 2023
     assert reg.loc["c_weimob", "enterprises"] is None
     bare = carriers.current(parks)           # the layer as shipped: no figure columns at all
-    assert all(bare[f].isna().all() and (bare[f].map(type) == type(None)).all()
+    assert all(bare[f].isna().all() and bare[f].map(lambda v: v is None).all()
                for f in ("floor_area_m2", "enterprises", "tax_10k_yuan", "high_tech",
                          "stats_year", "opened_year"))
     assert bare.geometry.geom_type.eq("Point").all()

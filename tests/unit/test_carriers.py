@@ -1,5 +1,6 @@
 """产业载体 aggregation (songnan_geo.plan.carriers, carrier_report) against hand counts, and the
-project's copy of the plan's carrier figures (data/plans/fyp14/indicators/carrier_figures.csv) against the plan.
+project's copy of the plan's carrier figures (data/plans/fyp14/indicators/carrier_figures.csv) against the
+plan.
 
 The synthetic town: three square zones in the town's metric CRS (a 1 km "belt_a", a 1 km
 "belt_b" east of it, and a 200 m "centre" inside belt_a) and parks placed at known distances,

@@ -270,7 +270,8 @@ def test_indicator_errors_in_both_languages(tmp_path):
         "understood: enter number, e.g. 3. Nothing was saved.")
     assert e.value.text("zh") == (
         "新增服务载体数量/面积：只有文字表述的目标才填写参考值；该指标的目标是数值 '6/20'；年份 2030 无效："
-        "请填写规划期内的年份（2021–2025）；数值（value）'2/x' 无法识别：请填写数字，例如 3。未保存任何内容。")
+        "请填写规划期内的年份（2021–2025）；数值（value）'2/x' 无法识别：请填写数字，例如 3。"
+        "未保存任何内容。")
     with pytest.raises(indicators.IndicatorError) as e:
         store.check_entry("i06", 2024, "guess", "2", today=dt.date(2023, 6, 1))
     assert e.value.text("zh") == ("类型 'guess' 无效：请使用 'actual'（实际值）或 'reference'（参考值）；"

@@ -263,8 +263,9 @@ def test_indicator_report_pdf_shows_hostile_cells_literally():
     from songnan_geo.plan.indicators import Indicator, evaluation_table
     from songnan_geo.reports import indicators as indicator_report
 
-    inds = [Indicator(id=f"i{i}", seq=i, category=HOSTILE["img_onerror"], name=s, unit=HOSTILE["jinja_comment_open"],
-                      target_text="稳步增长", attribute=HOSTILE["script_close"],
+    inds = [Indicator(id=f"i{i}", seq=i, category=HOSTILE["img_onerror"], name=s,
+                      unit=HOSTILE["jinja_comment_open"], target_text="稳步增长",
+                      attribute=HOSTILE["script_close"],
                       measure="level", better="higher", baseline=None)
             for i, s in enumerate([HOSTILE["jinja_expr"], HOSTILE["entity"],
                                    HOSTILE["canary_file"]], start=1)]

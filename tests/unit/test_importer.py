@@ -847,7 +847,8 @@ def test_offers_and_notes_carry_codes_and_render_in_chinese():
     offer = next(o for o in res.offers if o.kind == "convert_datum")
     assert offer.note.code == "offer_convert_datum"
     zh = offer.text("zh")
-    assert "库中 id 相同的要素" in zh and "GCJ-02（高德）" in zh and "是否从 GCJ-02（高德） 转换为 WGS84" in zh
+    assert ("库中 id 相同的要素" in zh and "GCJ-02（高德）" in zh
+            and "是否从 GCJ-02（高德） 转换为 WGS84" in zh)
     assert re.search(r"偏[东西] \d+ 米、偏[南北] \d+ 米", zh), zh
     csv_gbk = export_layer(LAYERS["metro_stations"], "csv").decode("utf-8-sig").encode("gb18030")
     res = import_layer(csv_gbk, "s.csv", target("metro_stations"), ImportOptions(crs="wgs84"))

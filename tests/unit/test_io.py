@@ -23,7 +23,8 @@ def _good_parcel(fid="p1", **over):
     props.update(over)
     return {"type": "Feature", "properties": props, "geometry": {
         "type": "Polygon",
-        "coordinates": [[[121.47, 31.35], [121.471, 31.35], [121.471, 31.351], [121.47, 31.351], [121.47, 31.35]]]}}
+        "coordinates": [[[121.47, 31.35], [121.471, 31.35], [121.471, 31.351], [121.47, 31.351],
+                         [121.47, 31.35]]]}}
 
 
 @pytest.fixture
@@ -81,11 +82,12 @@ BAD_CASES = {
     "unknown_field": (dict(obj=_fc(_good_parcel(colour="red"))), "Additional properties", None),
     "duplicate_id": (dict(obj=_fc(_good_parcel("same"), _good_parcel("same"))), "duplicates the id", "id"),
     "null_geometry": (dict(obj=_fc(_good_parcel() | {"geometry": None})), "is missing (null)", "geometry"),
-    "wrong_geometry_type": (dict(obj=_fc(_good_parcel() | {"geometry": {"type": "Point", "coordinates": [121.47, 31.35]}})),
+    "wrong_geometry_type": (dict(obj=_fc(_good_parcel()
+                                         | {"geometry": {"type": "Point", "coordinates": [121.47, 31.35]}})),
                             "has type 'Point'", "geometry"),
     "invalid_geometry": (dict(obj=_fc(_good_parcel() | {"geometry": BOWTIE})), "is invalid", "geometry"),
-    "projected_coordinates": (dict(obj=_fc(_good_parcel() | {"geometry": PROJECTED})), "outside the Shanghai region",
-                              "geometry"),
+    "projected_coordinates": (dict(obj=_fc(_good_parcel() | {"geometry": PROJECTED})),
+                              "outside the Shanghai region", "geometry"),
 }
 
 
@@ -105,7 +107,8 @@ def test_each_rule_has_a_clear_message(data_dir, rule):
 
 
 def test_problems_are_collected_not_first_only(data_dir):
-    _write(data_dir, _fc(_good_parcel("a", status="完成"), _good_parcel("b", accuracy_m=-1) | {"geometry": BOWTIE},
+    _write(data_dir, _fc(_good_parcel("a", status="完成"),
+                         _good_parcel("b", accuracy_m=-1) | {"geometry": BOWTIE},
                          _good_parcel("a")))
     with pytest.raises(LayerValidationError) as err:
         load_layer("parcels", data_dir)

@@ -64,7 +64,6 @@ def split_graph_distance(net: WalkNetwork, pts, facs):
     def attach(p, label):
         dists = shapely.distance(edges, p)
         e = int(np.argmin(dists))
-        a, b = int(net.edge_u[e]), int(net.edge_v[e])
         t = shapely.line_locate_point(edges[e], p)
         extra.setdefault(e, []).append((t, label))
         return float(dists[e])

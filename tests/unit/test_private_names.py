@@ -21,7 +21,8 @@ STORE_MODULES = ("store.db", "store.tracker", "store.schema", "store.carriers", 
 #: goes away must leave this list too (the test says so), and none may be added.
 KNOWN = {
     "lifecircle.access2sfca": ["from songnan_geo.lifecircle.coverage import _geoms"],
-    "lifecircle.siting": ["from songnan_geo.lifecircle.coverage import _geoms", "from songnan_geo.lifecircle.coverage import _weights"],
+    "lifecircle.siting": ["from songnan_geo.lifecircle.coverage import _geoms",
+                          "from songnan_geo.lifecircle.coverage import _weights"],
 }
 
 
@@ -92,7 +93,8 @@ def test_no_new_private_names_cross_modules():
 def test_the_check_finds_private_uses(tmp_path):
     src = tmp_path / "store" / "carriers.py"
     src.parent.mkdir()
-    src.write_text("from songnan_geo.store.tracker import _now_iso\nfrom songnan_geo.lifecircle import coverage\n"
+    src.write_text("from songnan_geo.store.tracker import _now_iso\n"
+                   "from songnan_geo.lifecircle import coverage\n"
                    "import songnan_geo.maps.folium_map as mapping\n"
                    "def f(self):\n    coverage._geoms(1)\n    mapping._esc('x')\n"
                    "    with self.tracker._read() as conn:\n        self._ok()\n",

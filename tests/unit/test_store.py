@@ -113,7 +113,8 @@ def test_change_is_recorded_with_user_note_and_document(store, editors):
     ed = login(store, "alice")
     before = len(store.history())
     out = store.change_status("p_hubei_logistics", "已出让", editor=ed, expected_version=1,
-                              effective_date="2023-09-15", note="土地出让合同已签", doc_no="沪规土〔2023〕12号")
+                              effective_date="2023-09-15", note="土地出让合同已签",
+                              doc_no="沪规土〔2023〕12号")
     assert out["status"] == "已出让" and out["version"] == 2 and out["updated_by"] == "alice"
     assert out["status_date"] == "2023-09-15"
     h = store.history("p_hubei_logistics")

@@ -18,7 +18,8 @@ ZONES = gpd.GeoDataFrame(
 def test_polygon_goes_to_the_zone_it_overlaps_most():
     f = gpd.GeoDataFrame(geometry=[
         box(121.462, 31.341, 121.464, 31.343),        # wholly in the belt
-        box(121.4705, 31.3425, 121.4735, 31.3455),     # wholly in the centre: centre covers 100 % too, belt 100 %
+        # wholly in the centre: centre covers 100 % too, belt 100 %
+        box(121.4705, 31.3425, 121.4735, 31.3455),
         box(121.479, 31.341, 121.483, 31.343),         # a quarter in the belt
         box(121.479, 31.341, 121.499, 31.343),         # 5 % in the belt: below min_share
         box(121.50, 31.30, 121.51, 31.31),             # nowhere
@@ -30,7 +31,8 @@ def test_polygon_goes_to_the_zone_it_overlaps_most():
 
 
 def test_point_goes_to_the_most_specific_zone():
-    f = gpd.GeoDataFrame(geometry=[Point(121.472, 31.344), Point(121.465, 31.345), Point(121.40, 31.3)], crs=4326)
+    f = gpd.GeoDataFrame(geometry=[Point(121.472, 31.344), Point(121.465, 31.345), Point(121.40, 31.3)],
+                         crs=4326)
     assert list(zone_membership(f, ZONES)) == ["centre", "belt", None]
     assert list(in_centre(f, ZONES)) == [True, False, False]
 
@@ -53,7 +55,8 @@ def test_summary_counts_areas_and_lengths():
     }}
     # a 1 km × 1 km square and a 2 km line, built in the town CRS then stored as lon/lat
     from songnan_geo.coords.crs import TOWN_CRS
-    sq = gpd.GeoDataFrame({"estimated": [True]}, geometry=[box(500000, 3470000, 501000, 3471000)], crs=TOWN_CRS)
+    sq = gpd.GeoDataFrame({"estimated": [True]}, geometry=[box(500000, 3470000, 501000, 3471000)],
+                          crs=TOWN_CRS)
     ln = gpd.GeoDataFrame({"estimated": [False, True]},
                           geometry=[LineString([(500000, 3470000), (502000, 3470000)]),
                                     LineString([(500000, 3470000), (500000, 3470500)])], crs=TOWN_CRS)
