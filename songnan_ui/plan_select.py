@@ -2,7 +2,8 @@
 
 :func:`plan_selector` keeps the chosen plan in ``st.session_state["plan_id"]`` (:data:`PLAN_KEY`),
 so every page shows the same plan. :func:`as_of_input` is the page's evaluation date: by default
-today within the period, the period's end once it is over (:meth:`songnan_geo.plan.registry.Plan.default_as_of`),
+today within the period, the period's end once it is over
+(:meth:`songnan_geo.plan.registry.Plan.default_as_of`),
 with two buttons ("as of the period's end", "as of today") and a notice whenever the date or
 today lies outside the period (:func:`songnan_geo.plan.registry.period_state`).
 """

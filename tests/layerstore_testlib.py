@@ -1,6 +1,7 @@
 """Editors for the layer store's tests: genuine :class:`songnan_geo.store.auth.Editor` objects made by
 a real login (argon2 hashes in a secrets file of the test, failures kept in a GeoPackage tracker
-store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as the 数据管理 page and ``python -m songnan_geo import --editor`` make them.
+store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as the 数据管理
+page and ``python -m songnan_geo import --editor`` make them.
 
 ``layer_editors`` logs in alice and bob; ``cli_editor_env`` sets what the import command reads
 (``SONGNAN_STORE_PATH``, ``SONGNAN_EDITOR_PASSWORD`` of alice) and returns the CLI arguments.

@@ -46,7 +46,8 @@ SITE_LAYERS: dict[str, str] = {"parcel": "parcels", "park": "carrier_parks", "zo
 CONTACT_ENV = "SONGNAN_BRIEFING_CONTACT"
 
 #: Shown when no contact is configured: clearly a blank to fill, never an invented number.
-CONTACT_PLACEHOLDER = "【待填写】招商联系人 / 电话 / 邮箱（设置环境变量 SONGNAN_BRIEFING_CONTACT 或命令行 --contact）"
+CONTACT_PLACEHOLDER = ("【待填写】招商联系人 / 电话 / 邮箱"
+                       "（设置环境变量 SONGNAN_BRIEFING_CONTACT 或命令行 --contact）")
 
 #: Radius for neighbouring carrier parks and enterprises, metres.
 NEIGHBOUR_RADIUS_M = 1000.0

@@ -253,7 +253,8 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 {% if tb.note %}<p class="note">{{ tb.note }}</p>{% endif %}
 {% endfor %}
 <footer>
-  <p><strong>{{ v.contact_label }}</strong>：<span class="{{ 'placeholder' if v.contact_is_placeholder else '' }}">{{ v.contact }}</span></p>
+  <p><strong>{{ v.contact_label }}</strong>：<span
+     class="{{ 'placeholder' if v.contact_is_placeholder else '' }}">{{ v.contact }}</span></p>
   <p><strong>{{ v.notes_title }}</strong></p>
   {% for n in v.notes %}<p class="note">{{ n }}</p>{% endfor %}
   <p class="note">{{ tool }} · {{ v.date_line }}</p>

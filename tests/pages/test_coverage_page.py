@@ -154,7 +154,8 @@ def test_a_bad_custom_standard_is_refused_in_the_ui_language(tmp_path, monkeypat
     _run_with_table_edits(at, "cov_custom_editor", {"0": {"radius_m": 0, "tier_min": 7, "source": ""}})
     text = " ".join(e.value for e in at.error)
     expected = {
-        "zh": ("自定义标准：发现 3 个问题，未保存任何内容：", "第 1 行：数据来源（source）为空；请填写（注明数字的出处",
+        "zh": ("自定义标准：发现 3 个问题，未保存任何内容：",
+               "第 1 行：数据来源（source）为空；请填写（注明数字的出处",
                "第 1 行：服务距离（radius_m）为 0", "请填写大于 0、不超过 10000 的距离（米）",
                "第 1 行：生活圈层级（tier_min）为 7；请填写 5、10 或 15（分钟）"),
         "en": ("custom standard: 3 problem(s) found; nothing was saved:",
