@@ -7,26 +7,21 @@ from songnan_geo.plan import evaluation
 from songnan_geo.reports import evaluation as evaluation_report
 from songnan_geo.store import auth
 from songnan_geo.store.evaluation import EvaluationStore, EvaluationTextError
-from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
+from songnan_geo.store.tracker import StaleVersionError, TrackerError, format_time
 from songnan_geo.text.error_messages import text_of
 from songnan_geo.text.i18n import t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
+from songnan_ui.page import stores_or_stop
 from songnan_ui.plan_select import as_of_input, plan_selector
-from songnan_ui.stores import open_stores
 
 lang = st.session_state.get("lang", "zh")
 layers = st.session_state["layers"]
 st.title(t("evaluation", lang))
 st.caption(t("ev_intro", lang))
 
-try:
-    tracker = open_stores().tracker
-    texts = EvaluationStore(tracker)
-except (StoreConfigError, TrackerError) as exc:
-    st.error(t("tr_store_error", lang))
-    st.code(str(exc), language=None)
-    st.stop()
+tracker = stores_or_stop(lang).tracker
+texts = EvaluationStore(tracker)
 
 top_left, top_right = st.columns([3, 2])
 with top_right:

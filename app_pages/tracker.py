@@ -5,12 +5,12 @@ from streamlit_folium import st_folium
 from songnan_geo.maps.folium_map import build_map
 from songnan_geo.plan import workflow
 from songnan_geo.reports import tracker
-from songnan_geo.store.tracker import StoreConfigError, TrackerError
+from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
+from songnan_ui.page import show_error, stores_or_stop
 from songnan_ui.plan_select import as_of_input, plan_selector
-from songnan_ui.stores import open_stores
 from songnan_ui.tracker_parts import change_form, downloads, filtered
 
 lang = st.session_state.get("lang", "zh")
@@ -19,12 +19,11 @@ layers, manifest = st.session_state["layers"], st.session_state["manifest"]
 st.title(t("tracker", lang))
 st.caption(t("tr_intro", lang))
 
+store = stores_or_stop(lang).tracker
 try:
-    store = open_stores().tracker
     items, history, parcels = store.snapshot()
-except (StoreConfigError, TrackerError) as exc:
-    st.error(t("tr_store_error", lang))
-    st.code(str(exc), language=None)
+except TrackerError as exc:
+    show_error(exc, lang, heading=t("tr_store_error", lang))
     st.stop()
 
 top_left, top_right = st.columns([3, 2])
