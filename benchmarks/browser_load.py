@@ -30,9 +30,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "tests"))  # first_load imports conftest as the tests do
-
 from tests.conftest import (  # noqa: E402
     ARTIFACTS,
     CHROMIUM,

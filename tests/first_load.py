@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from conftest import LEAFLET_PATHS, LOCAL_HOSTS, MAP_IFRAME, expected_svg_paths
+try:
+    from conftest import LEAFLET_PATHS, LOCAL_HOSTS, MAP_IFRAME, expected_svg_paths
+except ModuleNotFoundError:   # imported as tests.first_load (python -m benchmarks.browser_load)
+    from tests.conftest import LEAFLET_PATHS, LOCAL_HOSTS, MAP_IFRAME, expected_svg_paths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONF = REPO_ROOT / "deploy" / "nginx" / "songnan.conf"
