@@ -23,6 +23,12 @@ def test_briefing_pdf_download(app_page, tmp_path):
 
     button = ap.page.locator('[data-testid="stDownloadButton"] button', has_text="下载 PDF")
     button.wait_for(state="visible", timeout=WAIT_MS)
+    # an investor document is never exported without a contact: asked for first
+    assert button.is_disabled()
+    contact = ap.page.get_by_label("招商联系人（单位、姓名、电话）", exact=True)
+    contact.fill("淞南镇招商服务中心")
+    contact.press("Enter")
+    poll(ap, button.is_enabled, "the download button after the contact was given")
     with ap.page.expect_download(timeout=WAIT_MS) as info:
         button.click()
     download = info.value
@@ -34,4 +40,5 @@ def test_briefing_pdf_download(app_page, tmp_path):
     reader = PdfReader(io.BytesIO(data))
     text = "".join(p.extract_text() for p in reader.pages).replace(" ", "").replace("\n", "")
     assert "沪北物流地块" in text and "长江西路" in text
+    assert "淞南镇招商服务中心" in text and "待填写" not in text
     assert_clean(ap)
