@@ -8,7 +8,7 @@ and secrets file (never the user's).
 from __future__ import annotations
 
 import pytest
-from conftest import app_page_with_screenshot
+from conftest import app_page_with_screenshot, read_manifest
 from test_browser import assert_clean, map_frame, open_app, poll
 from test_coverage_browser import leaflet
 from test_tracker_browser import log_in, settle, tracker_server  # noqa: F401
@@ -19,15 +19,18 @@ from songnan_geo.store.tracker import open_store
 
 pytestmark = pytest.mark.browser
 
-PARK_COLOURS = {"#6a3d9a", "#ff7f00", "#b2abd2"}   # 运营 / 在建 / 规划 (manifest palette)
+#: 运营 / 在建 / 规划: the carrier layer's palette in the manifest (black-ringed state colours).
+PARK_COLOURS = {c.lower() for c in read_manifest()["layers"]["carrier_parks"]["palette"].values()}
+PARK_FILL_OPACITY = str(read_manifest()["layers"]["carrier_parks"]["style"]["fill_opacity"])
 PENDING = 'path.sn-pending'
 
 
 def _parks_drawn(frame) -> int:
-    """Circle markers in a park colour (the 逸仙路 belt shares the purple, at fill-opacity 0.22)."""
+    """Circle markers in a park colour at the parks' fill opacity (zones are paler)."""
     return frame.evaluate("(colours) => [...document.querySelectorAll('path.leaflet-interactive')]"
                           ".filter(p => colours.includes((p.getAttribute('fill') || '').toLowerCase())"
-                          " && p.getAttribute('fill-opacity') === '0.9').length", sorted(PARK_COLOURS))
+                          " && p.getAttribute('fill-opacity') === arguments_opacity).length"
+                          .replace("arguments_opacity", repr(PARK_FILL_OPACITY)), sorted(PARK_COLOURS))
 
 
 def _centre_row(ap) -> list[str]:
