@@ -169,7 +169,11 @@ def test_repository_data_is_read_only_with_the_fix_named(monkeypatch, editors, s
     st.cache_resource.clear()
     at = editor_page()
     assert [w.value for w in at.warning] == [t("dm_read_only", "zh")]
-    assert "SONGNAN_DATA_DIR" in at.code[0].value
+    # the planner's sentence, in the page's language, with no paths (those stay in the CLI's text)
+    from songnan_geo.text.error_messages import render
+    sentence = render("layer_repository_data", "zh")
+    assert sentence in [c.value for c in at.caption]
+    assert "/" not in sentence and not any("data/geo" in c.value for c in at.code)
     # Checking and previewing still work; confirming is disabled.
     at = _upload(at, "st.geojson", export_layer(load_layer("metro_stations"), "geojson"),
                  "metro_stations")
