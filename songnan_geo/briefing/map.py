@@ -368,8 +368,8 @@ def draw_site_map(layers: Mapping[str, gpd.GeoDataFrame], manifest: dict, site_i
                             ncol=ncol, frameon=False, prop=_sized(fprops, 7),
                             bbox_to_anchor=(0.5, 0.0), handlelength=1.6, columnspacing=1.0)
         extent_px = legend.get_window_extent(renderer)
-        if extent_px.x0 >= 0 and extent_px.x1 <= fig.bbox.width:
-            break
+        if ncol == 1 or (extent_px.x0 >= 0 and extent_px.x1 <= fig.bbox.width):
+            break   # one column is kept even when a (very long) label is wider than the figure
         legend.remove()
 
     buf = io.BytesIO()

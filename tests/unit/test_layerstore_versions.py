@@ -185,7 +185,8 @@ def test_the_import_command_refuses_a_write_that_landed_after_its_check(
         folder, layer_editors, cli_editor_env, tmp_path, monkeypatch, capsys):
     """The command reads the layer's version when it checks the file: bob storing the layer
     while alice's file is being checked makes alice's store refused, naming bob."""
-    from songnan_geo.cli import import_layer as cli_import, main
+    from songnan_geo.cli import main
+    from songnan_geo.layers import importer as cli_import  # the command imports it when run
     from songnan_geo.layers.exporter import export_layer
 
     src = tmp_path / "stations.geojson"

@@ -670,6 +670,7 @@ def test_browser_shows_the_openstreetmap_attribution_while_such_a_layer_is_on(br
         assert "{{ 7*7 }} <b>x</b>" in attr.text_content() and attr.locator("b").count() == 0
         # switched off, the roads (the only OSM-derived layer here) take their attribution along
         title = i18n.layer_title(manifest["layers"]["roads"], "zh")
+        page.locator(".leaflet-control-layers").hover()   # collapsed: it opens on hover
         page.locator(".leaflet-control-layers label", has_text=title).locator("input").click()
         page.wait_for_timeout(200)
         assert "OpenStreetMap" not in attr.text_content()
