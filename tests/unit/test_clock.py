@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import DATA_DIR, app_page_paths, open_page, run_app
+from conftest import DATA_DIR
 from tracker_testlib import editors, login  # noqa: F401
 
 from songnan_geo import clock
@@ -109,20 +109,6 @@ def test_indicator_as_of_day_ends_at_shanghai_midnight(frozen, tracker_store):
     # recorded 2026-12-04 01:00 Shanghai: known at the end of 12-04, not of 12-03
     assert len(store.current(as_of=SHANGHAI_DAY)) == 1
     assert len(store.current(as_of=dt.date(2026, 12, 3))) == 0
-
-
-@pytest.mark.parametrize("page,key", [("tracker", "tracker_as_of"), ("indicators", "ind_as_of")])
-def test_pages_default_to_the_period_end_and_offer_shanghai_today(frozen, tmp_path, monkeypatch,
-                                                                  page, key):
-    """The 14th plan's period ended 2025-12-31: that is the default; "as of today" is the
-    Shanghai day (issue 15: period awareness)."""
-    monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
-    monkeypatch.setenv("SONGNAN_STORE_PATH", str(tmp_path / "tracker.gpkg"))
-    at = open_page(app_page_paths()[page])
-    assert [d.value for d in at.date_input if d.key == key] == [dt.date(2025, 12, 31)]
-    at.button(key=f"{key}_today").click()
-    run_app(at)
-    assert [d.value for d in at.date_input if d.key == key] == [SHANGHAI_DAY]
 
 
 # --------------------------------------------------------------------------- no other clocks

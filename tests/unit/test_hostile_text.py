@@ -310,29 +310,3 @@ def test_xlsx_reports_store_formula_like_text_as_text():
     assert [c.value for c in ws["A"]][1:] == names
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert [c.value for c in ws["B"]][1:] == [1, 2.5, None, 4]
-
-
-# --------------------------------------------------------------------------- pages (AppTest)
-
-def test_catalogue_page_escapes_a_layer_source_in_markdown(tmp_path, monkeypatch):
-    """A layer's source (free text from the data) is shown by st.caption: it goes in escaped."""
-    import shutil
-
-    from conftest import app_page_paths, open_page
-
-    data = tmp_path / "geo"
-    shutil.copytree(DATA_DIR, data)
-    path = data / "facilities.geojson"
-    doc = json.loads(path.read_text("utf-8"))
-    source = HOSTILE["markdown"] + " " + HOSTILE["jinja_expr"] + " " + HOSTILE["img_onerror"]
-    doc["features"][0]["properties"]["source"] = source
-    path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
-    monkeypatch.setenv("SONGNAN_DATA_DIR", str(data))
-
-    at = open_page(app_page_paths()["catalogue"])
-    assert not at.error, [e.value for e in at.error]
-    at.selectbox(key="catalogue_layer").set_value("facilities")
-    at.run()
-    captions = [c.value for c in at.caption]
-    assert safe_text.markdown_text(source) in captions and source not in captions
-    assert canary_fired(*captions) == []
