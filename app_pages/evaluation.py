@@ -1,11 +1,11 @@
 """终期评估 — a plan's final evaluation: sections as a 规划实施评估 report, planners' texts, exports."""
 import streamlit as st
 
+from songnan_geo import auth
 from songnan_geo.briefing.fonts import cjk_pdf_font
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.plan import evaluation
 from songnan_geo.reports import evaluation as evaluation_report
-from songnan_geo.store import auth
 from songnan_geo.store.evaluation import EvaluationStore, EvaluationTextError
 from songnan_geo.store.tracker import StaleVersionError, TrackerError, format_time
 from songnan_geo.text.error_messages import text_of

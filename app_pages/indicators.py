@@ -3,10 +3,10 @@ import datetime as dt
 
 import streamlit as st
 
+from songnan_geo import auth
 from songnan_geo.briefing.map import CJKFontMissingError
 from songnan_geo.plan import indicators
 from songnan_geo.reports import indicators as indicator_report
-from songnan_geo.store import auth
 from songnan_geo.store.indicators import IndicatorStore, indicators_of, read_baseline_tables
 from songnan_geo.store.tracker import (
     StaleVersionError,

@@ -1,9 +1,8 @@
 """人口录入 — each 居委's population as editors enter it (source, year, history); the estimate until then."""
 import streamlit as st
 
-from songnan_geo import clock
+from songnan_geo import auth, clock
 from songnan_geo.lifecircle.population import ESTIMATE_SOURCE, population_table
-from songnan_geo.store import auth
 from songnan_geo.store.population import MIN_YEAR, PopulationError
 from songnan_geo.store.tracker import StaleVersionError, StoreConfigError, TrackerError, format_time
 from songnan_geo.text.error_messages import text_of

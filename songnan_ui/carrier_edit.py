@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from songnan_geo import auth
 from songnan_geo.coords.chinacoords import convert_lonlat
 from songnan_geo.plan import carriers
-from songnan_geo.store import auth
 from songnan_geo.store.carriers import STATES, CarrierError, CarrierStore, new_park_id
 from songnan_geo.store.db import StaleVersionError, StoreError
 from songnan_geo.text.i18n import t

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from songnan_geo import config
+from songnan_geo import auth, config
 from songnan_geo.layers.importer import ENCODINGS, MAX_FILE_BYTES, ImportOptions, import_layer, layer_target
 from songnan_geo.layers.io import layer_schema, load_layer
 from songnan_geo.layers.layerstore import StaleLayerError, StoreError, make_editable_copy
@@ -24,7 +24,6 @@ from songnan_geo.layers.preview import (
     problem_frame,
 )
 from songnan_geo.maps.folium_map import build_map
-from songnan_geo.store import auth
 from songnan_geo.store.db import format_time
 from songnan_geo.text.i18n import TEXT, layer_title, t
 from songnan_ui.page import PageContext, show_error

@@ -1,7 +1,7 @@
 """The editor login every editing page shows (one login for the whole app).
 
 :func:`editor_login` renders the login box and returns the logged-in
-:class:`songnan_geo.store.auth.Editor` (or ``None`` for a viewer). The editor lives in
+:class:`songnan_geo.auth.Editor` (or ``None`` for a viewer). The editor lives in
 ``st.session_state["tracker_editor"]`` (:data:`SESSION_KEY`), the same on every page: logging in
 on one page logs in on all of them, logging out likewise.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from songnan_geo.store import auth
+from songnan_geo import auth
 from songnan_geo.text.i18n import t
 
 #: Session-state key of the logged-in editor, shared by every page.
@@ -35,13 +35,13 @@ def client_address() -> str | None:
 def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -> auth.Editor | None:
     """Render the editor login box in the current container; return the logged-in editor.
 
-    Shows, depending on the editors' secrets (:func:`songnan_geo.store.auth.load_editors`): the error
+    Shows, depending on the editors' secrets (:func:`songnan_geo.auth.load_editors`): the error
     when they cannot be read; a read-only notice naming
     ``python -m songnan_geo editor add USER`` when there is no editor; else a login form
     (collapsed expander) with the throttling and wrong-password messages, or, once logged in,
     the editor's name and a logout button. An editor removed from the secrets meanwhile, or
-    anything in the session that :func:`songnan_geo.store.auth.authenticate` did not make (a forged
-    :class:`~songnan_geo.store.auth.Editor`, a name), is logged out (back to read-only).
+    anything in the session that :func:`songnan_geo.auth.authenticate` did not make (a forged
+    :class:`~songnan_geo.auth.Editor`, a name), is logged out (back to read-only).
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def editor_login(store, lang: str, key: str, readonly_note: str | None = None) -
 
     Returns
     -------
-    songnan_geo.store.auth.Editor or None
+    songnan_geo.auth.Editor or None
         The editor stored under :data:`SESSION_KEY` (shared by every page), None for a viewer.
     """
     usernames, error = _configured_editors()

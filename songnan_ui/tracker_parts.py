@@ -8,11 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from songnan_geo import clock
+from songnan_geo import auth, clock
 from songnan_geo.layers.exporter import export_layer
 from songnan_geo.plan import workflow
 from songnan_geo.reports import tracker
-from songnan_geo.store import auth
 from songnan_geo.store.tracker import StaleVersionError, TrackerError, format_time
 from songnan_geo.text.error_messages import text_of
 from songnan_geo.text.i18n import t, value_label

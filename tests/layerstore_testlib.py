@@ -1,4 +1,4 @@
-"""Editors for the layer store's tests: genuine :class:`songnan_geo.store.auth.Editor` objects made by
+"""Editors for the layer store's tests: genuine :class:`songnan_geo.auth.Editor` objects made by
 a real login (argon2 hashes in a secrets file of the test, failures kept in a GeoPackage tracker
 store of the test: ``SONGNAN_STORE_PATH``, tracker_testlib's ``store_path``), as the 数据管理
 page and ``python -m songnan_geo import --editor`` make them.

@@ -125,7 +125,7 @@ def store(store_url, editors):
 
 
 def login(store, user: str):
-    from songnan_geo.store import auth
+    from songnan_geo import auth
     return auth.authenticate(user, PASSWORDS[user], store=store)
 
 
@@ -207,7 +207,7 @@ def killed_writer(url: str, user: str, item_id: str, new_status: str, in_commit)
 
 def failing_login_worker(url: str, user: str, attempts: int, results) -> None:
     """Try ``attempts`` wrong passwords; report what each attempt raised."""
-    from songnan_geo.store import auth
+    from songnan_geo import auth
     from songnan_geo.store.tracker import open_store
 
     store = open_store(url)

@@ -3,7 +3,11 @@
 Each command lives in its own module ``songnan_geo/cli/<command>.py`` exposing
 ``register(subparsers)``, which adds its parser and sets ``func`` (taking the parsed
 arguments and returning an exit code). Add a command by adding its module name to
-:data:`COMMAND_MODULES`.
+:data:`COMMAND_MODULES`. The command modules import their heavy dependencies inside the
+command function, so that ``--help`` stays fast.
+
+May import: everything in ``songnan_geo`` (the CLI is the top layer, beside the pages). Never
+streamlit, ``app_pages`` or ``songnan_ui``.
 """
 from __future__ import annotations
 

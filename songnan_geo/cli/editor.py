@@ -9,7 +9,7 @@
 
 Editors are kept in the secrets file ``SONGNAN_EDITORS_FILE`` (default ``editors.json`` in the
 user folder ``SONGNAN_USER_DIR``, itself by default ``~/.songnan_geo``; mode 0600, outside the
-repository); see :mod:`songnan_geo.store.auth`. Removing an editor keeps their name in the history.
+repository); see :mod:`songnan_geo.auth`. Removing an editor keeps their name in the history.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def _read_password(from_stdin: bool) -> str | None:
 
 
 def _add(args) -> int:
-    from songnan_geo.store import auth  # noqa: PLC0415
+    from songnan_geo import auth  # noqa: PLC0415
 
     try:
         password = _read_password(args.password_stdin)
@@ -73,7 +73,7 @@ def _add(args) -> int:
 
 
 def _list(args) -> int:
-    from songnan_geo.store import auth  # noqa: PLC0415
+    from songnan_geo import auth  # noqa: PLC0415
 
     try:
         users = auth.load_editors()
@@ -88,7 +88,7 @@ def _list(args) -> int:
 
 
 def _remove(args) -> int:
-    from songnan_geo.store import auth  # noqa: PLC0415
+    from songnan_geo import auth  # noqa: PLC0415
 
     try:
         path = auth.remove_editor(args.username)

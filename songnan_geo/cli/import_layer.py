@@ -21,7 +21,7 @@ are. Storing is atomic with a backup;
 Storing and undoing are writes: they need an editor (``--editor NAME``; the password is read
 from the environment variable ``SONGNAN_EDITOR_PASSWORD``, else asked for on the terminal),
 checked against the editors' secrets with the tracker store's login throttling, as the app's
-login does (:func:`songnan_geo.store.auth.authenticate`). ``--dry-run`` needs no editor. The layer's
+login does (:func:`songnan_geo.auth.authenticate`). ``--dry-run`` needs no editor. The layer's
 version is read when the file is checked; if another editor changes the layer before the
 store, nothing is stored and the message names them
 (:class:`~songnan_geo.layers.layerstore.StaleLayerError`). The file's problems, notes and offers are
@@ -89,10 +89,10 @@ def _fail(message: str, code: int = 2) -> int:
 
 def run(args) -> int:
     # geopandas and the importer load only when the command runs (``--help`` starts at once)
+    from songnan_geo import auth  # noqa: PLC0415
     from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target  # noqa: PLC0415
     from songnan_geo.layers.io import LayerValidationError, load_all_layers, read_manifest  # noqa: PLC0415
     from songnan_geo.layers.layerstore import LayerStore, StoreError  # noqa: PLC0415
-    from songnan_geo.store import auth  # noqa: PLC0415
 
     # the folder the app reads; the repository's own data/geo is refused by LayerStore, naming the fix
     data_dir = args.data_dir or str(config.data_dir())

@@ -2,7 +2,7 @@
 
 Layer writes from the command line (``import``, ``osm``) need a logged-in editor, as the
 app's pages do: the password is read from :data:`PASSWORD_ENV` (scripts), else asked for on
-the terminal, and checked by :func:`songnan_geo.store.auth.authenticate` against the tracker
+the terminal, and checked by :func:`songnan_geo.auth.authenticate` against the tracker
 store (with its login throttling).
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ def add_editor_argument(parser) -> None:
 
 
 def login_editor(editor_name: str | None, data_dir: str, command: str):
-    """The :class:`songnan_geo.store.auth.Editor` named ``editor_name``, logged in; else a
+    """The :class:`songnan_geo.auth.Editor` named ``editor_name``, logged in; else a
     ``(message, exit code)`` pair saying why not (nothing is changed either way)."""
     if not editor_name:
         return (f"storing or undoing needs an editor: add --editor NAME (the password is read "
@@ -32,7 +32,7 @@ def login_editor(editor_name: str | None, data_dir: str, command: str):
         if not sys.stdin.isatty():
             return (f"no terminal to ask for {editor_name}'s password: set {PASSWORD_ENV}.", 2)
         password = getpass.getpass(f"Password for {editor_name}: ")
-    from songnan_geo.store import auth  # noqa: PLC0415  (lazy: --help stays fast)
+    from songnan_geo import auth  # noqa: PLC0415  (lazy: --help stays fast)
     from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
 
     try:

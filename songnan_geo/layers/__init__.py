@@ -8,8 +8,8 @@ onboarding: ``osm_read`` (the reader), ``osm_build`` (the layer builders), ``osm
 write).
 
 May import: ``songnan_geo.text``, ``songnan_geo.coords``, ``songnan_geo.config``, ``songnan_geo.clock``;
-``songnan_geo.store.auth`` only for the editor check of a write (``layerstore``; see
-``tests/unit/test_layering.py``); ``songnan_geo.lifecircle`` (``coverage``, ``network``) only inside
-``osm.demand_snap_m``. Never the rest of ``store``,
+``songnan_geo.auth`` (the editor check of every write, ``layerstore``);
+``songnan_geo.lifecircle`` (``coverage``, ``network``) only inside
+``osm.demand_snap_m``. Never ``store``,
 ``briefing``, ``maps``, ``reports``, ``cli`` or streamlit.
 """

@@ -9,8 +9,8 @@ Who and which version
 ---------------------
 Every write (:meth:`LayerStore.replace_layer`, :meth:`LayerStore.add_layer`,
 :meth:`LayerStore.save_import`, :meth:`LayerStore.undo`, :func:`make_editable_copy`) needs a
-logged-in editor (a genuine :class:`songnan_geo.store.auth.Editor`; anything else raises
-:class:`songnan_geo.store.auth.EditorRequiredError` and nothing is written). The editor's name is
+logged-in editor (a genuine :class:`songnan_geo.auth.Editor`; anything else raises
+:class:`songnan_geo.auth.EditorRequiredError` and nothing is written). The editor's name is
 recorded in the operation and the journal (``Operation.editor``; an undo records
 ``undone_by``). A layer write also carries the version of the layer it was previewed against
 (:meth:`LayerStore.layer_version`; ``""`` for a layer that does not exist yet). Under the lock
@@ -91,6 +91,7 @@ from pathlib import Path
 import geopandas as gpd
 
 from songnan_geo import clock
+from songnan_geo.auth import require_editor
 from songnan_geo.config import editable_data_dir, is_repository_data
 from songnan_geo.layers.io import (
     DEFAULT_DATA_DIR,
@@ -118,7 +119,6 @@ from songnan_geo.layers.journal import (
     sweep_temps,
     write_durable,
 )
-from songnan_geo.store.auth import require_editor
 from songnan_geo.text.error_messages import LocalisedError, msg
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ def make_editable_copy(source: str | Path = DEFAULT_DATA_DIR, dest: str | Path |
 
     Raises
     ------
-    songnan_geo.store.auth.EditorRequiredError
+    songnan_geo.auth.EditorRequiredError
         Unless ``editor`` is a logged-in editor (nothing is copied).
     StoreError
         When ``source`` is not a data folder, or ``dest`` exists without a manifest.
@@ -505,14 +505,14 @@ class LayerStore:
 
         Parameters
         ----------
-        editor : songnan_geo.store.auth.Editor
+        editor : songnan_geo.auth.Editor
             The logged-in editor making the change (recorded in the journal).
         base_version : str
             :meth:`layer_version` of ``name`` when the change was previewed.
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError
+        songnan_geo.auth.EditorRequiredError
             Without a logged-in editor.
         StaleLayerError
             If the layer changed since ``base_version`` (names who changed it and when).

@@ -24,11 +24,11 @@ import shapely
 from scipy.spatial import cKDTree
 
 from songnan_geo.lifecircle.coverage import (
-    _geoms,
     access_points,
     facility_radius_m,
     metric_crs,
     population_grid,
+    projected_geoms,
 )
 from songnan_geo.lifecircle.network import WalkNetwork
 
@@ -80,7 +80,7 @@ def two_step_fca(residential: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, ra
     if network is None and method == "network":
         raise ValueError("method='network' needs network=WalkNetwork.from_roads(roads).")
     crs = metric_crs(residential, "residential") if method == "euclidean" else network.crs
-    fgeom = _geoms(facilities, crs, "facilities")
+    fgeom = projected_geoms(facilities, crs, "facilities")
     radius = facility_radius_m(facilities, radius_m, type_field)
     cap, assumed = _capacity(facilities, capacity)
     if demand is None:

@@ -71,7 +71,28 @@ def metric_crs(gdf: gpd.GeoDataFrame, arg: str = "demand") -> CRS:
     return crs
 
 
-def _geoms(gdf: gpd.GeoDataFrame, crs: CRS, arg: str) -> np.ndarray:
+def projected_geoms(gdf: gpd.GeoDataFrame, crs: CRS, arg: str) -> np.ndarray:
+    """The geometries of ``gdf`` in ``crs``, checked: every row has one.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Any CRS set on it (a frame without a CRS is refused, never guessed).
+    crs : pyproj.CRS
+        The metric CRS of the analysis (``TOWN_CRS``); ``gdf`` is transformed with ``to_crs``
+        when it differs.
+    arg : str
+        The argument's name, for the messages.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries, in ``crs`` (metres).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Not a GeoDataFrame; no CRS; rows with missing or empty geometry (the rows are named).
+    """
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"{arg} is a {type(gdf).__name__}; pass a geopandas.GeoDataFrame.")
     require_crs(gdf, arg)
@@ -227,8 +248,8 @@ def population_grid(areas: gpd.GeoDataFrame, cell_m: float = DEFAULT_CELL_M,
     if not cell_m > 0:
         raise ValueError(f"cell_m is {cell_m!r}; give a grid spacing in metres > 0 (e.g. 25).")
     crs = metric_crs(areas, "areas")
-    polys = _geoms(areas, crs, "areas")
-    w = _weights(areas, weight, "areas")
+    polys = projected_geoms(areas, crs, "areas")
+    w = demand_weights(areas, weight, "areas")
     bounds = shapely.bounds(polys)
     x0 = np.floor(bounds[:, 0] / cell_m) * cell_m
     y0 = np.floor(bounds[:, 1] / cell_m) * cell_m
@@ -257,7 +278,22 @@ def population_grid(areas: gpd.GeoDataFrame, cell_m: float = DEFAULT_CELL_M,
                             geometry=shapely.points(x, y), crs=crs)
 
 
-def _weights(gdf: gpd.GeoDataFrame, weight: str | None, arg: str) -> np.ndarray:
+def demand_weights(gdf: gpd.GeoDataFrame, weight: str | None, arg: str) -> np.ndarray:
+    """The weight of each row of ``gdf`` (people, m² of residential land): ``weight`` column or 1.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    weight : str or None
+        Column of non-negative numbers; ``None`` counts every row once.
+    arg : str
+        The argument's name, for the messages.
+
+    Raises
+    ------
+    ValueError
+        The column is missing, or holds values that are not non-negative numbers (rows named).
+    """
     if weight is None:
         return np.ones(len(gdf))
     if weight not in gdf.columns:
@@ -288,7 +324,7 @@ def access_points(network: WalkNetwork, geoms: np.ndarray) -> np.ndarray:
     if len(other):
         (_, edge), _ = network._edge_tree.query_nearest(geoms[other], all_matches=False,
                                                         return_distance=True)
-        line = shapely.shortest_line(geoms[other], network._edge_geoms[edge])
+        line = shapely.shortest_line(geoms[other], network.edge_geoms[edge])
         xy[other] = shapely.get_coordinates(shapely.get_point(line, 0))
     return xy
 
@@ -383,10 +419,10 @@ def coverage(demand: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, radius_m,
             raise ValueError("method='network' needs network=WalkNetwork.from_roads(roads); "
                              "pass the roads layer (or use method='euclidean').")
         crs = CRS.from_user_input(network.crs)  # walk in the network's own metric CRS
-    dgeom = _geoms(demand, crs, "demand")
-    fgeom = _geoms(facilities, crs, "facilities")
+    dgeom = projected_geoms(demand, crs, "demand")
+    fgeom = projected_geoms(facilities, crs, "facilities")
     radius = facility_radius_m(facilities, radius_m, type_field)
-    w = _weights(demand, weight, "demand")
+    w = demand_weights(demand, weight, "demand")
     out = demand.copy()
     if method == "network":
         covered, share, nearest_m, nearest, snap = _network(dgeom, fgeom, radius, network, cell_m)
@@ -443,7 +479,7 @@ def service_areas(facilities: gpd.GeoDataFrame, radius_m, method: str = "euclide
     if method not in METHODS:
         raise ValueError(f"method is {method!r}; use one of {', '.join(METHODS)}.")
     crs = metric_crs(facilities, "facilities")
-    fgeom = _geoms(facilities, crs, "facilities")
+    fgeom = projected_geoms(facilities, crs, "facilities")
     radius = facility_radius_m(facilities, radius_m, type_field)
     if type_field in facilities.columns:
         group = facilities[type_field].astype(str).to_numpy()
@@ -481,8 +517,8 @@ def uncovered_parts(areas: gpd.GeoDataFrame, service: gpd.GeoDataFrame,
     columns of ``areas`` and ``area_m2`` (square metres).
     """
     crs = metric_crs(areas, "areas")
-    geoms = _geoms(areas, crs, "areas")
-    cover = (shapely.union_all(_geoms(service, crs, "service")) if len(service)
+    geoms = projected_geoms(areas, crs, "areas")
+    cover = (shapely.union_all(projected_geoms(service, crs, "service")) if len(service)
              else shapely.Polygon())
     rest = shapely.difference(geoms, cover) if not cover.is_empty else geoms
     area = shapely.area(rest)

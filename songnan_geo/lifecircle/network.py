@@ -113,6 +113,11 @@ class WalkNetwork:
             np.stack([xy[self.edge_u], xy[self.edge_v]], axis=1)) if len(self.edge_u) else np.array([])
         self._edge_tree = shapely.STRtree(self._edge_geoms)
 
+    @property
+    def edge_geoms(self) -> np.ndarray:
+        """Each edge as a straight LineString in :attr:`crs` (metres), in the order of ``edge_u``."""
+        return self._edge_geoms
+
     # ------------------------------------------------------------------ construction
 
     @classmethod

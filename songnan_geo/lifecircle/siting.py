@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from songnan_geo.lifecircle.coverage import _geoms, _weights, access_points, metric_crs
+from songnan_geo.lifecircle.coverage import access_points, demand_weights, metric_crs, projected_geoms
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.text.error_messages import msg
 from songnan_geo.text.messages import LocalisedError
@@ -141,12 +141,12 @@ class CoverageSiting:
         if method == "network" and not isinstance(network, WalkNetwork):
             raise ValueError("method='network' needs network=WalkNetwork.from_roads(roads).")
         crs = network.crs if method == "network" else metric_crs(demand, "demand")
-        dgeom = _geoms(demand, crs, "demand")
-        sites = [_geoms(existing, crs, "existing")] if existing is not None and len(existing) else []
+        dgeom = projected_geoms(demand, crs, "demand")
+        sites = [projected_geoms(existing, crs, "existing")] if existing is not None and len(existing) else []
         n_existing = len(sites[0]) if sites else 0
-        sites.append(_geoms(candidates, crs, "candidates") if len(candidates) else np.array([]))
+        sites.append(projected_geoms(candidates, crs, "candidates") if len(candidates) else np.array([]))
         sgeom = np.concatenate(sites) if sites else np.array([])
-        w = _weights(demand, weight, "demand")
+        w = demand_weights(demand, weight, "demand")
         if method == "network":
             dxy = shapely.get_coordinates(shapely.point_on_surface(dgeom))
             dist = network.distance_matrix_m(dxy, access_points(network, sgeom),

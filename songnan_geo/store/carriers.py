@@ -24,10 +24,9 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import clock
+from songnan_geo import auth, clock
 from songnan_geo.coords.crs import STORAGE_CRS, to_storage_crs, to_town_crs
 from songnan_geo.plan.carriers import FIGURE_FIELDS, CarrierError  # noqa: F401 (part of this module's API)
-from songnan_geo.store import auth
 from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import msg
 
@@ -470,8 +469,8 @@ class CarrierStore:
         record : mapping
             Every field of :data:`PARK_FIELDS` (see :func:`check_park`; ``lon``/``lat``
             EPSG:4326 degrees, ``floor_area_m2`` m², ``tax_10k_yuan`` 万元, ``accuracy_m`` m).
-        editor : songnan_geo.store.auth.Editor
-            From :func:`songnan_geo.store.auth.authenticate`; anything else is refused.
+        editor : songnan_geo.auth.Editor
+            From :func:`songnan_geo.auth.authenticate`; anything else is refused.
         expected_version : int
             The version the editor saw (:meth:`version`, or ``current(...)["version"]``).
         town : GeoDataFrame, optional
@@ -487,7 +486,7 @@ class CarrierStore:
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, CarrierError, songnan_geo.store.tracker.StaleVersionError
+        songnan_geo.auth.EditorRequiredError, CarrierError, songnan_geo.store.tracker.StaleVersionError
             All before anything is written.
         """
         editor = auth.require_editor(editor)

@@ -6,7 +6,7 @@ Kept in the tracker's database (GeoPackage or PostGIS) through the store base's 
 (append-only, enforced by triggers), the current text of (plan, part) is its highest version,
 a save names the version it was based on and is refused with
 :class:`songnan_geo.store.db.StaleVersionError` when someone else saved meanwhile, and only a
-logged-in editor may save (:func:`songnan_geo.store.auth.require_editor`).
+logged-in editor may save (:func:`songnan_geo.auth.require_editor`).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from songnan_geo import auth
 from songnan_geo.plan.evaluation import TEXT_PARTS, PlannerText
-from songnan_geo.store import auth
 from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import msg
 from songnan_geo.text.messages import LocalisedError
@@ -92,7 +92,7 @@ class EvaluationStore:
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, EvaluationTextError,
+        songnan_geo.auth.EditorRequiredError, EvaluationTextError,
         songnan_geo.store.db.StaleVersionError
         """
         editor = auth.require_editor(editor)

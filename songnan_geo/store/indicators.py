@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import clock
+from songnan_geo import auth, clock
 from songnan_geo.plan.carriers import PlanFigure
 from songnan_geo.plan.indicators import (
     PLAN_END_YEAR,
@@ -27,7 +27,6 @@ from songnan_geo.plan.indicators import (
     indicators_from_frames,
     parse_value,
 )
-from songnan_geo.store import auth
 from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import msg
 
@@ -208,7 +207,7 @@ class IndicatorStore:
         ----------
         value : str
             ``"87.5"``, or ``"2/5.5"`` for a two-part target (count / 万 m²).
-        editor : songnan_geo.store.auth.Editor
+        editor : songnan_geo.auth.Editor
         expected_version : int
             The version the editor saw (:meth:`version`; 0 for a first entry).
         source : str
@@ -216,7 +215,7 @@ class IndicatorStore:
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, IndicatorError,
+        songnan_geo.auth.EditorRequiredError, IndicatorError,
         songnan_geo.store.tracker.StaleVersionError
         """
         editor = auth.require_editor(editor)

@@ -17,9 +17,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from songnan_geo import clock, config
+from songnan_geo import auth, clock, config
 from songnan_geo.layers.io import load_layer
-from songnan_geo.store import auth
 from songnan_geo.store.db import StaleVersionError
 from songnan_geo.text.error_messages import LocalisedError, msg
 
@@ -170,13 +169,13 @@ class PopulationStore:
             The year the figure refers to, :data:`MIN_YEAR` … this year (Shanghai time).
         source : str
             Where the figure comes from; required.
-        editor : songnan_geo.store.auth.Editor
+        editor : songnan_geo.auth.Editor
         expected_version : int
             The version the editor saw (:meth:`version`; 0 for a first entry).
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, PopulationError, StaleVersionError
+        songnan_geo.auth.EditorRequiredError, PopulationError, StaleVersionError
         """
         editor = auth.require_editor(editor)
         n, y = self.check_entry(juwei_id, population, year, source, today)

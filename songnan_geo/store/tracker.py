@@ -19,7 +19,7 @@ one API (:class:`TrackerStore`), through SQLAlchemy Core:
 
 Rules kept by the store (and, where the database can, by the database itself):
 
-* every write is one transaction; a write needs an :class:`songnan_geo.store.auth.Editor`;
+* every write is one transaction; a write needs an :class:`songnan_geo.auth.Editor`;
 * optimistic locking: a change names the ``expected_version`` it was based on; if the item
   moved on meanwhile the change is refused with :class:`StaleVersionError`, naming who changed
   it and when. No update is lost;
@@ -35,7 +35,7 @@ index) keep :data:`SCHEMA_VERSION` and are made in place when a store is opened
 (:func:`songnan_geo.store.schema.add_missing_columns`: under the SQLite write lock / the
 PostGIS advisory lock that creation takes, re-checked under the lock, one transaction). So far:
 ``tracker_login_failures.client`` (the client address of a failed login, for per-address
-throttling in :mod:`songnan_geo.store.auth`; NULL in rows recorded before it). Only a change that
+throttling in :mod:`songnan_geo.auth`; NULL in rows recorded before it). Only a change that
 older programs would misread raises the version (they then refuse the store by name).
 """
 from __future__ import annotations
@@ -50,10 +50,11 @@ import pandas as pd
 import shapely
 from sqlalchemy import text
 
+from songnan_geo import auth
 from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.io import DEFAULT_DATA_DIR
 from songnan_geo.plan import workflow
-from songnan_geo.store import auth, schema as store_schema
+from songnan_geo.store import schema as store_schema
 from songnan_geo.store.db import (  # noqa: F401 (re-exported: this module's API too)
     LOCK_TIMEOUT_S,
     STORE_FILE_NAME,
@@ -206,8 +207,8 @@ class TrackerStore(Database):
         item_id : str
         new_status : str
             A status of the item's workflow (:mod:`songnan_geo.plan.workflow`).
-        editor : songnan_geo.store.auth.Editor
-            From :func:`songnan_geo.store.auth.authenticate`. Anything else is refused.
+        editor : songnan_geo.auth.Editor
+            From :func:`songnan_geo.auth.authenticate`. Anything else is refused.
         expected_version : int
             The ``version`` the editor saw. If the item has moved on, nothing is written and
             :class:`StaleVersionError` names who changed it and when.
@@ -225,7 +226,7 @@ class TrackerStore(Database):
 
         Raises
         ------
-        songnan_geo.store.auth.EditorRequiredError, UnknownItemError, StaleVersionError,
+        songnan_geo.auth.EditorRequiredError, UnknownItemError, StaleVersionError,
         songnan_geo.plan.workflow.WorkflowError (incl. IllegalTransitionError)
         """
         editor = auth.require_editor(editor)

@@ -4,7 +4,7 @@ changes and the plan indicators' entries, in zh and en.
 A problem found by :func:`songnan_geo.store.carriers.check_park`, :mod:`songnan_geo.plan.carriers`,
 :func:`songnan_geo.lifecircle.standards.validate_standards`,
 :class:`songnan_geo.lifecircle.siting.CoverageSiting`,
-:func:`songnan_geo.plan.workflow.check_change`, :func:`songnan_geo.store.auth.require_editor`,
+:func:`songnan_geo.plan.workflow.check_change`, :func:`songnan_geo.auth.require_editor`,
 :mod:`songnan_geo.plan.indicators` or :meth:`songnan_geo.store.indicators.IndicatorStore.check_entry`
 is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
 Chinese (``zh``, the app's default) or English (``en``, the text of ``str()`` and of the
@@ -323,9 +323,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     # ---------------------------------------------------------------- editors (auth.py)
     "editor_how": {
         "en": "writes to the tracker need an editor: log in with "
-              "songnan_geo.store.auth.authenticate(username, password, store=store) and pass the Editor "
+              "songnan_geo.auth.authenticate(username, password, store=store) and pass the Editor "
               "it returns as editor=. Add an editor with: python -m songnan_geo editor add USER",
-        "zh": "写入需要编辑身份：请先以编辑身份登录（程序中用 songnan_geo.store.auth.authenticate(username, "
+        "zh": "写入需要编辑身份：请先以编辑身份登录（程序中用 songnan_geo.auth.authenticate(username, "
               "password, store=store) 登录，并把返回的 Editor 作为 editor= 传入）。添加编辑："
               "python -m songnan_geo editor add USER",
     },

@@ -117,7 +117,7 @@ def test_briefing_shows_the_status_recorded_in_the_tracker(monkeypatch, tmp_path
 
     from argon2 import PasswordHasher
 
-    from songnan_geo.store import auth
+    from songnan_geo import auth
     from songnan_geo.store.tracker import open_store
 
     path = tmp_path / "editors.json"

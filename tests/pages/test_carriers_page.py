@@ -172,7 +172,7 @@ def test_a_park_saved_meanwhile_by_another_editor_is_not_overwritten(store_path,
     at.selectbox(key="cr_pick").set_value("c_zhongcheng")
     at = run_app(at)
     # bob saves the same park from another session while alice's form is open
-    from songnan_geo.store import auth
+    from songnan_geo import auth
     from songnan_geo.store.carriers import layer_records
     tracker = open_store(str(store_path))
     bob = auth.authenticate("bob", PASSWORDS["bob"], store=tracker)

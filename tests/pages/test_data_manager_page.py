@@ -18,12 +18,12 @@ from conftest import DATA_DIR, app_page_paths, button, frame_with_column, open_p
 from test_importer import BAD, STATION_CSV_HEAD, target, tree_hash
 from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
 
+from songnan_geo import auth
 from songnan_geo.coords.chinacoords import convert_gdf
 from songnan_geo.layers.exporter import FORMATS as EXPORT_FORMATS, export_layer
 from songnan_geo.layers.importer import ImportOptions, import_layer, layer_target
 from songnan_geo.layers.io import load_all_layers, load_layer, read_manifest
 from songnan_geo.layers.layerstore import LayerStore, StaleLayerError
-from songnan_geo.store import auth
 from songnan_geo.store.tracker import format_time, open_store
 from songnan_geo.text.i18n import t
 

@@ -16,7 +16,7 @@ from test_browser import assert_clean, open_app
 from test_tracker_browser import settle, tracker_server  # noqa: F401
 from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
 
-from songnan_geo.store import auth
+from songnan_geo import auth
 from songnan_geo.store.tracker import open_store
 from songnan_geo.text.i18n import t
 

@@ -108,7 +108,7 @@ def test_evaluation_page_shows_every_section_and_keeps_the_planners_texts(frozen
     history = frame_with_column(at, t("ev_edit_text"))
     assert history[t("tr_col_username")].tolist() == ["alice"]
     # someone else saves meanwhile: this session's next save is refused, naming them
-    from songnan_geo.store.auth import authenticate
+    from songnan_geo.auth import authenticate
     from songnan_geo.store.evaluation import EvaluationStore
     from songnan_geo.store.tracker import open_store
     other = open_store(store_path)

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO_ROOT
 from tracker_testlib import PASSWORDS, editors, login, postgis_url, store, store_url  # noqa: F401
 
-from songnan_geo.store import auth
+from songnan_geo import auth
 
 
 @pytest.fixture

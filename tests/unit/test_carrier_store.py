@@ -20,9 +20,9 @@ from tracker_testlib import (  # noqa: F401
     two_process_save_race,
 )
 
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.coords.crs import TOWN_CRS
 from songnan_geo.layers.io import load_layer
-from songnan_geo.store.auth import EditorRequiredError
 from songnan_geo.store.carriers import (
     PARK_FIELDS,
     CarrierError,

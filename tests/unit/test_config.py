@@ -5,9 +5,9 @@ import layerstore_testlib as _lt
 import pytest
 
 from songnan_geo import config
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers
 from songnan_geo.layers.layerstore import LayerStore, StoreError, make_editable_copy
-from songnan_geo.store.auth import EditorRequiredError
 
 # fixtures: a logged-in editor (alice), and the import command's --editor login
 cli_editor_env, editor, editors, layer_editors, store_path = (

@@ -14,10 +14,10 @@ from plan_testlib import write_synthetic_plan
 from tracker_testlib import editors, login, postgis_url, store, store_url  # noqa: F401
 
 from songnan_geo import cli
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.layers.io import load_all_layers
 from songnan_geo.plan import evaluation, registry as plans
 from songnan_geo.reports import evaluation as evaluation_report
-from songnan_geo.store.auth import EditorRequiredError
 from songnan_geo.store.evaluation import EvaluationStore, EvaluationTextError
 from songnan_geo.store.indicators import IndicatorStore, indicators_of
 from songnan_geo.store.tracker import StaleVersionError

@@ -16,8 +16,8 @@ from tracker_testlib import (  # noqa: F401
     two_process_save_race,
 )
 
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.plan.indicators import IndicatorError, evaluation_table
-from songnan_geo.store.auth import EditorRequiredError
 from songnan_geo.store.indicators import IndicatorStore
 from songnan_geo.store.tracker import StaleVersionError
 

@@ -23,13 +23,7 @@ PACKAGE_MAY_NOT = ("streamlit", "app_pages", "songnan_ui")
 
 #: Known uses that break a rule, each with the reason it stays; a use that goes away must leave
 #: this list too (the test says so), and none may be added.
-KNOWN: dict[str, list[str]] = {
-    # Every layer write needs a genuine logged-in Editor (store.auth seals it per process).
-    # store.auth holds no SQL (editors.json, argon2 hashes): the right place is a top-level
-    # songnan_geo/auth.py beside config.py, imported by both layers and store — a move of
-    # 28 importing files, left until the page branches are merged.
-    "songnan_geo/layers/layerstore.py": ["songnan_geo.store.auth", "songnan_geo.store.auth.require_editor"],
-}
+KNOWN: dict[str, list[str]] = {}
 
 
 def imported_modules(path: Path) -> set[str]:

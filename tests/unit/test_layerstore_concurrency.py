@@ -73,8 +73,8 @@ def editor_worker(folder: str, tracker: str, user: str, barrier, results) -> Non
     """Log in as ``user`` in this process, then write :data:`ROUNDS` rounds."""
     from tracker_testlib import PASSWORDS
 
+    from songnan_geo import auth
     from songnan_geo.layers.layerstore import LayerStore
-    from songnan_geo.store import auth
     from songnan_geo.store.tracker import open_store
 
     tracker_store = open_store(tracker)

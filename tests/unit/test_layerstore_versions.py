@@ -11,6 +11,7 @@ import shutil
 import layerstore_testlib as _lt
 import pytest
 
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.layers.io import DEFAULT_DATA_DIR, load_all_layers, load_layer, read_manifest
 from songnan_geo.layers.layerstore import (
     LayerStore,
@@ -18,7 +19,6 @@ from songnan_geo.layers.layerstore import (
     StaleLayerError,
     StoreError,
 )
-from songnan_geo.store.auth import EditorRequiredError
 
 cli_editor_env, editor, editors, layer_editors, store_path = (
     _lt.cli_editor_env, _lt.editor, _lt.editors, _lt.layer_editors, _lt.store_path)

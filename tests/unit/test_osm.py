@@ -349,8 +349,8 @@ def _versions(store, build):
 def test_a_write_needs_an_editor_and_a_current_version(extracts, data_dir, layer_editors):
     """Refused without a logged-in editor, or when another editor changed a layer since the
     preview (naming them); nothing is written either way."""
+    from songnan_geo.auth import EditorRequiredError
     from songnan_geo.layers.layerstore import StaleLayerError
-    from songnan_geo.store.auth import EditorRequiredError
 
     build = osm.build_from_extract(extracts["pbf"], load_all_layers(data_dir), margin_m=200,
                                    layers=["roads"])

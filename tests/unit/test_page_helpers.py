@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from songnan_geo.auth import EditorRequiredError, require_editor
 from songnan_geo.briefing.facts import parks_version_key
 from songnan_geo.layers.preview import (
     PREVIEW_COLOR,
@@ -21,7 +22,6 @@ from songnan_geo.layers.preview import (
     preview_inputs,
 )
 from songnan_geo.plan.carriers import form_values, pipeline_count
-from songnan_geo.store.auth import EditorRequiredError, require_editor
 from songnan_geo.store.db import StaleVersionError, StoreConfigError
 from songnan_geo.text.i18n import field_label, t
 from songnan_ui.page import error_text, stale_text

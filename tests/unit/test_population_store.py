@@ -20,7 +20,7 @@ from tracker_testlib import (  # noqa: F401
     two_process_save_race,
 )
 
-from songnan_geo.store.auth import EditorRequiredError
+from songnan_geo.auth import EditorRequiredError
 from songnan_geo.store.population import PopulationError, PopulationStore, official_juwei
 from songnan_geo.store.tracker import StaleVersionError
 

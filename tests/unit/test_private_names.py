@@ -19,11 +19,7 @@ STORE_MODULES = ("store.db", "store.tracker", "store.schema", "store.carriers", 
 
 #: Uses outside the store modules that issue 12 names and other work removes; a use that
 #: goes away must leave this list too (the test says so), and none may be added.
-KNOWN = {
-    "lifecircle.access2sfca": ["from songnan_geo.lifecircle.coverage import _geoms"],
-    "lifecircle.siting": ["from songnan_geo.lifecircle.coverage import _geoms",
-                          "from songnan_geo.lifecircle.coverage import _weights"],
-}
+KNOWN: dict[str, list[str]] = {}
 
 
 def _private(name: str) -> bool:

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from tracker_testlib import PASSWORDS, editors, login, postgis_url, store, store_url  # noqa: F401
 
+from songnan_geo import auth
 from songnan_geo.layers.io import load_layer
 from songnan_geo.plan.workflow import IllegalTransitionError, WorkflowError
-from songnan_geo.store import auth
 from songnan_geo.store.tracker import (
     SEED_USER,
     StaleVersionError,

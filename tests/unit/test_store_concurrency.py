@@ -150,7 +150,7 @@ def test_process_killed_while_creating_the_store_leaves_no_half_store(tmp_path):
 def test_login_failures_are_shared_between_processes(store_url, editors):
     from tracker_testlib import failing_login_worker
 
-    from songnan_geo.store import auth
+    from songnan_geo import auth
 
     store = open_store(store_url)
     results = CTX.Queue()
