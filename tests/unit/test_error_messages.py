@@ -16,12 +16,12 @@ import pytest
 from conftest import catalogue_codes_used
 from shapely.geometry import box
 
+from songnan_geo import auth
 from songnan_geo.layers import layerstore
 from songnan_geo.layers.io import load_layer
 from songnan_geo.lifecircle import siting, standards
 from songnan_geo.plan import carriers, indicators, registry as plans, workflow
 from songnan_geo.store import (
-    auth,
     carriers as carrier_store,
     db,
     evaluation as evaluation_store,
