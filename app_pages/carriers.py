@@ -10,18 +10,21 @@ from songnan_geo.maps.folium_map import build_map
 from songnan_geo.plan import carriers, registry as plans
 from songnan_geo.reports import carriers as carrier_report
 from songnan_geo.store.db import StoreError
-from songnan_geo.store.indicators import read_carrier_figures
+from songnan_geo.store.indicators import indicators_of, read_carrier_figures
 from songnan_geo.text.i18n import t
+from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.carrier_edit import carrier_edit_form
 from songnan_ui.login import editor_login
 from songnan_ui.page import page_context, show_error, stores_or_stop
-from songnan_ui.plan_select import as_of_input
+from songnan_ui.plan_select import as_of_input, plan_selector
 
 ctx = page_context()
 lang, layers, manifest, basemap = ctx.lang, ctx.layers, ctx.manifest, ctx.basemap
 
 st.title(t("carriers", lang))
 st.caption(t("cr_intro", lang))
+plan = plan_selector(lang, key="cr")
+plan_name = markdown_text(plan.name(lang))
 stores = stores_or_stop(lang)
 tracker, register_store, indicator_store = stores.tracker, stores.carriers, stores.indicators
 try:
@@ -64,20 +67,31 @@ st.caption(t("cr_membership_rule", lang))
 # ------------------------------------------------------------------ plan figures and targets
 st.subheader(t("cr_plan_figures", lang))
 town = by_zone.set_index("zone_id").loc[carriers.TOWN]
-st.dataframe(carrier_report.comparison_table(carriers.plan_comparison(read_carrier_figures(), town), lang),
-             hide_index=True, width="stretch", key="cr_plan_table")
-st.caption(t("cr_plan_figures_caption", lang))
+if plan.carrier_figures_path is None:
+    st.info(t("cr_no_plan_figures", lang).format(name=plan_name))
+else:
+    figures = read_carrier_figures(plan.carrier_figures_path)
+    st.dataframe(carrier_report.comparison_table(carriers.plan_comparison(figures, town), lang),
+                 hide_index=True, width="stretch", key="cr_plan_table")
+    st.caption(t("cr_plan_figures_caption", lang))
 
-st.subheader(t("cr_targets", lang))
-# The targets are the 14th plan's (Table 6 rows 6 and 8): its period decides the default date.
-as_of = as_of_input(plans.load_plan("fyp14"), lang, "cr_as_of", t("ind_as_of", lang),
-                    min_value=dt.date(2021, 1, 1))
+seqs = plan.carrier_indicator_seqs
+st.subheader(t("cr_targets", lang) if plan.id == plans.DEFAULT_PLAN_ID else
+             t("cr_targets_plan", lang).format(name=plan_name, seqs="、".join(map(str, seqs))))
+# The chosen plan's period decides the default date (the one selector every page shares).
+as_of = as_of_input(plan, lang, "cr_as_of", t("ind_as_of", lang), min_value=dt.date(2021, 1, 1))
 entered, _ = indicator_store.values()
-progress = carriers.target_progress(register, list(indicator_store.indicators.values()), entered,
-                                    as_of=as_of)
-st.dataframe(carrier_report.progress_table(progress, lang), hide_index=True, width="stretch",
-             key="cr_progress_table")
-st.caption(t("cr_targets_caption", lang).format(pipeline=carriers.pipeline_count(register)))
+try:
+    progress = carriers.plan_target_progress(plan, register, indicators_of(plan), entered, as_of=as_of)
+except carriers.CarrierError as exc:
+    show_error(exc, lang)
+    progress = None
+if progress is None:
+    st.info(t("cr_no_plan_targets", lang).format(name=plan_name))
+else:
+    st.dataframe(carrier_report.progress_table(progress, lang), hide_index=True, width="stretch",
+                 key="cr_progress_table")
+    st.caption(t("cr_targets_caption", lang).format(pipeline=carriers.pipeline_count(register)))
 
 # ------------------------------------------------------------------ the register
 st.subheader(t("cr_register", lang))

@@ -42,3 +42,20 @@ def write_synthetic_plan(root: Path, plan_id: str = "synth30", **overrides) -> P
         "s01,测试,1,合成测试指标,个,3,预期性,1,cumulative,higher,synthetic test,true,合成\n",
         encoding="utf-8")
     return folder
+
+
+#: The synthetic plan's indicator table with two carrier rows (2: new carriers count/area,
+#: 3: high-tech enterprises); names and targets made up and labelled so.
+CARRIER_TABLE6 = (
+    "id,category,seq,name,unit,target_2025,attribute,plan_lines,measure,better,source,estimated,note\n"
+    "s01,测试,1,合成测试指标,个,3,预期性,1,cumulative,higher,synthetic test,true,合成\n"
+    "s02,测试,2,合成新增载体数量/面积,个/万平方米,2/5,预期性,1,cumulative,higher,synthetic test,true,合成\n"
+    "s03,测试,3,合成高新技术企业数,个,30,预期性,1,level,higher,synthetic test,true,合成\n")
+
+
+def write_carrier_plan(root: Path, plan_id: str = "synth30c", **overrides) -> Path:
+    """:func:`write_synthetic_plan` whose ``carrier_indicator_seqs`` are rows 2 and 3 of
+    :data:`CARRIER_TABLE6` (no carrier figures)."""
+    folder = write_synthetic_plan(root, plan_id, **{"carrier_indicator_seqs": [2, 3], **overrides})
+    (folder / "indicators" / "table6.csv").write_text(CARRIER_TABLE6, encoding="utf-8")
+    return folder

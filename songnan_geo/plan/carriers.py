@@ -224,8 +224,13 @@ def plan_comparison(figures: list[PlanFigure], town: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def register_actuals(parks: pd.DataFrame) -> dict[int, dict[int, tuple[float, ...]]]:
+def register_actuals(parks: pd.DataFrame, *, seqs: tuple[int, int] = (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ),
+                     start_year: int = PLAN_START_YEAR,
+                     end_year: int = PLAN_END_YEAR) -> dict[int, dict[int, tuple[float, ...]]]:
     """Yearly values of the two carrier targets as the register shows them.
+
+    ``seqs`` are the plan's indicator rows for (new carriers, high-tech enterprises) and
+    ``start_year``/``end_year`` its baseline year and last year (the 14th plan's by default).
 
     Returns
     -------
@@ -235,25 +240,28 @@ def register_actuals(parks: pd.DataFrame) -> dict[int, dict[int, tuple[float, ..
         in 万m², unknown areas left out); 8 (高新技术企业数): for the latest ``stats_year``, the
         sum of ``high_tech`` over the parks that have it.
     """
-    out: dict[int, dict[int, tuple[float, ...]]] = {NEW_CARRIERS_SEQ: {}, HIGH_TECH_SEQ: {}}
+    new_seq, high_seq = seqs
+    out: dict[int, dict[int, tuple[float, ...]]] = {new_seq: {}, high_seq: {}}
     figs = _figures(parks)
     opened = (pd.to_numeric(parks["opened_year"], errors="coerce") if "opened_year" in parks.columns
               else pd.Series(np.nan, index=parks.index))
-    for year in range(PLAN_START_YEAR + 1, PLAN_END_YEAR + 1):
+    for year in range(start_year + 1, end_year + 1):
         new = opened == year
         if new.any():
-            out[NEW_CARRIERS_SEQ][year] = (
+            out[new_seq][year] = (
                 float(new.sum()), float(figs.loc[new, "floor_area_m2"].fillna(0).sum()) / M2_PER_10K_M2)
     known = figs["high_tech"].notna()
     if known.any() and "stats_year" in parks.columns:
         years = pd.to_numeric(parks.loc[known, "stats_year"], errors="coerce").dropna()
         if len(years):
-            out[HIGH_TECH_SEQ][int(years.max())] = (float(figs.loc[known, "high_tech"].sum()),)
+            out[high_seq][int(years.max())] = (float(figs.loc[known, "high_tech"].sum()),)
     return out
 
 
 def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
-                    entered: dict[str, dict[int, tuple[float, ...]]], *, as_of: dt.date) -> pd.DataFrame:
+                    entered: dict[str, dict[int, tuple[float, ...]]], *, as_of: dt.date,
+                    seqs: tuple[int, int] = (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ),
+                    start_year: int = PLAN_START_YEAR, end_year: int = PLAN_END_YEAR) -> pd.DataFrame:
     """Progress towards the 十四五 carrier targets (Table 6 rows 6 and 8), from two sources.
 
     Parameters
@@ -267,32 +275,37 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
         (:meth:`songnan_geo.store.indicators.IndicatorStore.values`).
     as_of : datetime.date
         Years after ``as_of.year`` are ignored.
+    seqs, start_year, end_year
+        The plan's indicator rows for (new carriers, high-tech enterprises), its baseline year
+        and last year; the 14th plan's (rows 6 and 8, 2020, 2025) by default.
 
     Returns
     -------
     pandas.DataFrame
         One row per target component and source (``register`` or ``entered``): ``seq``,
-        ``indicator_id``, ``name``, ``unit``, ``target_text``, ``component`` (0 count, 1 area
-        for row 6), ``target``, ``baseline_2020``, ``source``, ``year``, ``value``, ``share``
-        (value / target), ``status`` (as on the 规划指标 page, for the whole indicator),
+        ``role`` (``new`` for the new-carriers row, ``high_tech``), ``indicator_id``, ``name``,
+        ``unit``, ``target_text``, ``component`` (0 count, 1 area for the new-carriers row),
+        ``target``, ``baseline_2020``, ``source``, ``year``, ``value``, ``share`` (value / target),
+        ``status`` (as on the 规划指标 page, for the whole indicator),
         ``expected`` (the linear path's value for ``year``, NaN where none) and
         ``unknown_parks`` (register rows only: parks counted whose figure for this component is
         unknown, so the value is a lower bound).
     """
     by_seq = {i.seq: i for i in indicators}
-    missing = [s for s in (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ) if s not in by_seq]
+    new_seq, high_seq = seqs
+    missing = [s for s in seqs if s not in by_seq]
     if missing:
         raise CarrierError(msg("indicators_lack_rows", rows=missing))
-    reg = register_actuals(parks)
+    reg = register_actuals(parks, seqs=seqs, start_year=start_year, end_year=end_year)
     figs = _figures(parks)
     opened = (pd.to_numeric(parks["opened_year"], errors="coerce") if "opened_year" in parks.columns
               else pd.Series(np.nan, index=parks.index))
-    new = opened.between(PLAN_START_YEAR + 1, min(as_of.year, PLAN_END_YEAR))
-    unknown = {(NEW_CARRIERS_SEQ, 0): 0,
-               (NEW_CARRIERS_SEQ, 1): int(figs.loc[new, "floor_area_m2"].isna().sum()),
-               (HIGH_TECH_SEQ, 0): int(figs["high_tech"].isna().sum())}
+    new = opened.between(start_year + 1, min(as_of.year, end_year))
+    unknown = {(new_seq, 0): 0,
+               (new_seq, 1): int(figs.loc[new, "floor_area_m2"].isna().sum()),
+               (high_seq, 0): int(figs["high_tech"].isna().sum())}
     rows = []
-    for seq in (NEW_CARRIERS_SEQ, HIGH_TECH_SEQ):
+    for seq, role in zip(seqs, ("new", "high_tech")):
         ind = by_seq[seq]
         for source, actuals in (("register", reg[seq]), ("entered", entered.get(ind.id, {}))):
             a = assess(ind, actuals, as_of=as_of)
@@ -300,7 +313,7 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
                 value = None if a.value is None else a.value[comp]
                 expected = None if a.expected is None else a.expected[comp]
                 rows.append({
-                    "seq": seq, "indicator_id": ind.id, "name": ind.name, "unit": ind.unit,
+                    "seq": seq, "role": role, "indicator_id": ind.id, "name": ind.name, "unit": ind.unit,
                     "target_text": ind.target_text, "component": comp, "target": target,
                     "baseline_2020": ind.baseline if ind.baseline is not None else np.nan,
                     "source": source, "year": a.year,
@@ -310,6 +323,23 @@ def target_progress(parks: pd.DataFrame, indicators: list[Indicator],
                     "expected": np.nan if expected is None else expected,
                     "unknown_parks": unknown[(seq, comp)] if source == "register" else 0})
     return pd.DataFrame(rows)
+
+
+def plan_target_progress(plan, parks: pd.DataFrame, indicators: list[Indicator],
+                         entered: dict[str, dict[int, tuple[float, ...]]], *,
+                         as_of: dt.date) -> pd.DataFrame | None:
+    """:func:`target_progress` for a plan (:class:`songnan_geo.plan.registry.Plan`): its
+    ``carrier_indicator_seqs`` (new carriers, high-tech enterprises), baseline year and last year.
+
+    Returns None when the plan names no carrier targets (the page says so in words); raises
+    :class:`CarrierError` when it names other than two rows or rows its indicators lack."""
+    seqs = tuple(plan.carrier_indicator_seqs)
+    if not seqs:
+        return None
+    if len(seqs) != 2:
+        raise CarrierError(msg("carrier_seqs_not_two", plan=plan.id, seqs=list(seqs)))
+    return target_progress(parks, indicators, entered, as_of=as_of, seqs=seqs,
+                           start_year=plan.baseline_year, end_year=plan.period_end.year)
 
 
 #: States of a park counted as the pipeline (under construction or planned).

@@ -316,6 +316,28 @@ def _check_indicators(plan: Plan, problems: list) -> None:
             problems.append(msg("plan_indicator_row", where=f"table6.csv:{n}", error=exc.message))
 
 
+def _check_carriers(plan: Plan, problems: list) -> None:
+    """``carrier_indicator_seqs``: none, or two rows of the plan's indicator table (new carriers,
+    high-tech enterprises); ``carrier_figures``: a file that is there."""
+    raw = plan.meta.get("carrier_indicator_seqs", [])
+    try:
+        seqs = [int(s) for s in raw]
+    except (TypeError, ValueError):
+        seqs = None
+    if seqs is None or (seqs and len(seqs) != 2):
+        problems.append(msg("carrier_seqs_not_two", plan=plan.id, seqs=raw))
+    elif seqs:
+        table = plan.indicators_dir / "table6.csv" if plan.indicators_dir is not None else None
+        known = (sorted(int(s) for s in pd.read_csv(table, dtype=str)["seq"] if str(s).isdigit())
+                 if table is not None and table.is_file() else [])
+        unknown = [s for s in seqs if s not in known]
+        if unknown:
+            problems.append(msg("plan_carrier_seqs_unknown", seqs=unknown, known=known))
+    path = plan.carrier_figures_path
+    if path is not None and not path.is_file():
+        problems.append(msg("plan_missing_file", path=str(path)))
+
+
 def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
                          existing_ids=()) -> Plan:
     """Check a plan folder; return its :class:`Plan` or raise :class:`PlanError` listing
@@ -356,6 +378,7 @@ def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
             problems.append(msg("plan_text_encoding", path=str(plan.text_path)))
     _check_targets(plan, text, known_items, problems)
     _check_indicators(plan, problems)
+    _check_carriers(plan, problems)
     if zone_ids is not None:
         unknown = [z for z in plan.zone_ids if z not in set(zone_ids)]
         if unknown:

@@ -81,7 +81,7 @@ def progress_table(progress: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     for r in progress.to_dict("records"):
         units = r["unit"].split("/")
         unit = units[r["component"]] if len(units) > 1 else r["unit"]
-        name = t(f"cr_target_{r['seq']}_{r['component']}", lang)
+        name = t(f"cr_target_{r['role']}_{r['component']}", lang)
         value = r["value"]
         if pd.isna(value):
             shown = t("cr_unknown", lang) if r["source"] == "register" else "—"

@@ -62,8 +62,11 @@ def indicators_of(plan) -> list[Indicator]:
 
 def read_carrier_figures(folder: str | Path = DEFAULT_INDICATORS_DIR) -> list[PlanFigure]:
     """The plan's 13th-FYP carrier figures (``carrier_figures.csv``: 载体空间, 入驻企业, 单位面积税收,
-    亿元楼, 高新技术企业), each with its quote and line in the plan copy."""
-    d = pd.read_csv(Path(folder) / "carrier_figures.csv", dtype=str, keep_default_na=False)
+    亿元楼, 高新技术企业), each with its quote and line in the plan copy. ``folder`` may also be the
+    CSV file itself (a plan's ``carrier_figures`` path)."""
+    path = Path(folder)
+    path = path if path.suffix == ".csv" else path / "carrier_figures.csv"
+    d = pd.read_csv(path, dtype=str, keep_default_na=False)
     return [PlanFigure(id=r.id, period=r.period, period_en=r.period_en, year=int(r.year), label_zh=r.label_zh,
                        label_en=r.label_en, value=float(r.value), unit=r.unit,
                        register_field=r.register_field, plan_quote=r.plan_quote,

@@ -178,6 +178,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "figure {id}: register_field {field!r} is unknown; use one of {allowed:list}",
         "zh": "规划数字 {id}：register_field {field!r} 无法识别；请使用 {allowed:list} 之一",
     },
+    "carrier_seqs_not_two": {
+        "en": "plan {plan}: carrier_indicator_seqs must name two indicator rows (new carriers, high-tech "
+              "enterprises), not {seqs}; fix plan.json",
+        "zh": "规划 {plan}：carrier_indicator_seqs 须列出两项指标（新增载体、高新技术企业），"
+              "而不是 {seqs}；请修改 plan.json",
+    },
     "indicators_lack_rows": {
         "en": "indicators lack Table 6 row(s) {rows}; pass read_plan_indicators()",
         "zh": "指标中缺少表6的第 {rows} 项；请传入 read_plan_indicators() 的结果",
@@ -428,6 +434,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "plan_bad_baseline": {
         "en": "baseline_year {value!r} is not a whole year",
         "zh": "baseline_year {value!r} 不是年份（整数）",
+    },
+    "plan_carrier_seqs_unknown": {
+        "en": "plan.json: carrier_indicator_seqs {seqs} are not rows of the plan's indicator table "
+              "(rows: {known}); name rows of table6.csv or leave the list empty",
+        "zh": "plan.json：carrier_indicator_seqs {seqs} 不是本规划指标表中的项（现有：{known}）；"
+              "请填写 table6.csv 中的项，或留空",
     },
     "plan_missing_file": {"en": "{path} is missing", "zh": "缺少文件 {path}"},
     "plan_csv_unreadable": {

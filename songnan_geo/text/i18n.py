@@ -560,6 +560,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "cr_plan_figures_caption": ("规划数字逐字引自《淞南镇“十四五”规划纲要》（行号为本项目规划文本副本的行）。登记册只含已登记的载体，规划数为全镇口径，二者不必相等。",
                                 "Plan figures are quoted word for word (line numbers of the project's copy of the plan). The "
                                 "register holds only the parks listed; the plan's figures cover the whole town, so they need not agree."),
+    "cr_no_plan_figures": ("所选规划“{name}”未给出载体数字，故此处无对照。", "The chosen plan ({name}) gives no carrier figures, so there is nothing to compare here."),
+    "cr_no_plan_targets": ("所选规划“{name}”未设载体目标（plan.json 中无 carrier_indicator_seqs），故无目标进度可示。",
+                           "The chosen plan ({name}) sets no carrier targets (no carrier_indicator_seqs in plan.json), so there is no target progress to show."),
+    "cr_targets_plan": ("“{name}”载体目标进度（第 {seqs} 项）", "{name}: carrier targets (items {seqs})"),
     "cr_targets": ("“十四五”载体目标进度（表6第6、8项）", "14th-FYP carrier targets (Table 6 items 6 and 8)"),
     "cr_targets_caption": ("两种来源：“登记册”按载体的启用年份与高新技术企业数计算（未知数值不计，故为下限）；“规划指标录入”为编辑在规划指标页录入的年度值。状态规则同规划指标页。另有在建或规划载体 {pipeline} 个（未计入）。",
                            "Two sources: 'register' counts parks by their opening year and high-tech enterprises (unknown "
@@ -608,9 +612,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "cr_col_register": ("登记册合计", "Register total"),
     "cr_col_quote": ("规划原文", "Plan text"),
     "cr_plan_line": ("第 {n} 行", "line {n}"),
-    "cr_target_6_0": ("新增服务载体数量", "New carriers (number)"),
-    "cr_target_6_1": ("新增服务载体面积", "New carriers (floor area)"),
-    "cr_target_8_0": ("高新技术企业数", "High-tech enterprises"),
+    "cr_target_new_0": ("新增服务载体数量", "New carriers (number)"),
+    "cr_target_new_1": ("新增服务载体面积", "New carriers (floor area)"),
+    "cr_target_high_tech_0": ("高新技术企业数", "High-tech enterprises"),
     "cr_col_target_name": ("目标", "Target"),
     "cr_col_target": ("2025年目标", "2025 target"),
     "cr_plan_words": ("表6原文", "Table 6: "),

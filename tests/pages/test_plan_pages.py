@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from conftest import app_page_paths, button, form_login, frame_with_column, open_page, run_app
-from plan_testlib import write_synthetic_plan
+from plan_testlib import write_carrier_plan, write_synthetic_plan
 from tracker_testlib import PASSWORDS, editors, store_path  # noqa: F401
 
 from songnan_geo import clock
@@ -128,3 +128,50 @@ def test_carriers_targets_default_to_the_period_end_and_say_so(frozen, store_pat
     at.button(key="cr_as_of_today").click()
     run_app(at)
     assert t("plan_as_of_after").format(as_of="2026-12-04", **FYP14) in _warnings(at)
+
+
+def test_carriers_page_follows_the_one_plan_selector_and_says_what_a_plan_lacks(
+        frozen, store_path, editors, second_plan):
+    at = open_page(app_page_paths()["tracker"])
+    at.selectbox(key="tracker_plan_zh").set_value("synth30")
+    run_app(at)
+    at.switch_page(app_page_paths()["carriers"])
+    run_app(at)
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cr_plan_zh").value == "synth30"          # the plan chosen on 地块进度
+    assert at.date_input(key="cr_as_of").value == TODAY               # synth30's period runs
+    name = plans.load_plan("synth30").name_zh
+    infos = [i.value for i in at.info]
+    assert t("cr_no_plan_figures").format(name=name) in infos
+    assert t("cr_no_plan_targets").format(name=name) in infos
+    # zones, register, history: no plan-figure or progress table for a plan without them
+    assert len(at.dataframe) == 3
+    assert frame_with_column(at, t("cr_col_uncertain")).set_index(t("cr_col_zone")).at[
+        "全镇", t("cr_col_parks")] == 13                                 # the register is the same
+    at.selectbox(key="cr_plan_zh").set_value("fyp14")
+    run_app(at)
+    assert at.session_state["plan_id"] == "fyp14"
+    assert len(at.dataframe) == 5
+    assert len(frame_with_column(at, t("cr_col_plan_value"))) == 6    # the 14th plan's figures
+    assert len(frame_with_column(at, t("cr_col_share"))) == 6
+    assert at.date_input(key="cr_as_of").value == dt.date(2025, 12, 31)
+    assert not at.info
+
+
+def test_carriers_page_shows_the_second_plans_carrier_targets(frozen, store_path, editors, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))
+    plans.add_plan(write_carrier_plan(tmp_path / "src"))
+    at = open_page(app_page_paths()["carriers"], lang="en")
+    at.selectbox(key="cr_plan_en").set_value("synth30c")
+    run_app(at)
+    assert not at.exception and not at.error
+    name = plans.load_plan("synth30c").name_en
+    assert t("cr_targets_plan", "en").format(name=name, seqs="2、3") in [s.value for s in at.subheader]
+    assert [i.value for i in at.info] == [t("cr_no_plan_figures", "en").format(name=name)]
+    prog = frame_with_column(at, t("cr_col_share", "en"))
+    assert len(prog) == 6                                   # 3 components × (register, entered)
+    assert set(prog[t("cr_col_target", "en")]) == {"2 个（Table 6: “2/5”）", "5 万平方米（Table 6: “2/5”）",
+                                                    "30 个（Table 6: “30”）"}
+    # no park of the register opened in 2026 or later: nothing counted yet, never a 14th-plan value
+    assert set(prog[t("cr_col_value", "en")]) == {"unknown", "—"}
