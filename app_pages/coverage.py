@@ -15,6 +15,7 @@ from songnan_geo.reports.lifecircle import build_report, report_bytes, report_fi
 from songnan_geo.text.i18n import field_label, t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.coverage_sections import best_sites_section, standards_sections
+from songnan_ui.page import show_error
 from songnan_ui.stores import entered_populations
 
 lang = st.session_state.get("lang", "zh")
@@ -64,7 +65,7 @@ try:
     r = sc.run_scenario(layers, chosen, std_id, method, basis, cand_gdf, standards=standards,
                         network=net, lang=lang, populations=entered_populations())
 except sc.ScenarioError as exc:
-    st.error(str(exc))
+    show_error(exc, lang)
     st.stop()
 
 st.subheader(t("cov_summary", lang))

@@ -1,16 +1,16 @@
 """Performance goals of the life-circle indicators (issue 14), measured in one run.
 
-    PYTHONPATH=. python benchmarks/lifecircle.py            # full sizes
-    PYTHONPATH=. python benchmarks/lifecircle.py --quick    # smaller sizes, a smoke run
+    PYTHONPATH=. nice -n 10 python benchmarks/lifecircle.py            # full sizes
+    PYTHONPATH=. nice -n 10 python benchmarks/lifecircle.py --quick    # smaller sizes, a smoke run
 
 1. Per-type coverage for 14 types on a walking graph of 1.5 million nodes (a 1,225 × 1,225
    street grid, 25 m blocks) with 10,000 facilities and 200,000 sample points
-   (:func:`songnan_geo.scenario.covered_points`, one limited multi-source Dijkstra per
+   (:func:`songnan_geo.lifecircle.scenario.covered_points`, one limited multi-source Dijkstra per
    type; snapping included). Goal < 5 s.
 2. 2SFCA with 1,000,000 demand points × 10,000 facilities, 1 km catchments
-   (:func:`songnan_geo.access2sfca.two_step_fca_xy`). Goal < 30 s.
+   (:func:`songnan_geo.lifecircle.access2sfca.two_step_fca_xy`). Goal < 30 s.
 3. The town's whole health-check report (all types, maps, sites, PDF;
-   :mod:`songnan_geo.lifecircle_report`). Goal < 10 s.
+   :mod:`songnan_geo.reports.lifecircle`). Goal < 10 s.
 
 The machine is shared (2 cores, several users): each figure is the best of ``--repeat``
 runs. Prints measured numbers only; not run by the tests.

@@ -58,6 +58,7 @@ from songnan_geo.lifecircle.coverage import (
 )
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.lifecircle.population import demand_points
+from songnan_geo.text.error_messages import LocalisedError, msg, text_of
 
 METHODS = ("auto", "network", "euclidean")
 BASES = ("population", "area")
@@ -96,8 +97,18 @@ _UPPER = {"zh": "直线距离结果为步行结果的上限",
           "en": "a straight-line figure is an upper bound of the walking one"}
 
 
-class ScenarioError(ValueError):
-    """The inputs of a scenario cannot be analysed; the message names every problem."""
+class ScenarioError(LocalisedError, ValueError):
+    """The inputs of a scenario cannot be analysed. ``problems`` lists every problem found, each
+    an :class:`songnan_geo.text.error_messages.ErrorMessage`: ``str(exc)`` is English,
+    ``exc.text("zh")`` Chinese."""
+
+    def __init__(self, problems: list):
+        self.problems = list(problems)
+        super().__init__(msg("scenario_problems", problems=self.problems))
+
+    def text(self, lang: str = "en") -> str:
+        """Every problem, separated by semicolons, in ``lang`` ('zh' or 'en')."""
+        return text_of(self.message, lang)
 
 
 @dataclass
@@ -297,7 +308,7 @@ def choose_method(method: str, layers: Mapping[str, gpd.GeoDataFrame], sample: S
                   ) -> tuple[str, str, WalkNetwork | None, float | None]:
     """(method, reason, network, median access m) for ``method`` in :data:`METHODS`."""
     if method not in METHODS:
-        raise ScenarioError(f"method is {method!r}; use one of {', '.join(METHODS)}.")
+        raise ScenarioError([msg("scenario_method", method=method, choices=list(METHODS))])
     if method == "euclidean":
         return "euclidean", "", None, None
     roads = layers.get("roads")
@@ -305,7 +316,7 @@ def choose_method(method: str, layers: Mapping[str, gpd.GeoDataFrame], sample: S
         network = WalkNetwork.from_roads(roads)
     if network is None:
         if method == "network":
-            raise ScenarioError("method 'network' needs a roads layer (road centre-lines).")
+            raise ScenarioError([msg("scenario_network_roads")])
         return "euclidean", ("没有道路图层，按直线距离计算" if lang != "en" else
                              "no roads layer: straight-line distances"), None, None
     median = float(np.median(network.snap(sample.xy).snap_m)) if len(sample.xy) else 0.0
@@ -365,25 +376,29 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
     problems = []
     for name in ("residential", "facilities"):
         if name not in layers or layers[name] is None:
-            problems.append(f"the {name} layer is missing")
+            problems.append(msg("scenario_layer_missing", name=name))
     if basis not in BASES:
-        problems.append(f"basis is {basis!r}; use one of {', '.join(BASES)}")
+        problems.append(msg("scenario_basis", basis=basis, choices=list(BASES)))
     if method not in METHODS:
-        problems.append(f"method is {method!r}; use one of {', '.join(METHODS)}")
-    if problems:
-        raise ScenarioError("; ".join(problems) + ".")
-    residential, facilities = layers["residential"], layers["facilities"]
+        problems.append(msg("scenario_method", method=method, choices=list(METHODS)))
+    roads = layers.get("roads")
+    if method == "network" and network is None and (roads is None or not len(roads)):
+        problems.append(msg("scenario_network_roads"))
+    facilities = layers.get("facilities")
+    if facilities is None:
+        raise ScenarioError(problems)
+    residential = layers.get("residential")
     standards = sd.load_standards() if standards is None else standards
     all_types = list(dict.fromkeys(facilities["type"].astype(str)))
     radius = sd.radius_by_type(standards, standard, all_types if types is None else types)
     types = [x for x in all_types if x in radius] if types is None else list(dict.fromkeys(types))
     missing = [x for x in types if x not in radius]
     if missing:
-        problems.append(f"standard '{standard}' gives no distance for {', '.join(missing)}")
+        problems.append(msg("scenario_no_distance", standard=standard, types=missing))
     if not types:
-        problems.append("no facility type chosen")
+        problems.append(msg("scenario_no_type"))
     if problems:
-        raise ScenarioError("; ".join(problems) + ".")
+        raise ScenarioError(problems)
     fac = facilities[facilities["type"].astype(str).isin(types)].to_crs(TOWN_CRS).assign(candidate=False)
     if candidates is not None and len(candidates):
         cand = candidates.to_crs(TOWN_CRS).assign(candidate=True)

@@ -4,6 +4,7 @@ changes and the plan indicators' entries, in zh and en.
 A problem found by :func:`songnan_geo.store.carriers.check_park`, :mod:`songnan_geo.plan.carriers`,
 :func:`songnan_geo.lifecircle.standards.validate_standards`,
 :class:`songnan_geo.lifecircle.siting.CoverageSiting`,
+:func:`songnan_geo.lifecircle.scenario.run_scenario`,
 :func:`songnan_geo.plan.workflow.check_change`, :func:`songnan_geo.auth.require_editor`,
 :mod:`songnan_geo.plan.indicators` or :meth:`songnan_geo.store.indicators.IndicatorStore.check_entry`
 is an :class:`ErrorMessage`: a stable ``code`` and its parameters. Its text is rendered here in
@@ -570,6 +571,35 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "no source: say where the figure comes from (e.g. the committee's register, the 2020 "
               "census tables)",
         "zh": "未填写来源：请说明数字出处（例如 居委台账、第七次人口普查汇总表）",
+    },
+    # ---------------------------------------------------------------- life-circle scenarios
+    "scenario_problems": {
+        "en": "{problems:semi}.",
+        "zh": "{problems:semi}。",
+    },
+    "scenario_layer_missing": {
+        "en": "the {name} layer is missing",
+        "zh": "缺少图层 {name}",
+    },
+    "scenario_basis": {
+        "en": "basis is {basis!r}; use one of {choices:list}",
+        "zh": "统计口径 {basis!r} 无效；可选 {choices:list}",
+    },
+    "scenario_method": {
+        "en": "method is {method!r}; use one of {choices:list}",
+        "zh": "计算方法 {method!r} 无效；可选 {choices:list}",
+    },
+    "scenario_network_roads": {
+        "en": "method 'network' needs a roads layer (road centre-lines)",
+        "zh": "步行网络方法（network）需要道路图层（道路中心线）",
+    },
+    "scenario_no_distance": {
+        "en": "standard '{standard}' gives no distance for {types:list}",
+        "zh": "标准 {standard} 未给出 {types:list} 的服务距离",
+    },
+    "scenario_no_type": {
+        "en": "no facility type chosen",
+        "zh": "未选择设施类型",
     },
     "pop_entry_problems": {
         "en": "{problems:semi}. Nothing was saved.",

@@ -283,7 +283,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov_report_download": ("下载体检报告", "Download the health check"),
     "cov_no_capacity": ("{type}：容量（床位/名额/座位）未知，不计算供需比；可在“数据管理”中导入或编辑设施图层的 capacity 字段。", "{type}: capacity (beds/places/seats) unknown, no supply ratio; enter the facilities layer's capacity field via the data manager's import/edit."),
     "cov_supply": ("{type}：每千人 {v:.1f}（两步移动搜索法；{k}/{n} 处设施容量已知）", "{type}: {v:.1f} per 1,000 residents (2SFCA; {k}/{n} facilities with a known capacity)"),
-    "cov_timing": ("计算用时 {s:.2f} 秒", "Computed in {s:.2f} s"),
     "app_title": ("淞南镇产业布局规划工具", "Songnan Town Planning Tool"),
     "overview": ("总览地图", "Overview map"),
     "catalogue": ("数据目录", "Data catalogue"),

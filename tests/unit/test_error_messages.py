@@ -19,7 +19,7 @@ from shapely.geometry import box
 from songnan_geo import auth
 from songnan_geo.layers import layerstore
 from songnan_geo.layers.io import load_layer
-from songnan_geo.lifecircle import siting, standards
+from songnan_geo.lifecircle import scenario, siting, standards
 from songnan_geo.plan import carriers, indicators, registry as plans, workflow
 from songnan_geo.store import (
     carriers as carrier_store,
@@ -33,7 +33,7 @@ from songnan_geo.store.indicators import read_carrier_figures
 from songnan_geo.text import import_messages
 from songnan_geo.text.error_messages import MESSAGES, msg, render
 
-_MODULES = (carrier_store, carriers, standards, siting, workflow, auth, indicators,
+_MODULES = (carrier_store, carriers, standards, siting, scenario, workflow, auth, indicators,
             indicator_store, population_store, store, db, layerstore, plans, evaluation_store)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}

@@ -198,3 +198,25 @@ def test_entered_populations_place_residents_and_change_the_count():
     total_after = float(r.per_type.iloc[0]["total"])
     est = float(res["population"].iloc[0])
     assert total_after == pytest.approx(total_before - est + 1, abs=1.0)
+
+
+def test_scenario_error_is_localised_and_collects_every_problem():
+    from songnan_geo.text.messages import LocalisedError
+
+    layers, std = town([("X", 0, 50)], {"X": 500})
+    no_roads = {k: v for k, v in layers.items() if k != "roads"}
+    with pytest.raises(ScenarioError) as info:
+        run_scenario(no_roads, ["X", "Z"], "t", method="network", basis="votes", standards=std)
+    exc = info.value
+    assert isinstance(exc, LocalisedError) and isinstance(exc, ValueError)
+    codes = [p.code for p in exc.problems]
+    assert codes == ["scenario_basis", "scenario_network_roads", "scenario_no_distance"]
+    en, zh = exc.text("en"), exc.text("zh")
+    assert str(exc) == en
+    assert "basis is 'votes'" in en and "needs a roads layer" in en and "no distance for Z" in en
+    assert "统计口径 'votes' 无效" in zh and "需要道路图层" in zh and "未给出 Z 的服务距离" in zh
+    assert "；" in zh and zh.endswith("。")
+    with pytest.raises(ScenarioError) as info:
+        run_scenario({}, ["X"], "t", standards=std)
+    assert [p.code for p in info.value.problems] == ["scenario_layer_missing"] * 2
+    assert "缺少图层 facilities" in info.value.text("zh")
