@@ -19,8 +19,18 @@ from pathlib import Path
 CANARY_ENV = "SN_HOSTILE_CANARY"
 #: File a canary writes when evaluated (server-side; the browser test checks it after a run).
 CANARY_FILE = Path(tempfile.gettempdir()) / "songnan_hostile_canary_written"
-#: What ``{{ 7*191 }}`` evaluates to: must appear nowhere.
+#: What ``{{ 7*191 }}`` evaluates to: must appear nowhere as a number of its own.
 EVAL_MARK = "1337"
+# A 1337 standing alone (not inside a longer run of letters and digits): folium's element ids are
+# 32 random hex digits and coordinates have many decimals, so "1337" inside them is chance, not
+# evaluation. Every corpus string that carries ``{{ 7*191 }}`` puts it next to "_", a space or a
+# CJK character ("tpl_{{ 7*191 }}_end"), so an evaluation always leaves a standalone 1337.
+_EVAL_MARK_RE = re.compile(r"(?<![0-9A-Za-z])" + EVAL_MARK + r"(?![0-9A-Za-z])")
+
+
+def eval_mark_in(text: str) -> bool:
+    """Whether ``text`` shows :data:`EVAL_MARK` as a number of its own (``7*191`` evaluated)."""
+    return _EVAL_MARK_RE.search(text) is not None
 
 CANARY_ENV_NAME = ("canary_env {{ cycler.__init__.__globals__.os.environ.__setitem__('"
                    + CANARY_ENV + "', '1') }}")
@@ -73,7 +83,7 @@ def canary_fired(*outputs: str) -> list[str]:
     if CANARY_FILE.exists():
         fired.append(f"{CANARY_FILE} was written")
     for i, out in enumerate(outputs):
-        if EVAL_MARK in out:
+        if eval_mark_in(out):
             fired.append(f"output {i} contains {EVAL_MARK} (7*191 evaluated)")
     return fired
 

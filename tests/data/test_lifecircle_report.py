@@ -10,6 +10,9 @@ from songnan_geo.layers.io import load_all_layers
 from songnan_geo.lifecircle import scenario as sc
 from songnan_geo.reports.lifecircle import build_report, render_html
 
+# The whole town's report, PDF and HTML (about 10 s): left out of the fast loop.
+pytestmark = pytest.mark.slow
+
 LAYERS = load_all_layers()
 
 

@@ -177,6 +177,7 @@ def _spray(store, client: str, t0: float, n: int = auth.CLIENT_FREE_FAILURES, pr
             auth.authenticate(f"{prefix}{i}", "Winter2026!", store=store, client=client, now=t0 + i)
 
 
+@pytest.mark.slow
 def test_spraying_usernames_from_one_address_is_throttled(store, editors):
     t0 = 3_000_000.0
     _spray(store, SPRAYER, t0)          # 10 usernames, one failure each: no username limit hit
@@ -217,6 +218,7 @@ def test_spraying_usernames_from_one_address_is_throttled(store, editors):
                              now=later).username == "carol"
 
 
+@pytest.mark.slow
 def test_a_success_does_not_reset_the_address_counter_for_other_usernames(store, editors):
     t0 = 4_000_000.0
     _spray(store, SPRAYER, t0, n=auth.CLIENT_FREE_FAILURES - 1)
@@ -291,6 +293,7 @@ def _make_old_store(url: str) -> None:
     s.dispose()
 
 
+@pytest.mark.slow
 def test_an_old_store_gets_the_client_column_in_place_and_keeps_its_rows(store_url, editors):
     """Stores made before per-address throttling: opening adds the column, keeps the rows, by
     several processes' worth of connections at once (re-checked under the lock)."""

@@ -444,6 +444,7 @@ def test_cli_takes_the_configured_contact(tmp_path, monkeypatch):
     html = (tmp_path / "briefing_p_dongya.html").read_text(encoding="utf-8")
     assert "招商服务中心 021-0000" in html and "待填写" not in html
 
+@pytest.mark.slow
 def test_batch_over_all_parcels(layers, tmp_path, capsys):
     out = tmp_path / "out"
     rc = cli_main(["briefing", "--site", "all", "--kind", "parcel", "--out", str(out),
@@ -500,6 +501,7 @@ def test_cli_reports_invalid_data(tmp_path, capsys):
     assert rc == 2 and "accuracy_m" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_cli_from_store_prints_the_tracked_status_and_registered_parks(tmp_path, capsys, monkeypatch):
     """--from-store: the status recorded on 地块进度 and a park added on 产业载体 are in the PDF;
     without it the layers as shipped are."""

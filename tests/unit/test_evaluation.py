@@ -130,6 +130,7 @@ def _pdf_fonts(data: bytes) -> dict[str, bool]:
     return fonts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store, layers, lang):
     alice = login(store, "alice")
@@ -180,6 +181,7 @@ HYPER = HOSTILE.splitlines()[0]
 FORMULA = '=HYPERLINK("http://example.invalid","click")'
 
 
+@pytest.mark.slow
 def test_evaluate_command_writes_the_three_formats(tmp_path, editors, monkeypatch, capsys):
     monkeypatch.delenv("SONGNAN_STORE_URL", raising=False)
     monkeypatch.setenv("SONGNAN_STORE_PATH", str(tmp_path / "tracker.gpkg"))
@@ -196,6 +198,7 @@ def test_evaluate_command_writes_the_three_formats(tmp_path, editors, monkeypatc
     assert [p.name for p in (tmp_path / "o2").iterdir()] == ["evaluation_fyp14_2026-12-04_zh.xlsx"]
 
 
+@pytest.mark.slow
 def test_a_second_plan_is_evaluated_by_its_own_targets(store, layers, tmp_path, monkeypatch):
     monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))
     plan = plans.add_plan(write_synthetic_plan(tmp_path / "src"))

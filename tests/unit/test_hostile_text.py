@@ -310,3 +310,13 @@ def test_xlsx_reports_store_formula_like_text_as_text():
     assert [c.value for c in ws["A"]][1:] == names
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
     assert [c.value for c in ws["B"]][1:] == [1, 2.5, None, 4]
+
+
+def test_the_evaluation_mark_is_a_standalone_1337_not_chance_digits_in_ids():
+    """folium's random hex ids once held "1337" and failed a clean page; an evaluation still fails."""
+    from jinja2 import Template
+
+    assert hostile.eval_mark_in(Template(HOSTILE["jinja_expr"]).render())
+    assert hostile.eval_mark_in(Template("超长名称{{ 7*191 }}长").render())
+    assert not hostile.eval_mark_in('var circle_marker_9f1337ab0c = L.circleMarker([31.3, 121.51337])')
+    assert not hostile.eval_mark_in('id="map_a1337"; x = 21337; "1337b"')
