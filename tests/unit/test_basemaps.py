@@ -173,6 +173,7 @@ def test_no_key_in_the_repository():
     assert not hits, hits
 
 
+@pytest.mark.slow   # a child Python process
 def test_briefing_map_and_the_map_catalogue_do_not_load_folium():
     """The matplotlib briefing map takes basemaps and styles only: a PDF never loads folium."""
     code = ("import sys, songnan_geo.briefing.map, songnan_geo.maps.basemaps, songnan_geo.maps.styles, "

@@ -41,6 +41,7 @@ def test_help_imports_no_heavy_module(args):
     assert not heavy, f"`python -m songnan_geo {' '.join(args)}` imported {heavy}"
 
 
+@pytest.mark.slow   # a child Python process
 def test_import_package_is_light_and_public_names_still_work():
     code = ("import sys, songnan_geo; assert 'geopandas' not in sys.modules, 'eager geopandas'; "
             "from songnan_geo import TOWN_CRS, load_layer; assert 'geopandas' in sys.modules; "
