@@ -339,14 +339,35 @@ def run_app(at):
     return at
 
 
+def _pages_found_by_file_name() -> set[str]:
+    """Page files whose URL is their file name (no other ``url_path``), and the default page.
+
+    AppTest finds such a page by its file name before the app's first run, so a test can open it
+    directly; a page with another URL (数据管理 at /data) is found only once ``st.navigation`` has
+    registered it, after a first run of the default page.
+    """
+    src = APP_PATH.read_text(encoding="utf-8")
+    found = set()
+    for path, args in re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']([^\n]*)", src):
+        url = re.search(r"url_path\s*=\s*[\"']([^\"']*)[\"']", args)
+        if url is None or url.group(1) == Path(path).stem:
+            found.add(path)
+    return found
+
+
 def open_page(page: str, lang: str = "zh"):
-    """A fresh AppTest of app.py, switched to ``lang`` and then to ``page`` (a path in app_pages/)."""
+    """A fresh AppTest of app.py in ``lang`` on ``page`` (a path in app_pages/).
+
+    One run of the page itself where AppTest can find it by its file name (the language set in
+    the session before it, as the sidebar's radio keeps it); otherwise the default page first.
+    """
     from streamlit.testing.v1 import AppTest
 
-    at = run_app(AppTest.from_file(str(APP_PATH), default_timeout=120))
-    if lang == "en":
-        at.sidebar.radio(key="lang").set_value("en")
-        run_app(at)
+    at = AppTest.from_file(str(APP_PATH), default_timeout=120)
+    at.session_state["lang"] = lang
+    if page in _pages_found_by_file_name():
+        return run_app(at.switch_page(page))
+    run_app(at)
     at.switch_page(page)
     return run_app(at)
 
