@@ -81,26 +81,29 @@ with tab_parcels:
     _gantt(rows, "parcel", plan.period)
 
 with tab_projects:
-    # Widgets whose option labels follow the language have one key per language (as the
-    # sidebar's basemap selector); the choice itself is kept across the switch.
-    groups = ["fyp14", "table5"]
-    grp = st.radio(t("tr_filter_group", lang), groups, horizontal=True,
-                   index=groups.index(st.session_state.get("tracker_group", "fyp14")),
-                   format_func=lambda g: t(f"tr_grp_{g}", lang), key=f"tracker_project_group_{lang}")
+    # The chosen plan's own list first (its targets and deadlines); widgets whose option labels
+    # follow the language have one key per language, the choice is kept across the switch.
+    groups, group_key = tracker.project_groups(table, plan), f"tracker_project_group_{lang}"
+    kept = st.session_state.get(group_key, st.session_state.get("tracker_group"))
+    if st.session_state.get("tracker_group_plan") != plan.id or kept not in groups:
+        kept, st.session_state["tracker_group_plan"] = groups[0], plan.id
+    st.session_state[group_key] = kept
+    grp = st.radio(t("tr_filter_group", lang), groups, horizontal=True, key=group_key,
+                   format_func=lambda g: tracker.group_label(g, lang))
     st.session_state["tracker_group"] = grp
     rows = table[table["grp"] == grp]
-    if grp == "fyp14":
+    if grp != "table5":
         st.markdown(f"**{_summary(rows)}**")
     shown = filtered(rows, f"tracker_{grp}", lang)
-    cols = PROJECT_COLS if grp == "fyp14" else TABLE5_COLS
+    cols = TABLE5_COLS if grp == "table5" else PROJECT_COLS
     st.dataframe(tracker.labelled(shown, cols, lang).fillna("—"), hide_index=True, width="stretch")
-    st.caption(t("tr_estimated_note", lang) if grp == "fyp14" else t("tr_target_note", lang))
-    _gantt(rows, "project", plan.period if grp == "fyp14" else tracker.TABLE5_PERIOD)
+    st.caption(t("tr_target_note", lang) if grp == "table5" else t("tr_estimated_note", lang))
+    _gantt(rows, "project", tracker.TABLE5_PERIOD if grp == "table5" else plan.period)
 
 # ------------------------------------------------------------------ one item: timeline and change
 st.divider()
 st.subheader(t("tr_timeline", lang))
-order = table.assign(_g=table["grp"].map({"parcel": 0, "fyp14": 1, "table5": 2})).sort_values(["_g", "id"])
+order = table.assign(_g=table["grp"].map({"parcel": 0, "table5": 2}).fillna(1)).sort_values(["_g", "id"])
 names = dict(zip(order["id"], order["name"]))
 ids = list(names)
 previous = st.session_state.get("tracker_item_id")

@@ -59,3 +59,33 @@ def write_carrier_plan(root: Path, plan_id: str = "synth30c", **overrides) -> Pa
     folder = write_synthetic_plan(root, plan_id, **{"carrier_indicator_seqs": [2, 3], **overrides})
     (folder / "indicators" / "table6.csv").write_text(CARRIER_TABLE6, encoding="utf-8")
     return folder
+
+
+#: The synthetic plan's words for its own new items (made up, labelled so by the text's first line).
+ITEMS_TEXT = ("第三条：2028 年底前完成测试新地块出让。\n"
+              "第四条：2029 年底前建成测试新项目。\n")
+#: A new parcel (outline in EPSG:4326, inside the town, drawn for the test) and a new project.
+ITEMS_CSV = (
+    "id,kind,name,name_en,category,zone_id,status,status_date,status_source,source,accuracy_m,"
+    "estimated,wkt,note\n"
+    "p_synth_new,parcel,测试新地块,Synthetic new parcel,科创产业,centre,收储,2026-03,"
+    "合成测试状态,synthetic test outline,100,true,"
+    "\"POLYGON ((121.488 31.345, 121.490 31.345, 121.490 31.347, 121.488 31.347, 121.488 31.345))\","
+    "合成\n"
+    "x_synth_project,project,测试新项目,Synthetic new project,重点产业项目,,前期准备,2026-02,"
+    "合成测试状态,synthetic test,,true,,合成\n")
+ITEM_TARGETS = ("p_synth_new,出让,已出让,reach,2028,2028 年底前完成测试新地块出让。\n"
+                "x_synth_project,建成,已完成,reach,2029,2029 年底前建成测试新项目。\n")
+
+
+def write_items_plan(root: Path, plan_id: str = "synth30i", items_csv: str = ITEMS_CSV,
+                     **overrides) -> Path:
+    """:func:`write_synthetic_plan` with its own new items (``items.csv``: one parcel with an
+    outline, one project) and targets for them besides the targets on existing items."""
+    folder = write_synthetic_plan(root, plan_id, **{"items": "items.csv", **overrides})
+    with open(folder / "plan.txt", "a", encoding="utf-8") as fh:
+        fh.write(ITEMS_TEXT)
+    with open(folder / "targets.csv", "a", encoding="utf-8") as fh:
+        fh.write(ITEM_TARGETS)
+    (folder / "items.csv").write_text(items_csv, encoding="utf-8")
+    return folder

@@ -20,6 +20,13 @@ A plan folder (the 14th plan: ``data/plans/fyp14/``) holds:
     asks of a parcel or project of the tracker, by when. Items (parcels, projects, carrier
     parks) continue across plans with their history (the store keys them by item id, not by
     plan); a plan's targets are laid over them (:func:`with_plan_targets`).
+``items.csv`` (optional, ``"items"`` in plan.json)
+    The plan's **own new** parcels and projects (:data:`ITEM_COLUMNS`): id, kind, names,
+    category, zone, the status they start with and since when (with its source), and for a
+    parcel optionally its outline as WKT in **EPSG:4326** (lon/lat degrees) with ``source``,
+    ``accuracy_m`` (metres) and ``estimated``. ``plan add`` adds them to the tracker store
+    (:func:`new_item_records`), each with its first history entry recorded by the editor;
+    targets may name them. Projects of a later plan are listed under the plan's id (``grp``).
 
 The repository's plans (``data/plans``) are never written by the app; ``plan add`` copies a
 validated folder into the user folder (``<user_dir>/plans``, :func:`user_plans_dir`).
@@ -53,6 +60,10 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _REQUIRED_KEYS = ("id", "name_zh", "name_en", "period_start", "period_end", "text", "targets")
 TARGET_COLUMNS = ("item_id", "plan_target", "target_status", "target_rule", "plan_deadline",
                   "plan_quote")
+#: Columns of a plan's ``items.csv`` (its own new parcels and projects).
+ITEM_COLUMNS = ("id", "kind", "name", "name_en", "category", "zone_id", "status", "status_date",
+                "status_source", "source", "accuracy_m", "estimated", "wkt", "note")
+_ITEM_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 TABLE6_COLUMNS = ("id", "category", "seq", "name", "unit", "target_2025", "attribute",
                   "measure", "better")
 
@@ -119,6 +130,19 @@ class Plan:
     def repository(self) -> bool:
         """True for a plan shipped in the repository (``data/plans``)."""
         return REPO_PLANS_DIR.resolve() in self.folder.resolve().parents
+
+    @property
+    def items_path(self) -> Path | None:
+        part = self.meta.get("items")
+        return self.folder / part if part else None
+
+    def new_items(self) -> pd.DataFrame:
+        """The plan's own new parcels and projects (``items.csv``, all text, '' where empty);
+        no rows for a plan without them."""
+        path = self.items_path
+        if path is None:
+            return pd.DataFrame(columns=list(ITEM_COLUMNS))
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
     def read_text(self) -> str:
         return self.text_path.read_text(encoding="utf-8")
@@ -296,6 +320,80 @@ def _check_targets(plan: Plan, text: str | None, known_items, problems: list) ->
             problems.append(msg("plan_quote_not_in_text", where=where, quote=row.plan_quote))
 
 
+def _check_item_outline(row, where: str, town, problems: list) -> None:
+    """A new parcel's ``wkt``: a valid (Multi)Polygon in EPSG:4326 within the town, with its
+    ``accuracy_m`` (metres, 0 or more)."""
+    import shapely  # noqa: PLC0415  (only when a plan brings outlines)
+
+    if row.kind != "parcel":
+        problems.append(msg("plan_item_wkt_project", where=where, item=row.id))
+        return
+    try:
+        geom = shapely.from_wkt(row.wkt)
+    except shapely.errors.GEOSException as exc:
+        problems.append(msg("plan_item_wkt_bad", where=where, error=str(exc).strip()))
+        return
+    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
+        problems.append(msg("plan_item_wkt_type", where=where,
+                            got=geom.geom_type if geom is not None else "—"))
+        return
+    if not geom.is_valid:
+        problems.append(msg("plan_item_wkt_invalid", where=where,
+                            reason=shapely.is_valid_reason(geom)))
+    minx, miny, maxx, maxy = geom.bounds
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90) or (
+            town is not None and not geom.intersects(town)):
+        problems.append(msg("plan_item_outside_town", where=where, item=row.id,
+                            lon=round((minx + maxx) / 2, 4), lat=round((miny + maxy) / 2, 4)))
+    try:
+        ok = float(row.accuracy_m) >= 0
+    except ValueError:
+        ok = False
+    if not ok:
+        problems.append(msg("plan_item_accuracy", where=where, value=row.accuracy_m))
+
+
+def _check_items(plan: Plan, known_items, zones, town, problems: list) -> set[str]:
+    """The plan's own new items (``items.csv``): every problem listed; returns their ids."""
+    path = plan.items_path
+    if path is None:
+        return set()
+    frame = _read_csv(path, ITEM_COLUMNS, problems)
+    if frame is None:
+        return set()
+    seen: set[str] = set()
+    for n, row in enumerate(frame.itertuples(index=False), start=2):
+        where = f"{path.name}:{n}"
+        if not _ITEM_ID_RE.match(row.id):
+            problems.append(msg("plan_item_bad_id", where=where, item=row.id))
+        elif row.id in seen:
+            problems.append(msg("plan_item_duplicate", where=where, item=row.id))
+        elif known_items is not None and row.id in known_items:
+            problems.append(msg("plan_item_exists", where=where, item=row.id))
+        seen.add(row.id)
+        if row.kind not in workflow.WORKFLOWS:
+            problems.append(msg("plan_item_kind", where=where, value=row.kind))
+        elif row.status not in workflow.get_workflow(row.kind).statuses:
+            problems.append(msg("plan_item_status", where=where, status=row.status,
+                                statuses=list(workflow.get_workflow(row.kind).statuses)))
+        for col in ("name", "status_source", "source"):
+            if not getattr(row, col).strip():
+                problems.append(msg("plan_item_empty", where=where, column=col))
+        try:
+            if workflow.parse_period(row.status_date) > clock.today():
+                problems.append(msg("plan_item_date_future", where=where, date=row.status_date))
+        except workflow.PeriodError:
+            problems.append(msg("plan_item_date_form", where=where, date=row.status_date))
+        if row.zone_id and zones is not None and row.zone_id not in set(zones):
+            problems.append(msg("plan_item_zone", where=where, zone=row.zone_id,
+                                known=sorted(zones)))
+        if row.estimated not in ("true", "false"):
+            problems.append(msg("plan_item_estimated", where=where, value=row.estimated))
+        if row.wkt.strip():
+            _check_item_outline(row, where, town, problems)
+    return seen
+
+
 def _check_indicators(plan: Plan, problems: list) -> None:
     from songnan_geo.plan.indicators import IndicatorError, indicators_from_frames
 
@@ -339,7 +437,7 @@ def _check_carriers(plan: Plan, problems: list) -> None:
 
 
 def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
-                         existing_ids=()) -> Plan:
+                         existing_ids=(), town=None) -> Plan:
     """Check a plan folder; return its :class:`Plan` or raise :class:`PlanError` listing
     **every** problem found.
 
@@ -352,6 +450,8 @@ def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
         The zones layer's ids; ``zones`` of plan.json must name them.
     existing_ids : iterable of str
         Plan ids already present (a new plan may not reuse one).
+    town : shapely geometry, optional
+        The town's boundary (EPSG:4326); a new parcel's outline must touch it.
     """
     folder = Path(folder)
     problems: list = []
@@ -376,6 +476,9 @@ def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
                 text = None
         except UnicodeDecodeError:
             problems.append(msg("plan_text_encoding", path=str(plan.text_path)))
+    new_ids = _check_items(plan, known_items, zone_ids, town, problems)
+    if known_items is not None:
+        known_items = set(known_items) | new_ids
     _check_targets(plan, text, known_items, problems)
     _check_indicators(plan, problems)
     _check_carriers(plan, problems)
@@ -389,7 +492,8 @@ def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
 
 
 def known_item_ids(layers_dir: str | Path | None = None) -> set[str]:
-    """Ids of the items the tracker knows: the parcels layer and every plan's project tables."""
+    """Ids of the items the tracker knows: the parcels layer, every plan's project tables and
+    every added plan's own new items."""
     from songnan_geo.layers.io import load_layer
 
     ids = set(load_layer("parcels", layers_dir or config.data_dir())["id"])
@@ -397,6 +501,8 @@ def known_item_ids(layers_dir: str | Path | None = None) -> set[str]:
         if plan.projects_dir and plan.projects_dir.is_dir():
             for csv in sorted(plan.projects_dir.glob("*.csv")):
                 ids |= set(pd.read_csv(csv, dtype=str, keep_default_na=False)["id"])
+        if plan.items_path is not None and plan.items_path.is_file():
+            ids |= set(plan.new_items()["id"])
     return ids
 
 
@@ -407,23 +513,100 @@ def zone_ids(layers_dir: str | Path | None = None) -> set[str]:
     return set(load_layer("zones", layers_dir or config.data_dir())["id"])
 
 
+def town_outline(layers_dir: str | Path | None = None):
+    """The town's boundary (one shapely geometry, EPSG:4326)."""
+    from songnan_geo.layers.io import load_layer
+
+    return load_layer("boundary", layers_dir or config.data_dir()).geometry.union_all()
+
+
+def new_item_records(plan: Plan) -> tuple[list[dict], dict]:
+    """The plan's own new items as tracker rows, and the new parcels' outlines.
+
+    Returns
+    -------
+    (items, outlines)
+        ``items``: one dict per row of ``items.csv`` with the store's item fields (``grp`` is
+        ``"parcel"`` for a parcel, the plan's id for a project), the plan's target for it
+        (``targets.csv``, else none), the status it starts with (``status``, ``status_date``)
+        and ``attrs`` (``plan_id``: the plan that brought it; ``plan_quote``, ``status_source``,
+        ``zone_id``, ``source``, ``accuracy_m`` in metres, ``estimated``, ``area_m2`` of the
+        outline in square metres or None, ``note``). ``outlines``: parcel id → MultiPolygon in
+        EPSG:4326.
+    """
+    import geopandas as gpd  # noqa: PLC0415
+    import shapely  # noqa: PLC0415
+    from shapely.geometry import MultiPolygon  # noqa: PLC0415
+
+    from songnan_geo.coords.crs import STORAGE_CRS, area_m2  # noqa: PLC0415
+
+    targets = plan.targets().set_index("item_id")
+    items, outlines = [], {}
+    for row in plan.new_items().to_dict("records"):
+        target = targets.loc[row["id"]] if row["id"] in targets.index else None
+        geom = shapely.from_wkt(row["wkt"]) if row["wkt"].strip() else None
+        if geom is not None:
+            geom = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])
+            outlines[row["id"]] = geom
+            area = float(area_m2(gpd.GeoDataFrame(geometry=[geom], crs=STORAGE_CRS)).iloc[0])
+        attrs = {"plan_id": plan.id,
+                 "plan_quote": target["plan_quote"] if target is not None else None,
+                 "status_source": row["status_source"], "planned_use": row["category"] or None,
+                 "zone_id": row["zone_id"] or None, "in_centre": None,
+                 "area_m2": round(area, 1) if geom is not None else None,
+                 "source": row["source"],
+                 "accuracy_m": float(row["accuracy_m"]) if row["accuracy_m"] else None,
+                 "estimated": row["estimated"] == "true", "note": row["note"]}
+        items.append(dict(
+            id=row["id"], kind=row["kind"], grp="parcel" if row["kind"] == "parcel" else plan.id,
+            workflow=row["kind"], name=row["name"], name_en=row["name_en"] or None,
+            category=row["category"] or None,
+            plan_target=target["plan_target"] if target is not None else None,
+            target_status=target["target_status"] if target is not None else None,
+            target_rule=target["target_rule"] if target is not None else None,
+            plan_deadline=target["plan_deadline"] if target is not None else None,
+            status=row["status"], status_date=row["status_date"], attrs=attrs))
+    return items, outlines
+
+
 def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=None,
-             zones=None) -> Plan:
+             zones=None, town=None, store=None, editor=None, base_version: int | None = None,
+             dry_run: bool = False) -> Plan:
     """Validate ``folder`` (every problem listed, nothing copied on a problem) and copy it to
     ``dest`` (default :func:`user_plans_dir`) as ``<dest>/<id>``; return the added plan.
 
-    The copy is made in a temporary folder beside the target and renamed into place, so a
-    crash leaves either no plan or the whole plan.
+    A plan with its own new items (``items.csv``) adds them to the tracker ``store``
+    (:meth:`songnan_geo.store.tracker.TrackerStore.add_items`) as ``editor``, based on the
+    store's ``base_version`` (:meth:`~songnan_geo.store.tracker.TrackerStore.tracker_version`,
+    read before the folder was checked): a store that changed meanwhile, or a missing editor,
+    refuses the write and nothing is added, neither the items nor the folder.
+
+    The copy is made in a temporary folder beside the target and renamed into place after the
+    store's write, so a crash leaves either no plan or the whole plan. With ``dry_run`` the
+    folder is only checked (the plan returned is the folder's; nothing is written).
     """
     dest = Path(dest) if dest else user_plans_dir()
     existing = set(_plan_folders()) | ({p.name for p in dest.iterdir()} if dest.is_dir() else set())
     plan = validate_plan_folder(folder, known_items=known_items, zone_ids=zones,
-                                existing_ids=existing)
+                                existing_ids=existing, town=town)
+    if dry_run:
+        return plan
+    items, outlines = new_item_records(plan)
+    if items and (store is None or base_version is None):
+        raise ValueError(f"plan {plan.id} brings {len(items)} new item(s): pass the tracker "
+                         "store, the editor and the store's base_version to add them.")
     dest.mkdir(parents=True, exist_ok=True)
     tmp = dest / f".{plan.id}.adding"
     if tmp.exists():
         shutil.rmtree(tmp)
     shutil.copytree(folder, tmp)
+    if items:
+        try:
+            store.add_items(items, outlines, editor=editor, base_version=base_version,
+                            note=f"plan add {plan.id}")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     tmp.rename(dest / plan.id)
     return read_plan(dest / plan.id)
 

@@ -112,6 +112,25 @@ def items_table(items: pd.DataFrame, history: pd.DataFrame, as_of: dt.date, lang
     return out.reset_index(drop=True)
 
 
+def project_groups(table: pd.DataFrame, plan: plans.Plan) -> list[str]:
+    """The project lists (``grp``) of :func:`items_table`'s rows, the chosen ``plan``'s own
+    first (``fyp14`` for the 14th plan, a later plan's id for the projects it brought), then the
+    other plans' lists, Table 5 last."""
+    present = set(table.loc[table["grp"] != "parcel", "grp"])
+    return sorted(present, key=lambda g: (g != plan.id, g == "table5", g))
+
+
+def group_label(grp: str, lang: str) -> str:
+    """A project list's name: the 14th plan's, Table 5, or 'New projects of <plan>'."""
+    if grp in ("fyp14", "table5"):
+        return i18n.t(f"tr_grp_{grp}", lang)
+    try:
+        name = plans.load_plan(grp).name(lang)
+    except plans.PlanError:
+        name = grp
+    return i18n.t("tr_grp_plan", lang).format(name=name)
+
+
 #: Columns whose values are statuses (shown with their English term in English).
 STATUS_COLUMNS = ("status", "status_on_date")
 

@@ -65,7 +65,7 @@ def _common_ddl(serial: str) -> list[str]:
         f"""CREATE TABLE tracker_items (
             id TEXT PRIMARY KEY,
             kind TEXT NOT NULL CHECK (kind IN ('parcel', 'project')),
-            grp TEXT NOT NULL CHECK (grp IN ('parcel', 'table5', 'fyp14')),
+            grp TEXT NOT NULL {GRP_CHECK},
             workflow TEXT NOT NULL CHECK (workflow IN ('parcel', 'project')),
             name TEXT NOT NULL, name_en TEXT, category TEXT,
             plan_target TEXT, target_status TEXT, target_rule TEXT, plan_deadline TEXT,
@@ -98,6 +98,42 @@ def _common_ddl(serial: str) -> list[str]:
 _ADDED_COLUMNS = [("tracker_login_failures", "client", "TEXT")]
 _LOGIN_CLIENT_INDEX = ("CREATE INDEX IF NOT EXISTS tracker_login_failures_client "
                        "ON tracker_login_failures (client, failed_at)")
+
+
+#: ``tracker_items.grp`` as stores made before plans brought their own projects check it: the
+#: parcels, Table 5 and the 14th plan's projects only. A later plan's projects are listed under
+#: the plan's id, so :func:`widen_grp_check` loosens it (to what new stores check) when the
+#: first of them is added.
+OLD_GRP_CHECK = "CHECK (grp IN ('parcel', 'table5', 'fyp14'))"
+GRP_CHECK = "CHECK (length(grp) BETWEEN 1 AND 32)"
+
+
+def widen_grp_check(conn, dialect: str) -> None:
+    """Replace :data:`OLD_GRP_CHECK` by :data:`GRP_CHECK` in the write transaction ``conn``
+    (a no-op on a store that has it already). Every existing row meets the new check.
+
+    SQLite: the documented in-place change of a table's CHECK constraint
+    (``PRAGMA writable_schema``, https://www.sqlite.org/lang_altertable.html, "making other
+    kinds of table schema changes"), the schema version raised by one. PostGIS: the
+    constraint dropped and added again.
+    """
+    if dialect == "postgresql":
+        conn.execute(text("ALTER TABLE tracker_items DROP CONSTRAINT IF EXISTS "
+                          "tracker_items_grp_check"))
+        conn.execute(text(f"ALTER TABLE tracker_items ADD CONSTRAINT tracker_items_grp_check "
+                          f"{GRP_CHECK}"))
+        return
+    sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                            "AND name = 'tracker_items'")).scalar()
+    if OLD_GRP_CHECK not in sql:
+        return
+    version = int(conn.execute(text("PRAGMA schema_version")).scalar())
+    conn.execute(text("PRAGMA writable_schema = ON"))
+    conn.execute(text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' "
+                      "AND name = 'tracker_items'"),
+                 {"sql": sql.replace(OLD_GRP_CHECK, GRP_CHECK)})
+    conn.execute(text(f"PRAGMA schema_version = {version + 1}"))
+    conn.execute(text("PRAGMA writable_schema = OFF"))
 
 
 #: A view of the parcels with their current status, for GIS clients (QGIS opens it as a layer).

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import struct
 from pathlib import Path
 
 import geopandas as gpd
@@ -75,6 +76,8 @@ from songnan_geo.store.schema import (  # noqa: F401 (this module's API too)
     Seed,
     build_seed,
 )
+from songnan_geo.text.error_messages import msg
+from songnan_geo.text.messages import LocalisedError
 
 #: The base class of the store's errors (pages and the command line catch it).
 TrackerError = StoreError
@@ -86,11 +89,37 @@ _HISTORY_COLUMNS = ["seq", "item_id", "version", "effective_date", "recorded_at"
                     "to_status", "username", "note", "doc_no", "is_correction", "correction_reason"]
 
 
+class TrackerChangedError(TrackerError, LocalisedError):
+    """Items were to be added on the basis of a tracker version that is no longer the latest
+    (someone recorded a change meanwhile), or with ids that exist by now: nothing was added."""
+
+
 class UnknownItemError(TrackerError, KeyError):
     """No parcel or project has this id."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.args[0]
+
+
+def _gpkg_blob(geom) -> bytes:
+    """A GeoPackage geometry blob (little-endian, xy envelope, srs 4326) of a shapely geometry."""
+    minx, miny, maxx, maxy = geom.bounds
+    return (b"GP" + bytes([0, 0b011]) + struct.pack("<i4d", 4326, minx, maxx, miny, maxy)
+            + shapely.to_wkb(geom, byte_order=1))
+
+
+def _gpkg_geom(blob):
+    return None if blob is None else shapely.from_wkb(_gpkg_blob_to_wkb(blob))
+
+
+def _gpkg_functions(dbapi_conn) -> None:
+    """The functions GDAL's R-tree triggers of a GeoPackage call (SpatiaLite's names), so a
+    plain SQLite connection can insert a feature."""
+    dbapi_conn.create_function("ST_IsEmpty", 1, lambda b: None if b is None else
+                               int(_gpkg_geom(b).is_empty), deterministic=True)
+    for name, i in (("ST_MinX", 0), ("ST_MinY", 1), ("ST_MaxX", 2), ("ST_MaxY", 3)):
+        dbapi_conn.create_function(name, 1, lambda b, i=i: None if b is None else
+                                   float(_gpkg_geom(b).bounds[i]), deterministic=True)
 
 
 def _gpkg_blob_to_wkb(blob: bytes) -> bytes:
@@ -108,7 +137,8 @@ def _gpkg_blob_to_wkb(blob: bytes) -> bytes:
 class TrackerStore(Database):
     """The tracker's store. Open with :func:`open_store` (creates and seeds a new one).
 
-    Reads return pandas/geopandas frames; :meth:`change_status` is the one write of an item.
+    Reads return pandas/geopandas frames; :meth:`change_status` is the one write of an item,
+    :meth:`add_items` adds a later plan's own new items (never changing an existing one).
     """
 
     # ---------------------------------------------------------------- reads
@@ -269,6 +299,98 @@ class TrackerStore(Database):
             conn.commit_now()
         written["attrs"] = json.loads(written["attrs"])
         return written
+
+    # ---------------------------------------------------------------- new items (a plan's own)
+
+    def tracker_version(self) -> int:
+        """The tracker's version: the number of the latest history row (every write adds one).
+        A write of new items names the version it was based on (:meth:`add_items`)."""
+        with self.read() as conn:
+            return int(conn.execute(text("SELECT COALESCE(MAX(seq), 0) FROM tracker_history")
+                                    ).scalar())
+
+    def add_items(self, items: list[dict], outlines: dict, *, editor, base_version: int,
+                  note: str = "") -> list[str]:
+        """Add new parcels and projects (a plan's own, :func:`songnan_geo.plan.registry.new_item_records`),
+        each with its first history row, in one transaction.
+
+        Parameters
+        ----------
+        items : list of dict
+            Item fields (``id``, ``kind``, ``grp``, ``workflow``, ``name``, ``name_en``,
+            ``category``, the target fields, ``status``, ``status_date``, ``attrs``).
+        outlines : dict
+            Parcel id → shapely MultiPolygon in EPSG:4326 (parcels without one have none).
+        editor : songnan_geo.auth.Editor
+            From :func:`songnan_geo.auth.authenticate`. Anything else is refused.
+        base_version : int
+            :meth:`tracker_version` when the items were checked. If the tracker has moved on,
+            nothing is written and :class:`TrackerChangedError` names who changed it and when.
+        note : str
+            Kept in each item's first history row, before the item's ``status_source``.
+
+        Returns
+        -------
+        list of str
+            The ids added.
+
+        Raises
+        ------
+        songnan_geo.auth.EditorRequiredError, TrackerChangedError
+        """
+        editor = auth.require_editor(editor)
+        if isinstance(base_version, bool) or not isinstance(base_version, int):
+            raise TypeError(f"base_version must be the int tracker_version() the items were "
+                            f"checked against (got {base_version!r}).")
+        ids = [it["id"] for it in items]
+        with self.write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("LOCK TABLE tracker_items IN SHARE ROW EXCLUSIVE MODE"))
+            latest = conn.execute(text("SELECT seq, username, recorded_at FROM tracker_history "
+                                       "ORDER BY seq DESC LIMIT 1")).first()
+            current = int(latest[0]) if latest else 0
+            if current != base_version:
+                raise TrackerChangedError(msg("tracker_changed", base=base_version,
+                                              current=current, editor=latest[1],
+                                              time=format_time(latest[2])))
+            taken = [r[0] for r in conn.execute(text("SELECT id FROM tracker_items")).all()
+                     if r[0] in set(ids)]
+            if taken:
+                raise TrackerChangedError(msg("tracker_items_exist", ids=sorted(taken)))
+            if any(it["grp"] not in ("parcel", "table5", "fyp14") for it in items):
+                store_schema.widen_grp_check(conn, self.dialect)
+            now = self.now_iso()
+            for it in items:
+                conn.execute(text(
+                    "INSERT INTO tracker_items (id, kind, grp, workflow, name, name_en, category, "
+                    "plan_target, target_status, target_rule, plan_deadline, status, status_date, "
+                    "paused_from, version, updated_by, updated_at, attrs) VALUES (:id, :kind, "
+                    ":grp, :workflow, :name, :name_en, :category, :plan_target, :target_status, "
+                    ":target_rule, :plan_deadline, :status, :status_date, NULL, 1, :user, :now, "
+                    ":attrs)"),
+                    {**it, "user": editor.username, "now": now,
+                     "attrs": json.dumps(it["attrs"], ensure_ascii=False)})
+                source = it["attrs"].get("status_source") or ""
+                conn.execute(text(
+                    "INSERT INTO tracker_history (item_id, version, effective_date, recorded_at, "
+                    "from_status, to_status, username, note, doc_no, is_correction, "
+                    "correction_reason) VALUES (:id, 1, :eff, :now, NULL, :to, :user, :note, '', "
+                    "0, NULL)"),
+                    dict(id=it["id"], eff=it["status_date"], now=now, to=it["status"],
+                         user=editor.username,
+                         note=f"{note}：{source}" if note and source else note or source))
+            if outlines and self.dialect == "sqlite":
+                _gpkg_functions(conn.conn.connection.driver_connection)
+            for pid, geom in outlines.items():
+                if self.dialect == "sqlite":
+                    conn.execute(text("INSERT INTO tracker_parcels (geom, id) VALUES (:g, :id)"),
+                                 {"g": _gpkg_blob(geom), "id": pid})
+                else:
+                    conn.execute(text("INSERT INTO tracker_parcels (id, geom) "
+                                      "VALUES (:id, ST_GeomFromWKB(:wkb, 4326))"),
+                                 {"id": pid, "wkb": shapely.to_wkb(geom)})
+            conn.commit_now()
+        return ids
 
     # ---------------------------------------------------------------- login failures (auth)
 

@@ -501,6 +501,87 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "zones {zones:reprs} are not ids of the zones layer ({known:list})",
         "zh": "分区 {zones:reprs} 不是分区图层中的编号（{known:list}）",
     },
+    "plan_item_bad_id": {
+        "en": "{where}: item id {item!r}: use 2–64 lower-case letters, digits or _, starting with "
+              "a letter (e.g. p_new_site)",
+        "zh": "{where}：对象编号 {item!r} 无效：请用 2–64 个小写字母、数字或下划线，以字母开头"
+              "（如 p_new_site）",
+    },
+    "plan_item_duplicate": {
+        "en": "{where}: item {item!r} is listed twice",
+        "zh": "{where}：对象 {item!r} 重复列出",
+    },
+    "plan_item_exists": {
+        "en": "{where}: item {item!r} is in the tracker already; it continues with its history: "
+              "give it this plan's target in targets.csv instead of listing it as new",
+        "zh": "{where}：{item!r} 已在进度跟踪中，沿用其历史记录：请在 targets.csv 中为其设定本规划的目标，"
+              "不要作为新对象列出",
+    },
+    "plan_item_kind": {
+        "en": "{where}: kind {value!r}: use 'parcel' or 'project'",
+        "zh": "{where}：类型 {value!r} 无效：请用 'parcel'（地块）或 'project'（项目）",
+    },
+    "plan_item_status": {
+        "en": "{where}: status {status!r} is not a status of its kind ({statuses:list})",
+        "zh": "{where}：状态 {status!r} 不是该类对象的状态（{statuses:list}）",
+    },
+    "plan_item_empty": {
+        "en": "{where}: the column {column!r} is empty",
+        "zh": "{where}：列 {column!r} 为空",
+    },
+    "plan_item_date_form": {
+        "en": "{where}: status_date {date!r} is not YYYY, YYYY-MM or YYYY-MM-DD",
+        "zh": "{where}：status_date {date!r} 应为 YYYY、YYYY-MM 或 YYYY-MM-DD",
+    },
+    "plan_item_date_future": {
+        "en": "{where}: status_date {date!r} is in the future",
+        "zh": "{where}：status_date {date!r} 晚于今天",
+    },
+    "plan_item_zone": {
+        "en": "{where}: zone_id {zone!r} is not an id of the zones layer ({known:list})",
+        "zh": "{where}：zone_id {zone!r} 不是分区图层中的编号（{known:list}）",
+    },
+    "plan_item_estimated": {
+        "en": "{where}: estimated {value!r}: use 'true' or 'false'",
+        "zh": "{where}：estimated {value!r} 无效：请用 'true'（估计）或 'false'",
+    },
+    "plan_item_wkt_project": {
+        "en": "{where}: item {item!r} is a project; only parcels have an outline (wkt)",
+        "zh": "{where}：{item!r} 是项目；只有地块可以有范围（wkt）",
+    },
+    "plan_item_wkt_bad": {
+        "en": "{where}: the outline (wkt) cannot be read ({error})",
+        "zh": "{where}：范围（wkt）无法读取（{error}）",
+    },
+    "plan_item_wkt_type": {
+        "en": "{where}: the outline (wkt) is a {got}; a parcel needs a Polygon or MultiPolygon",
+        "zh": "{where}：范围（wkt）是 {got}；地块需要 Polygon 或 MultiPolygon（面）",
+    },
+    "plan_item_wkt_invalid": {
+        "en": "{where}: the outline (wkt) is not a valid polygon ({reason})",
+        "zh": "{where}：范围（wkt）不是有效的面（{reason}）",
+    },
+    "plan_item_outside_town": {
+        "en": "{where}: the outline of {item!r} (centre {lon}, {lat}) is not in the town: give "
+              "EPSG:4326 longitude, latitude in degrees (longitude first)",
+        "zh": "{where}：{item!r} 的范围（中心 {lon}, {lat}）不在本镇：请用 EPSG:4326 经纬度（度，经度在前）",
+    },
+    "plan_item_accuracy": {
+        "en": "{where}: accuracy_m {value!r}: give the outline's accuracy in metres (0 or more)",
+        "zh": "{where}：accuracy_m {value!r} 无效：请填写范围的精度（米，不小于 0）",
+    },
+    # ---------------------------------------------------------------- tracker: a plan's new items
+    "tracker_changed": {
+        "en": "the tracker was changed by {editor} at {time} (version {current}) after the new "
+              "items were checked against version {base}; nothing was added. Run the command "
+              "again to check them against the tracker as it is now.",
+        "zh": "新对象按进度跟踪第 {base} 版核对后，{editor} 于 {time} 修改了进度跟踪（现为第 {current} 版）；"
+              "未添加任何内容。请重新运行命令，按当前进度跟踪重新核对。",
+    },
+    "tracker_items_exist": {
+        "en": "the tracker has items {ids:reprs} already; nothing was added",
+        "zh": "进度跟踪中已有对象 {ids:reprs}；未添加任何内容",
+    },
     # ---------------------------------------------------------------- evaluation texts (evaluation_store)
     "eval_problems": {"en": "{problems:semi}. Nothing was saved.", "zh": "{problems:semi}。未保存任何内容。"},
     "eval_part_unknown": {

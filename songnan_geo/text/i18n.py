@@ -109,6 +109,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "tr_filter_group": ("项目来源", "Project list"),
     "tr_grp_fyp14": ("“十四五”规划点名项目", "Projects named for the 14th FYP"),
     "tr_grp_table5": ("表5 “十三五”重点项目", "Table 5: key projects of the 13th FYP"),
+    "tr_grp_plan": ("{name}新增项目", "New projects of {name}"),
     "tr_target_note": ("“规划目标”为规划原文；“目标解读”是本工具对该目标的解读（例如“完成规划调整”读作规划调整/编制阶段结束），期限“2025”指规划期末。",
                        "'Plan target' is the plan's wording; 'Reading' is this tool's reading of it (e.g. "
                        "'complete the planning adjustment' = the planning stage is finished); the deadline "

@@ -175,3 +175,53 @@ def test_carriers_page_shows_the_second_plans_carrier_targets(frozen, store_path
                                                     "30 个（Table 6: “30”）"}
     # no park of the register opened in 2026 or later: nothing counted yet, never a 14th-plan value
     assert set(prog[t("cr_col_value", "en")]) == {"unknown", "—"}
+
+
+def test_tracker_lists_the_chosen_plans_items_and_own_projects(frozen, store_path, editors, tmp_path,
+                                                               monkeypatch):
+    """A plan with its own new items (added by an editor): chosen on 地块进度, its targets and
+    deadlines drive the tables, its own projects are the list shown first, and items it sets no
+    target for are never overdue against it; the 14th plan still sees its own."""
+    from plan_testlib import write_items_plan
+    from tracker_testlib import login
+
+    from songnan_geo.store.tracker import open_store
+
+    monkeypatch.setenv("SONGNAN_USER_DIR", str(tmp_path / "user"))
+    store = open_store(store_path)
+    plans.add_plan(write_items_plan(tmp_path / "src"), store=store, editor=login(store, "alice"),
+                   base_version=store.tracker_version(),
+                   known_items=plans.known_item_ids() | set(store.items()["id"]),
+                   zones=plans.zone_ids(), town=plans.town_outline())
+    store.dispose()
+    at = open_page(app_page_paths()["tracker"])
+    at.selectbox(key="tracker_plan_zh").set_value("synth30i")
+    run_app(at)
+    sched, deadline = t("tr_col_schedule_label"), t("tr_col_plan_deadline")
+    parcels, projects = [d.value.set_index(t("tr_col_name")) for d in at.dataframe
+                         if t("tr_col_lateness") in d.value.columns][:2]
+    assert parcels.at["测试新地块", deadline] == "2028"
+    assert parcels.at["测试新地块", sched] == t("tr_sched_on_track")
+    assert parcels.at["沪北物流地块", sched] == t("tr_sched_on_track")
+    assert parcels.at["东亚地块", sched] == t("tr_sched_no_target")
+    assert t("tr_sched_overdue") not in set(parcels[sched]) | set(projects[sched])
+    radio = at.radio(key="tracker_project_group_zh")
+    assert radio.value == "synth30i" and radio.options == [
+        t("tr_grp_plan").format(name=plans.load_plan("synth30i").name_zh), t("tr_grp_fyp14"),
+        t("tr_grp_table5")]
+    assert projects.index.tolist() == ["测试新项目"]
+    assert projects.at["测试新项目", deadline] == "2029"
+    summaries = [m.value for m in at.markdown if "已逾期" in m.value]
+    assert summaries and all(s.endswith("已逾期 0**") for s in summaries)
+    # the 14th plan: its own list first; the new items have no target in it, so never overdue
+    at.selectbox(key="tracker_plan_zh").set_value("fyp14")
+    run_app(at)
+    assert at.radio(key="tracker_project_group_zh").value == "fyp14"
+    parcels = frame_with_column(at, t("tr_col_lateness")).set_index(t("tr_col_name"))
+    # on the 14th plan's end (the default date) the new parcel had no record yet
+    assert parcels.at["测试新地块", sched] == t("tr_sched_no_data")
+    at.button(key="tracker_as_of_today").click()
+    run_app(at)
+    parcels = frame_with_column(at, t("tr_col_lateness")).set_index(t("tr_col_name"))
+    assert parcels.at["测试新地块", sched] == t("tr_sched_no_target")
+    assert parcels.at["东亚地块", sched] == t("tr_sched_overdue")
