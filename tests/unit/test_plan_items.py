@@ -16,7 +16,7 @@ import pyogrio
 import pytest
 import shapely
 from plan_testlib import ITEMS_CSV, write_items_plan
-from tracker_testlib import PASSWORDS, editors, login, store_path  # noqa: F401
+from tracker_testlib import PASSWORDS, editors, login, postgis_url, store_path  # noqa: F401
 
 from songnan_geo import auth, cli, clock
 from songnan_geo.plan import registry as plans
@@ -224,3 +224,36 @@ def test_a_store_made_before_plans_had_projects_takes_them(tmp_path, user_dir, e
                     "version, updated_by, updated_at, attrs) VALUES ('x', 'project', '', 'project', "
                     "'x', '谋划', '2026', 1, 'a', 'b', '{}')")
     con.close()
+
+
+@pytest.mark.slow
+def test_on_postgis_an_old_store_takes_a_later_plans_items_and_keeps_its_own(tmp_path, user_dir,
+                                                                              editors, postgis_url):  # noqa: F811
+    """The same write on PostGIS: the old ``grp`` check is dropped and added again in the
+    write's transaction, the new items land with their outline, fyp14's rows are unchanged."""
+    import sqlalchemy as sa
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(schema, "GRP_CHECK", schema.OLD_GRP_CHECK)
+        store = open_store(postgis_url)
+    items0, history0 = _state(store)
+    folder = write_items_plan(tmp_path / "src")
+    plans.add_plan(folder, store=store, editor=login(store, "alice"),
+                   base_version=store.tracker_version(), **_check(store))
+    items = store.items().set_index("id")
+    assert list(items.loc[sorted(NEW_IDS), "grp"]) == ["parcel", "synth30i"]
+    assert store.parcels().set_index("id").at["p_synth_new", "geometry"].area > 0
+    old = items0.set_index("id")
+    pd.testing.assert_frame_equal(items.drop(columns=["updated_at"]).loc[old.index, old.columns], old)
+    assert len(store.history()) == len(history0) + 2
+    store.dispose()
+    engine = sa.create_engine(postgis_url)
+    with engine.connect() as conn:
+        checks = conn.execute(sa.text(
+            "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace "
+            "WHERE t.relname = 'tracker_items' AND n.nspname = current_schema() "
+            "AND c.conname = 'tracker_items_grp_check'")).scalars().all()
+    engine.dispose()
+    assert len(checks) == 1 and "length(grp)" in checks[0] and "table5" not in checks[0]
+
