@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 def _add(args) -> int:
     from songnan_geo import auth, config  # noqa: PLC0415  (lazy: --help stays fast)
-    from songnan_geo.plan import registry as plans  # noqa: PLC0415
+    from songnan_geo.plan import items as plan_items, registry as plans  # noqa: PLC0415
     from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
 
     try:
@@ -63,7 +63,7 @@ def _add(args) -> int:
             known |= set(store.items()["id"])
         check = dict(known_items=known, zones=plans.zone_ids(), town=plans.town_outline())
         plan = plans.add_plan(args.folder, dry_run=True, **check)
-        items, outlines = plans.new_item_records(plan)
+        items, outlines = plan_items.new_item_records(plan)
         if args.dry_run:
             print(f"dry run: plan {plan.id} ({plan.period_start}–{plan.period_end}) would be "
                   f"added with {len(plan.targets())} target(s) and {len(items)} new item(s):")

@@ -21,12 +21,13 @@ A plan folder (the 14th plan: ``data/plans/fyp14/``) holds:
     parks) continue across plans with their history (the store keys them by item id, not by
     plan); a plan's targets are laid over them (:func:`with_plan_targets`).
 ``items.csv`` (optional, ``"items"`` in plan.json)
-    The plan's **own new** parcels and projects (:data:`ITEM_COLUMNS`): id, kind, names,
-    category, zone, the status they start with and since when (with its source), and for a
-    parcel optionally its outline as WKT in **EPSG:4326** (lon/lat degrees) with ``source``,
-    ``accuracy_m`` (metres) and ``estimated``. ``plan add`` adds them to the tracker store
-    (:func:`new_item_records`), each with its first history entry recorded by the editor;
-    targets may name them. Projects of a later plan are listed under the plan's id (``grp``).
+    The plan's **own new** parcels and projects (:data:`songnan_geo.plan.items.ITEM_COLUMNS`):
+    id, kind, names, category, zone, the status they start with and since when (with its
+    source), and for a parcel optionally its outline as WKT in **EPSG:4326** (lon/lat degrees)
+    with ``source``, ``accuracy_m`` (metres) and ``estimated``; checked and turned into tracker
+    rows by :mod:`songnan_geo.plan.items`. ``plan add`` adds them to the tracker store, each
+    with its first history entry recorded by the editor; targets may name them. Projects of a
+    later plan are listed under the plan's id (``grp``).
 
 The repository's plans (``data/plans``) are never written by the app; ``plan add`` copies a
 validated folder into the user folder (``<user_dir>/plans``, :func:`user_plans_dir`).
@@ -45,7 +46,8 @@ from pathlib import Path
 import pandas as pd
 
 from songnan_geo import clock, config
-from songnan_geo.plan import workflow
+from songnan_geo.plan import items as plan_items, workflow
+from songnan_geo.plan.items import ITEM_COLUMNS
 from songnan_geo.plan.quotes import normalise
 from songnan_geo.text.error_messages import msg
 from songnan_geo.text.i18n import t
@@ -60,10 +62,6 @@ _ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _REQUIRED_KEYS = ("id", "name_zh", "name_en", "period_start", "period_end", "text", "targets")
 TARGET_COLUMNS = ("item_id", "plan_target", "target_status", "target_rule", "plan_deadline",
                   "plan_quote")
-#: Columns of a plan's ``items.csv`` (its own new parcels and projects).
-ITEM_COLUMNS = ("id", "kind", "name", "name_en", "category", "zone_id", "status", "status_date",
-                "status_source", "source", "accuracy_m", "estimated", "wkt", "note")
-_ITEM_ID_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 TABLE6_COLUMNS = ("id", "category", "seq", "name", "unit", "target_2025", "attribute",
                   "measure", "better")
 
@@ -320,80 +318,6 @@ def _check_targets(plan: Plan, text: str | None, known_items, problems: list) ->
             problems.append(msg("plan_quote_not_in_text", where=where, quote=row.plan_quote))
 
 
-def _check_item_outline(row, where: str, town, problems: list) -> None:
-    """A new parcel's ``wkt``: a valid (Multi)Polygon in EPSG:4326 within the town, with its
-    ``accuracy_m`` (metres, 0 or more)."""
-    import shapely  # noqa: PLC0415  (only when a plan brings outlines)
-
-    if row.kind != "parcel":
-        problems.append(msg("plan_item_wkt_project", where=where, item=row.id))
-        return
-    try:
-        geom = shapely.from_wkt(row.wkt)
-    except shapely.errors.GEOSException as exc:
-        problems.append(msg("plan_item_wkt_bad", where=where, error=str(exc).strip()))
-        return
-    if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty:
-        problems.append(msg("plan_item_wkt_type", where=where,
-                            got=geom.geom_type if geom is not None else "—"))
-        return
-    if not geom.is_valid:
-        problems.append(msg("plan_item_wkt_invalid", where=where,
-                            reason=shapely.is_valid_reason(geom)))
-    minx, miny, maxx, maxy = geom.bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90) or (
-            town is not None and not geom.intersects(town)):
-        problems.append(msg("plan_item_outside_town", where=where, item=row.id,
-                            lon=round((minx + maxx) / 2, 4), lat=round((miny + maxy) / 2, 4)))
-    try:
-        ok = float(row.accuracy_m) >= 0
-    except ValueError:
-        ok = False
-    if not ok:
-        problems.append(msg("plan_item_accuracy", where=where, value=row.accuracy_m))
-
-
-def _check_items(plan: Plan, known_items, zones, town, problems: list) -> set[str]:
-    """The plan's own new items (``items.csv``): every problem listed; returns their ids."""
-    path = plan.items_path
-    if path is None:
-        return set()
-    frame = _read_csv(path, ITEM_COLUMNS, problems)
-    if frame is None:
-        return set()
-    seen: set[str] = set()
-    for n, row in enumerate(frame.itertuples(index=False), start=2):
-        where = f"{path.name}:{n}"
-        if not _ITEM_ID_RE.match(row.id):
-            problems.append(msg("plan_item_bad_id", where=where, item=row.id))
-        elif row.id in seen:
-            problems.append(msg("plan_item_duplicate", where=where, item=row.id))
-        elif known_items is not None and row.id in known_items:
-            problems.append(msg("plan_item_exists", where=where, item=row.id))
-        seen.add(row.id)
-        if row.kind not in workflow.WORKFLOWS:
-            problems.append(msg("plan_item_kind", where=where, value=row.kind))
-        elif row.status not in workflow.get_workflow(row.kind).statuses:
-            problems.append(msg("plan_item_status", where=where, status=row.status,
-                                statuses=list(workflow.get_workflow(row.kind).statuses)))
-        for col in ("name", "status_source", "source"):
-            if not getattr(row, col).strip():
-                problems.append(msg("plan_item_empty", where=where, column=col))
-        try:
-            if workflow.parse_period(row.status_date) > clock.today():
-                problems.append(msg("plan_item_date_future", where=where, date=row.status_date))
-        except workflow.PeriodError:
-            problems.append(msg("plan_item_date_form", where=where, date=row.status_date))
-        if row.zone_id and zones is not None and row.zone_id not in set(zones):
-            problems.append(msg("plan_item_zone", where=where, zone=row.zone_id,
-                                known=sorted(zones)))
-        if row.estimated not in ("true", "false"):
-            problems.append(msg("plan_item_estimated", where=where, value=row.estimated))
-        if row.wkt.strip():
-            _check_item_outline(row, where, town, problems)
-    return seen
-
-
 def _check_indicators(plan: Plan, problems: list) -> None:
     from songnan_geo.plan.indicators import IndicatorError, indicators_from_frames
 
@@ -476,7 +400,12 @@ def validate_plan_folder(folder: str | Path, *, known_items=None, zone_ids=None,
                 text = None
         except UnicodeDecodeError:
             problems.append(msg("plan_text_encoding", path=str(plan.text_path)))
-    new_ids = _check_items(plan, known_items, zone_ids, town, problems)
+    new_ids: set[str] = set()
+    if plan.items_path is not None:
+        frame = _read_csv(plan.items_path, ITEM_COLUMNS, problems)
+        if frame is not None:
+            new_ids = plan_items.check_item_rows(frame, plan.items_path.name, known_items,
+                                                 zone_ids, town, problems)
     if known_items is not None:
         known_items = set(known_items) | new_ids
     _check_targets(plan, text, known_items, problems)
@@ -520,55 +449,6 @@ def town_outline(layers_dir: str | Path | None = None):
     return load_layer("boundary", layers_dir or config.data_dir()).geometry.union_all()
 
 
-def new_item_records(plan: Plan) -> tuple[list[dict], dict]:
-    """The plan's own new items as tracker rows, and the new parcels' outlines.
-
-    Returns
-    -------
-    (items, outlines)
-        ``items``: one dict per row of ``items.csv`` with the store's item fields (``grp`` is
-        ``"parcel"`` for a parcel, the plan's id for a project), the plan's target for it
-        (``targets.csv``, else none), the status it starts with (``status``, ``status_date``)
-        and ``attrs`` (``plan_id``: the plan that brought it; ``plan_quote``, ``status_source``,
-        ``zone_id``, ``source``, ``accuracy_m`` in metres, ``estimated``, ``area_m2`` of the
-        outline in square metres or None, ``note``). ``outlines``: parcel id → MultiPolygon in
-        EPSG:4326.
-    """
-    import geopandas as gpd  # noqa: PLC0415
-    import shapely  # noqa: PLC0415
-    from shapely.geometry import MultiPolygon  # noqa: PLC0415
-
-    from songnan_geo.coords.crs import STORAGE_CRS, area_m2  # noqa: PLC0415
-
-    targets = plan.targets().set_index("item_id")
-    items, outlines = [], {}
-    for row in plan.new_items().to_dict("records"):
-        target = targets.loc[row["id"]] if row["id"] in targets.index else None
-        geom = shapely.from_wkt(row["wkt"]) if row["wkt"].strip() else None
-        if geom is not None:
-            geom = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])
-            outlines[row["id"]] = geom
-            area = float(area_m2(gpd.GeoDataFrame(geometry=[geom], crs=STORAGE_CRS)).iloc[0])
-        attrs = {"plan_id": plan.id,
-                 "plan_quote": target["plan_quote"] if target is not None else None,
-                 "status_source": row["status_source"], "planned_use": row["category"] or None,
-                 "zone_id": row["zone_id"] or None, "in_centre": None,
-                 "area_m2": round(area, 1) if geom is not None else None,
-                 "source": row["source"],
-                 "accuracy_m": float(row["accuracy_m"]) if row["accuracy_m"] else None,
-                 "estimated": row["estimated"] == "true", "note": row["note"]}
-        items.append(dict(
-            id=row["id"], kind=row["kind"], grp="parcel" if row["kind"] == "parcel" else plan.id,
-            workflow=row["kind"], name=row["name"], name_en=row["name_en"] or None,
-            category=row["category"] or None,
-            plan_target=target["plan_target"] if target is not None else None,
-            target_status=target["target_status"] if target is not None else None,
-            target_rule=target["target_rule"] if target is not None else None,
-            plan_deadline=target["plan_deadline"] if target is not None else None,
-            status=row["status"], status_date=row["status_date"], attrs=attrs))
-    return items, outlines
-
-
 def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=None,
              zones=None, town=None, store=None, editor=None, base_version: int | None = None,
              dry_run: bool = False) -> Plan:
@@ -591,7 +471,7 @@ def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=
                                 existing_ids=existing, town=town)
     if dry_run:
         return plan
-    items, outlines = new_item_records(plan)
+    items, outlines = plan_items.new_item_records(plan)
     if items and (store is None or base_version is None):
         raise ValueError(f"plan {plan.id} brings {len(items)} new item(s): pass the tracker "
                          "store, the editor and the store's base_version to add them.")

@@ -311,7 +311,7 @@ class TrackerStore(Database):
 
     def add_items(self, items: list[dict], outlines: dict, *, editor, base_version: int,
                   note: str = "") -> list[str]:
-        """Add new parcels and projects (a plan's own, :func:`songnan_geo.plan.registry.new_item_records`),
+        """Add new parcels and projects (a plan's own, :func:`songnan_geo.plan.items.new_item_records`),
         each with its first history row, in one transaction.
 
         Parameters
