@@ -279,6 +279,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov_basis_area": ("按居住用地面积", "Residential land"),
     "cov_method_auto": ("自动（道路可承载时步行）", "Auto (walk where the roads carry it)"),
     "cov_map_type": ("地图显示的设施类型", "Type shown on the map"),
+    "cov_target_year_past": ("{years} 年的目标期限已过：这里的覆盖率按今天（{today}）的图层计算，不是该年年末的状况。",
+                             "The {years} target's year is over: the coverage here is computed from "
+                             "today's layers ({today}), not from the state at that year's end."),
     "cov_targets_vs": ("目标对照（差距为百分点）", "Targets (gaps in percentage points)"),
     "cov_report": ("生成生活圈体检报告", "Make the life-circle health check"),
     "cov_report_download": ("下载体检报告", "Download the health check"),

@@ -177,3 +177,16 @@ def test_english(at):
     m = metrics(at)
     assert t("cov_basket_metric", "en") in m and m["2025 Target 85%"].value.endswith(" pp")
     assert "Definition" in next(d.value for d in at.main.dataframe if "Method" in d.value.columns).columns
+
+
+@pytest.mark.parametrize("today, notice", [("2026-12-04", True), ("2025-06-30", False)])
+def test_a_target_whose_year_is_over_says_the_figure_is_todays(tmp_path, monkeypatch, today, notice):
+    import datetime as dt
+
+    from songnan_geo import clock
+
+    monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
+    monkeypatch.setattr(clock, "today", lambda: dt.date.fromisoformat(today))
+    at = open_page(PAGE)
+    said = [i.value for i in at.info if "2025 年的目标期限已过" in i.value]
+    assert said == ([t("cov_target_year_past").format(years="2025", today=today)] if notice else [])
