@@ -102,4 +102,4 @@ for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download
                         disabled=not contact)
 
 st.subheader(t("bf_preview", lang))
-st.iframe(out.documents["html"].decode("utf-8"), height=2000)  # the whole document, no inner cut
+st.iframe(out.documents["html"].decode("utf-8"), height="content")  # the whole document, no inner cut

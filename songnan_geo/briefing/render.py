@@ -324,7 +324,8 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
   <div class="sub"><span>{{ v.subtitle }}</span><span>{{ v.date_line }}</span></div>
 </header>
 <figure>
-  <img alt="{{ v.map_caption }}" src="data:image/png;base64,{{ map_b64 }}">
+  <img alt="{{ v.map_caption }}" width="{{ map_w }}" height="{{ map_h }}"
+       src="data:image/png;base64,{{ map_b64 }}">
   <figcaption>{{ v.map_caption }}</figcaption>
 </figure>
 <h2>{{ v.facts_title }}</h2>
@@ -357,7 +358,10 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 
 def render_html(b: Briefing, map_image: MapImage, lang: str = "zh") -> str:
     """A self-contained HTML briefing (UTF-8 text; the map inline as a base64 PNG)."""
+    # the image's size in the markup: its space is laid out before it decodes, so a frame that
+    # measures the document's height (the page's preview) measures it whole
     return _HTML.render(v=briefing_view(b, lang, map_image), highlight=HIGHLIGHT,
+                        map_w=map_image.width_px, map_h=map_image.height_px,
                         map_b64=base64.b64encode(map_image.png).decode("ascii"))
 
 
