@@ -314,6 +314,7 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
   th { background: #f3f3f3; font-weight: 600; }
   table.facts th { width: 9em; }
   .note, .empty { color: #666; font-size: 11.5px; }
+  details:not([open]) > :not(summary) { display: none; }  /* folded: not laid out at all */
   .placeholder { background: #fff3cd; border: 1px dashed #c9a227; padding: 0 4px; }
   footer { margin-top: 10px; border-top: 1px solid #ccc; padding-top: 4px; font-size: 11.5px; color: #555; }
 </style>

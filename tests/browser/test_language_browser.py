@@ -2,8 +2,7 @@
 
 Every page is opened in Chinese, then switched to English with the sidebar's switch. The
 visible text of every frame (the page, the map's iframe, the briefing's preview) is read node
-by node: text that is displayed and has a size (not inside a closed <details>, e.g. a folded
-expander); Streamlit's icon ligatures are skipped.
+by node: text that is displayed and has a size; Streamlit's icon ligatures are skipped.
 
 - English mode: Chinese characters must be under 5 % of the visible characters (whitespace not
   counted). Proper names with no English form (居委 names, 逸仙路) count too: that is the budget.
@@ -50,9 +49,6 @@ _VISIBLE_TEXT = """() => {
     if (!s || !el || el.closest('script, style, noscript, [data-testid="stIconMaterial"]')) continue;
     const cs = getComputedStyle(el);
     if (cs.display === 'none' || cs.visibility === 'hidden' || cs.opacity === '0') continue;
-    // inside a closed <details> (or any content-visibility: hidden subtree): laid out, not shown
-    if (el.checkVisibility && !el.checkVisibility({visibilityProperty: true, opacityProperty: true}))
-      continue;
     const r = el.getBoundingClientRect();
     // no size, or moved off the page (the "Skip to main content" link until it has focus)
     if (r.width <= 1 || r.height <= 1 || r.right <= 0 || r.bottom <= 0) continue;
