@@ -13,7 +13,7 @@ from songnan_geo.briefing.facts import (
     status_by_parcel,
 )
 from songnan_geo.briefing.map import CJKFontMissingError
-from songnan_geo.briefing.render import FORMATS, briefing_filename, format_m, make_briefing
+from songnan_geo.briefing.render import FORMATS, briefing_filename, est_mark, format_m, make_briefing
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import t, value_label
 from songnan_geo.text.safe_text import markdown_text
@@ -50,13 +50,21 @@ except TrackerError as exc:
 parks_key = parks_version_key(layers["carrier_parks"])
 
 
+# Streamlit keeps a choice as its label, which the language switch changes: one widget per
+# language, and the choice (kind, site per kind) kept apart so it survives the switch.
+chosen = st.session_state.setdefault("briefing_chosen", {})
+kinds = list(SITE_LAYERS)
 c1, c2 = st.columns([1, 2])
-kind = c1.radio(t("bf_choose_kind", lang), list(SITE_LAYERS), key="briefing_kind",
+kind = c1.radio(t("bf_choose_kind", lang), kinds, key=f"briefing_kind_{lang}",
+                index=kinds.index(chosen.get("kind", kinds[0])),
                 format_func=lambda k: t(f"bf_kind_{k}", lang))
 sites = {r.id: r for r in list_sites(layers, kind)}
-site_id = c2.selectbox(t("bf_choose_site", lang), list(sites), key=f"briefing_site_{kind}",
-                       format_func=lambda i: sites[i].name if lang == "zh"
-                       else f"{sites[i].name_en} ({sites[i].name})")
+ids = list(sites)
+site_id = c2.selectbox(t("bf_choose_site", lang), ids, key=f"briefing_site_{kind}_{lang}",
+                       index=ids.index(chosen[kind]) if chosen.get(kind) in ids else 0,
+                       format_func=lambda i: sites[i].name if lang == "zh" or sites[i].name_en in (
+                           "", sites[i].name) else f"{sites[i].name_en} ({sites[i].name})")
+chosen.update({"kind": kind, kind: site_id})
 
 configured, placeholder = default_contact()
 contact = st.text_input(t("bf_contact_input", lang), value="" if placeholder else configured,
@@ -73,11 +81,13 @@ except CJKFontMissingError as exc:
 
 facts = out.facts
 near = facts.nearest_station
-est = "〔估〕" if lang == "zh" else " (est.)"
+est = est_mark(lang)
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("bf_area_ha", lang), "—" if facts.area_ha is None else
           f"{facts.area_ha:,.2f}" + (est if facts.geometry_estimated else ""))
-m2.metric(t("bf_nearest_station", lang), near.name if near else "—")
+# text, not st.metric: a long name ("West Changjiang Road") must not be cut short
+near_name = ((near.name_en or near.name) if lang == "en" else near.name) if near else "—"
+m2.markdown(f"{t('bf_nearest_station', lang)}  \n**{markdown_text(near_name)}**")
 m3.metric(t("bf_straight", lang), format_m(near.straight_m, lang, near.estimated) if near else "—")
 # text, not st.metric: a long status ("Preparing for construction") must not be cut short
 m4.markdown(f"{t('bf_status', lang)}  \n**{markdown_text(value_label(facts.status, lang, False) or '—')}**")
@@ -92,4 +102,4 @@ for col, fmt, key in ((d1, "html", "bf_download_html"), (d2, "pdf", "bf_download
                         disabled=not contact)
 
 st.subheader(t("bf_preview", lang))
-st.iframe(out.documents["html"].decode("utf-8"), height=2000)  # the whole document, no inner cut
+st.iframe(out.documents["html"].decode("utf-8"), height="content")  # the whole document, no inner cut

@@ -38,6 +38,7 @@ from songnan_geo import clock
 from songnan_geo.coords.crs import to_town_crs
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.plan.zones import in_centre, zone_membership
+from songnan_geo.text.i18n import t
 
 #: Site kinds and the layer each is taken from.
 SITE_LAYERS: dict[str, str] = {"parcel": "parcels", "park": "carrier_parks", "zone": "zones"}
@@ -46,8 +47,8 @@ SITE_LAYERS: dict[str, str] = {"parcel": "parcels", "park": "carrier_parks", "zo
 CONTACT_ENV = "SONGNAN_BRIEFING_CONTACT"
 
 #: Shown when no contact is configured: clearly a blank to fill, never an invented number.
-CONTACT_PLACEHOLDER = ("【待填写】招商联系人 / 电话 / 邮箱"
-                       "（设置环境变量 SONGNAN_BRIEFING_CONTACT 或命令行 --contact）")
+#: A document prints it in its own language (``t("bf_contact_placeholder", lang)``).
+CONTACT_PLACEHOLDER = t("bf_contact_placeholder", "zh")
 
 #: Radius for neighbouring carrier parks and enterprises, metres.
 NEIGHBOUR_RADIUS_M = 1000.0
@@ -56,26 +57,27 @@ NEIGHBOUR_RADIUS_M = 1000.0
 #: a walk of about 1 km).
 FACILITY_RADIUS_M = 1000.0
 
-#: Enterprises the plan names (section 五, paragraph on 招商), with the plan's words. Only two
+#: Enterprises the plan names (section 五, paragraph on 招商), with the plan's words and the
+#: name each uses in English (romanised where it has none of its own). Only two
 #: have a position in the data: the carrier park that carries their name (an inference from
 #: the name; that park's position is itself estimated). The rest are listed in a briefing as
 #: named by the plan without a known position.
 PLAN_ENTERPRISES: tuple[dict, ...] = (
-    {"name": "同济科技", "group": "重点企业", "park_id": None,
+    {"name": "同济科技", "name_en": "Tongji Science & Technology", "group": "重点企业", "park_id": None,
      "quote": "全面深化与同济科技、厚朴、中科创智等重点企业合作"},
-    {"name": "厚朴", "group": "重点企业", "park_id": None,
+    {"name": "厚朴", "name_en": "Houpu", "group": "重点企业", "park_id": None,
      "quote": "全面深化与同济科技、厚朴、中科创智等重点企业合作"},
-    {"name": "中科创智", "group": "重点企业", "park_id": "c_zkcz",
+    {"name": "中科创智", "name_en": "Zhongke Chuangzhi", "group": "重点企业", "park_id": "c_zkcz",
      "quote": "全面深化与同济科技、厚朴、中科创智等重点企业合作"},
-    {"name": "微盟", "group": "优质企业（培育扶持）", "park_id": "c_weimob",
+    {"name": "微盟", "name_en": "Weimob", "group": "优质企业（培育扶持）", "park_id": "c_weimob",
      "quote": "培育扶持微盟、瓌崧智能、东铭集团、叮当快药、佑译科技等优质企业"},
-    {"name": "瓌崧智能", "group": "优质企业（培育扶持）", "park_id": None,
+    {"name": "瓌崧智能", "name_en": "Guisong Intelligent", "group": "优质企业（培育扶持）", "park_id": None,
      "quote": "培育扶持微盟、瓌崧智能、东铭集团、叮当快药、佑译科技等优质企业"},
-    {"name": "东铭集团", "group": "优质企业（培育扶持）", "park_id": None,
+    {"name": "东铭集团", "name_en": "Dongming Group", "group": "优质企业（培育扶持）", "park_id": None,
      "quote": "培育扶持微盟、瓌崧智能、东铭集团、叮当快药、佑译科技等优质企业"},
-    {"name": "叮当快药", "group": "优质企业（培育扶持）", "park_id": None,
+    {"name": "叮当快药", "name_en": "Dingdang Kuaiyao", "group": "优质企业（培育扶持）", "park_id": None,
      "quote": "培育扶持微盟、瓌崧智能、东铭集团、叮当快药、佑译科技等优质企业"},
-    {"name": "佑译科技", "group": "优质企业（培育扶持）", "park_id": None,
+    {"name": "佑译科技", "name_en": "Youyi Technology", "group": "优质企业（培育扶持）", "park_id": None,
      "quote": "培育扶持微盟、瓌崧智能、东铭集团、叮当快药、佑译科技等优质企业"},
 )
 
@@ -149,11 +151,17 @@ class StationFact:
     straight_m: float
     walk_m: float | None
     estimated: bool          # the station's or the site's position is estimated
+    name_en: str = ""        # the layer's English name ('' when it has none)
 
 
 @dataclass(frozen=True)
 class NeighbourFact:
-    """A carrier park or named enterprise within the neighbour radius."""
+    """A carrier park or named enterprise within the neighbour radius.
+
+    ``detail`` is the Chinese text a Chinese briefing prints (a park's theme; an enterprise's
+    group and park); ``theme``, ``group`` and ``park_name`` / ``park_name_en`` are its parts, from
+    which an English briefing writes its own.
+    """
 
     id: str
     name: str
@@ -162,6 +170,11 @@ class NeighbourFact:
     dist_m: float
     yiyuan_lou: bool
     estimated: bool
+    name_en: str = ""        # English name ('' when there is none)
+    theme: str = ""          # a park's theme (产业方向)
+    group: str = ""          # an enterprise's group in the plan's words (重点企业, …)
+    park_name: str = ""      # the park an enterprise is placed at
+    park_name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,7 @@ class FacilityFact:
     dist_m: float
     count_within: int
     estimated: bool
+    nearest_name_en: str = ""   # the facility's English name ('' when it has none)
 
 
 @dataclass
@@ -205,6 +219,7 @@ class Briefing:
     parks: list[NeighbourFact] = field(default_factory=list)
     enterprises: list[NeighbourFact] = field(default_factory=list)
     enterprises_unplaced: list[str] = field(default_factory=list)
+    enterprises_unplaced_en: list[str] = field(default_factory=list)   # same order, in English
     facilities: list[FacilityFact] = field(default_factory=list)
     parcels_inside: list[SiteRef] = field(default_factory=list)
     neighbour_radius_m: float = NEIGHBOUR_RADIUS_M
@@ -439,7 +454,7 @@ def briefing_facts(layers: Mapping[str, gpd.GeoDataFrame], site_id: str, *,
         site_t, site_est, layers["metro_stations"], n_stations, walk_fn)
     b.parks = _neighbour_parks(site_id, site_t, site_est, layers["carrier_parks"],
                                neighbour_radius_m)
-    b.enterprises, b.enterprises_unplaced = _neighbour_enterprises(
+    b.enterprises, b.enterprises_unplaced, b.enterprises_unplaced_en = _neighbour_enterprises(
         site_t, site_est, layers["carrier_parks"], neighbour_radius_m)
     b.facilities = _facilities_by_type(site_t, site_est, layers["facilities"], facility_radius_m)
     return b
@@ -458,7 +473,7 @@ def _nearest_stations(site_t, site_est: bool, stations: gpd.GeoDataFrame, n: int
     out = [StationFact(str(r["id"]), str(r["name"]), _text(r.get("lines")) or "",
                        _text(r.get("state")) or "", float(r["_d"]),
                        None if w is None or not math.isfinite(float(w)) else float(w),
-                       site_est or _flag(r.get("estimated")))
+                       site_est or _flag(r.get("estimated")), _text(r.get("name_en")) or "")
            for (_, r), w in zip(near.iterrows(), walks)]
     return out, walk_fn is not None
 
@@ -470,29 +485,34 @@ def _neighbour_parks(site_id: str, site_t, site_est: bool, parks: gpd.GeoDataFra
     near = near[(near["_d"] <= radius_m) & (near["id"] != site_id)].sort_values(["_d", "id"])
     return [NeighbourFact(str(r["id"]), str(r["name"]), _text(r.get("theme")) or "",
                           _text(r.get("state")) or "", float(r["_d"]), _flag(r.get("yiyuan_lou")),
-                          site_est or _flag(r.get("estimated")))
+                          site_est or _flag(r.get("estimated")), name_en=_text(r.get("name_en")) or "",
+                          theme=_text(r.get("theme")) or "")
             for _, r in near.iterrows()]
 
 
 def _neighbour_enterprises(site_t, site_est: bool, parks: gpd.GeoDataFrame, radius_m: float
-                           ) -> tuple[list[NeighbourFact], list[str]]:
-    """Named enterprises placed at their carrier park within ``radius_m``; the names of
-    those without a known position."""
+                           ) -> tuple[list[NeighbourFact], list[str], list[str]]:
+    """Named enterprises placed at their carrier park within ``radius_m``; the names (Chinese,
+    then English) of those without a known position."""
     by_id = {str(r["id"]): r for _, r in parks.iterrows()}
-    placed, unplaced = [], []
+    placed, unplaced, unplaced_en = [], [], []
     for ent in PLAN_ENTERPRISES:
         park = by_id.get(ent["park_id"]) if ent["park_id"] else None
         if park is None:
             unplaced.append(ent["name"])
+            unplaced_en.append(ent["name_en"])
             continue
         dist = float(_distances(site_t, parks[parks["id"] == ent["park_id"]]).iloc[0])
         if dist <= radius_m:
             placed.append(NeighbourFact(ent["park_id"], ent["name"],
                                         f"{ent['group']}；位于{park['name']}",
                                         _text(park.get("state")) or "", dist, False,
-                                        True))  # position inferred from the park's name
+                                        True,  # position inferred from the park's name
+                                        name_en=ent["name_en"], group=ent["group"],
+                                        park_name=str(park["name"]),
+                                        park_name_en=_text(park.get("name_en")) or ""))
     placed.sort(key=lambda f: (f.dist_m, f.name))
-    return placed, unplaced
+    return placed, unplaced, unplaced_en
 
 
 def _facilities_by_type(site_t, site_est: bool, facilities: gpd.GeoDataFrame,
@@ -504,6 +524,7 @@ def _facilities_by_type(site_t, site_est: bool, facilities: gpd.GeoDataFrame,
         nearest = grp.sort_values(["_d", "id"]).iloc[0]
         out.append(FacilityFact(str(ftype), str(nearest["name"]), _text(nearest.get("state")) or "",
                                 float(nearest["_d"]), int((grp["_d"] <= radius_m).sum()),
-                                site_est or _flag(nearest.get("estimated"))))
+                                site_est or _flag(nearest.get("estimated")),
+                                _text(nearest.get("name_en")) or ""))
     out.sort(key=lambda f: (f.dist_m, f.type))
     return out

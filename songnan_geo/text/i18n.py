@@ -457,8 +457,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_surveyed_pos": ("依据资料定位", "placed from a source"),
     "bf_zone": ("所在一心/三线", "Centre / belt"),
     "bf_zone_none": ("不在“一心三线”范围内", "outside the centre and the three belts"),
-    "bf_plan_words": ("规划定位（原文）", "Role (plan text)"),
-    "bf_industries": ("重点产业（原文）", "Target industries (plan text)"),
+    "bf_plan_words": ("规划定位（原文）", "Role (plan text, translated)"),
+    "bf_industries": ("重点产业（原文）", "Target industries (plan text, translated)"),
     "bf_status_from_store": ("地块现状取自地块进度数据库（最新记录），载体取自产业载体登记册。", "Parcel status from the tracker's store (latest record); carrier parks from the carrier register."),
     "bf_status_from_layer": ("地块进度数据库不可用，现状与载体取自图层数据（规划编制时状态）", "The tracker's store is unavailable; status and carrier parks from the layers (as of the plan)"),
     "bf_status": ("现状", "Current status"),
@@ -468,7 +468,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_milestone_fmt": ("{target}（期限：{deadline}）", "{target} (by {deadline})"),
     "bf_not_given": ("规划未给出", "not given in the plan"),
     "bf_planned_use": ("规划用途", "Planned use"),
-    "bf_plan_quote": ("规划原文", "Plan text"),
+    "bf_plan_quote": ("规划原文", "Plan text (translated)"),
+    "bf_untranslated": ("无英译", "Chinese only, no translation yet"),
+    "bf_originals": ("引用的规划原文（中文，{n} 段）", "The plan passages quoted above, in the original Chinese ({n})"),
+    "bf_enterprise_at": ("{group}；位于{park}", "{group}; at {park}"),
     "bf_theme": ("产业方向", "Industries"),
     "bf_address": ("地址", "Address"),
     "bf_parcels_inside": ("区内重点地块", "Key parcels inside"),
@@ -502,6 +505,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_nearest": ("最近设施", "Nearest"),
     "bf_count_within": ("范围内数量", "Count within"),
     "bf_contact": ("联系方式", "Contact"),
+    "bf_contact_placeholder": ("【待填写】招商联系人 / 电话 / 邮箱（设置环境变量 SONGNAN_BRIEFING_CONTACT 或命令行 --contact）",
+                               "[TO BE FILLED IN] investment contact / phone / e-mail (set SONGNAN_BRIEFING_CONTACT "
+                               "or the command's --contact)"),
     "bf_contact_input": ("招商联系人（单位、姓名、电话）", "Investment contact (office, name, phone)"),
     "bf_contact_help": ("印在每份简报上；可由管理员设置默认值（SONGNAN_BRIEFING_CONTACT）。",
                         "Printed on every briefing; an administrator can set a default "
@@ -515,7 +521,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "在本镇平面坐标系中量算。规划文字均引自《淞南镇“十四五”规划纲要》原文。",
         "Positions, outlines and distances marked 'est.' are estimates drawn from public material, "
         "not official survey data; distances are measured from the site's edge (or point) in the "
-        "town's metric CRS. Plan passages are quoted word for word from the 14th Five-Year Plan."),
+        "town's metric CRS. Plan passages are this tool's English translations of the 14th Five-Year "
+        "Plan (not official wording); the Chinese originals follow the notes."),
     "bf_map_caption": ("位置示意图（无底图瓦片；虚线圈为 {r} 公里范围；图中位置多为估计）",
                        "Location map (no basemap tiles; dashed ring: {r} km; most positions are estimated)"),
     "bf_map_caption_tiles": ("位置示意图（底图：{attr}；虚线圈为 {r} 公里范围；图中位置多为估计）",
@@ -994,6 +1001,14 @@ VALUE_LABELS: dict[str, str] = {
     "快速路": "Expressway", "主干路": "Arterial road", "次干路": "Secondary road", "支路": "Local road", "步行道": "Footpath",
     # metro lines (map legend)
     "3号线": "Line 3", "18号线": "Line 18",
+    # facility types of the 15-minute life circle (facilities schema, life-circle standards)
+    "社区卫生服务中心": "Community health centre", "社区卫生服务站": "Community health station",
+    "幼儿园": "Kindergarten", "小学": "Primary school", "初中": "Junior high school",
+    "高中": "Senior high school", "养老院": "Care home for the elderly",
+    "长者照护之家": "Small elderly care home", "日间照料中心": "Elderly day-care centre",
+    "助餐点": "Meal service point for the elderly", "文化活动中心": "Cultural activity centre",
+    "市民活动中心": "Citizens' activity centre", "体育设施": "Sports facility",
+    "淞益中心/空间/居": "Songyi community centre / space / home", "公园绿地": "Park / green space",
 }
 
 

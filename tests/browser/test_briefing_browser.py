@@ -42,3 +42,36 @@ def test_briefing_pdf_download(app_page, tmp_path):
     assert "沪北物流地块" in text and "长江西路" in text
     assert "淞南镇招商服务中心" in text and "待填写" not in text
     assert_clean(ap)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_preview_shows_the_whole_briefing(chromium, streamlit_server, lang):
+    """The preview frame is as tall as the briefing in it, in both languages and after its
+    folded originals are opened: nothing is cut at the bottom (at 1280×720)."""
+    from conftest import open_app_page
+    from test_language_browser import settle, wait_title
+
+    from songnan_geo.text.i18n import t
+
+    with open_app_page(chromium, streamlit_server) as ap:
+        page = ap.page
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(streamlit_server + "/briefing")
+        wait_title(page, t("briefing", "zh"))
+        settle(page)
+        if lang == "en":
+            page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click()
+            wait_title(page, t("briefing", "en"))
+            settle(page, 2500)
+        for kind in ("parcel", "zone"):
+            page.locator('[data-testid="stRadio"]').get_by_text(
+                t(f"bf_kind_{kind}", lang), exact=True).first.click()
+            settle(page)
+            frame_el = page.locator("iframe[srcdoc]").first
+            frame = frame_el.element_handle().content_frame()
+            if lang == "en":   # the originals, folded, open inside the frame
+                frame.evaluate("document.querySelector('details').open = true")
+                page.wait_for_timeout(1500)
+            doc_h = frame.evaluate("document.documentElement.scrollHeight")
+            frame_h = frame_el.bounding_box()["height"]
+            assert frame_h >= doc_h - 1, f"{lang} {kind}: preview {frame_h} px, briefing {doc_h} px"

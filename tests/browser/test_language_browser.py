@@ -36,10 +36,7 @@ ENGLISH_RUN = re.compile(r"(?<![\w-])[A-Za-z][a-zâ€™']+(?:[,;:]?\s+[A-Za-z][a-zâ
 CJK_LIMIT = 0.05
 #: Pages still over the limit when this test was written (issue 16), with who owns the fix. The
 #: mark is strict: once a page passes, the test fails until its line here is removed.
-KNOWN_OPEN = {
-    "briefing": "English mode 20.7 %: the English briefing's facility types, road and place names "
-                "and carrier park industries (songnan_geo/briefing/facts.py, render.py)",
-}
+KNOWN_OPEN: dict[str, str] = {}
 #: The first page of a cold server waits for every import; on a loaded machine that is slow.
 TITLE_WAIT_MS = 240_000
 
@@ -61,6 +58,11 @@ _VISIBLE_TEXT = """() => {
 }"""
 
 
+#: Streamlit's script state on the app's root element is one of a finished run.
+_SCRIPT_DONE = """() => { const a = document.querySelector('[data-testid="stApp"]');
+  return !!a && ['notRunning', 'compilationError'].includes(a.dataset.testScriptState); }"""
+
+
 def visible_text(page) -> list[tuple[str, bool]]:
     """(text, inside a code block) of every visible text node in every frame of ``page``."""
     found = []
@@ -73,9 +75,22 @@ def visible_text(page) -> list[tuple[str, bool]]:
 
 
 def settle(page, ms: int = 1500) -> None:
-    """Wait until Streamlit stops running the script (its status widget goes), every iframe
-    (the map, the briefing's preview) has a document with text, then a little more."""
+    """Wait until Streamlit has run the script (the app's ``data-test-script-state``, its status
+    widget gone, no spinner: the briefing shows only its spinner while it makes the documents),
+    the visible text stays the same for a second, every iframe (the map, the briefing's preview)
+    has a document with text, then a little more."""
     page.wait_for_timeout(500)
+    page.wait_for_function(_SCRIPT_DONE, timeout=120_000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
+    spinners = page.locator('[data-testid="stSpinner"]')
+    last = None
+    for _ in range(240):   # the visible text unchanged for a second, with no spinner
+        spinning = any(spinners.nth(i).is_visible() for i in range(spinners.count()))
+        now = sum(len(s) for s, _ in visible_text(page))
+        if not spinning and now == last:
+            break
+        last = None if spinning else now
+        page.wait_for_timeout(1000)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=120_000)
     for _ in range(240):
         frames = [f for f in page.frames if f != page.main_frame]

@@ -72,17 +72,17 @@ def test_page_shows_first_parcel_with_downloads(at):
 
 
 def test_every_kind_and_site_can_be_chosen(at):
-    at.radio(key="briefing_kind").set_value("park")
+    at.radio(key="briefing_kind_zh").set_value("park")
     run_app(at)
-    box = at.selectbox(key="briefing_site_park")
+    box = at.selectbox(key="briefing_site_park_zh")
     assert len(box.options) == len(LAYERS["carrier_parks"])
     box.set_value("c_weimob")
     run_app(at)
     m = _metrics(at)
     assert m["面积（公顷）"] == "—" and m["现状"] == "在建"
-    at.radio(key="briefing_kind").set_value("zone")
+    at.radio(key="briefing_kind_zh").set_value("zone")
     run_app(at)
-    at.selectbox(key="briefing_site_zone").set_value("belt_jiangyang")
+    at.selectbox(key="briefing_site_zone_zh").set_value("belt_jiangyang")
     run_app(at)
     b = briefing_facts(LAYERS, "belt_jiangyang")
     assert _metrics(at)["面积（公顷）"] == f"{b.area_m2 / 1e4:,.2f}〔估〕"
@@ -103,7 +103,7 @@ def test_missing_font_is_a_clear_error(at, monkeypatch):
     st.cache_data.clear()
     monkeypatch.setattr(briefing_map, "CJK_FONT_CANDIDATES", ())
     monkeypatch.delenv(briefing_map.CJK_FONT_ENV, raising=False)
-    at.selectbox(key="briefing_site_parcel").set_value("p_ferroalloy")
+    at.selectbox(key="briefing_site_parcel_zh").set_value("p_ferroalloy")
     run_app(at)
     assert [e.value for e in at.error] == [t("bf_font_missing", "zh")]
     assert "fonts-wqy-microhei" in at.code[0].value
@@ -165,9 +165,9 @@ def test_a_park_added_on_the_carrier_page_can_be_briefed_and_is_a_neighbour(stor
     app = open_page(PAGE)
     html = app.get("iframe")[0].proto.srcdoc if app.get("iframe") else ""
     assert "测试新载体" in html, "the parcel's briefing lists the added park among its neighbours"
-    app.radio(key="briefing_kind").set_value("park")
+    app.radio(key="briefing_kind_zh").set_value("park")
     run_app(app)
-    box = app.selectbox(key="briefing_site_park")
+    box = app.selectbox(key="briefing_site_park_zh")
     assert "c_test_added" in box.options or "测试新载体" in box.options
     st.cache_resource.clear()
     st.cache_data.clear()
