@@ -35,6 +35,7 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from songnan_geo.briefing.facts import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing.fonts import cjk_pdf_font
 from songnan_geo.briefing.map import HIGHLIGHT, MapImage, draw_site_map
+from songnan_geo.plan.workflow import PeriodError, parse_period
 from songnan_geo.text.glossary import gloss
 from songnan_geo.text.i18n import LANGS, t, value_label
 from songnan_geo.text.safe_text import pdf_text
@@ -165,6 +166,16 @@ class _Words:
         return f"“{en}”" if en else f"“{value}”{_paren(t('bf_untranslated', self.lang), self.lang)}"
 
 
+def _deadline_passed(deadline: str | None, as_of: _dt.date) -> bool:
+    """Whether a plan deadline (``YYYY``, ``YYYY-MM`` or a date) ended before ``as_of``."""
+    if not deadline:
+        return False
+    try:
+        return parse_period(deadline, end=True) < as_of
+    except PeriodError:
+        return False
+
+
 def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = None
                   ) -> BriefingView:
     """The texts of briefing ``b`` in ``lang`` ('zh' or 'en'); ``map_image`` for the caption
@@ -207,6 +218,9 @@ def briefing_view(b: Briefing, lang: str = "zh", map_image: MapImage | None = No
             target=_or_not_given(words.text(b.plan_target), lang),
             deadline=_or_not_given(b.plan_deadline, lang)) if b.plan_target else \
             t("bf_not_given", lang)
+        if b.plan_target and _deadline_passed(b.plan_deadline, b.as_of):
+            milestone += ("；" if lang == "zh" else "; ") + t("bf_deadline_passed", lang).format(
+                deadline=b.plan_deadline, as_of=b.as_of.isoformat())
         if b.milestone_note:
             milestone += ("；" if lang == "zh" else "; ") + words.text(b.milestone_note, start=False)
         facts.append((t("bf_milestone", lang), milestone))

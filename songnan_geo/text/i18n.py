@@ -465,6 +465,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "bf_status_fmt": ("{status}（截至 {as_of}）", "{status} (as of {as_of})"),
     "bf_status_source": ("状态依据", "Status source"),
     "bf_milestone": ("下一节点", "Next milestone"),
+    "bf_deadline_passed": ("期限 {deadline} 已过（简报日期 {as_of}）", "the {deadline} deadline has passed (briefing of {as_of})"),
     "bf_milestone_fmt": ("{target}（期限：{deadline}）", "{target} (by {deadline})"),
     "bf_not_given": ("规划未给出", "not given in the plan"),
     "bf_planned_use": ("规划用途", "Planned use"),

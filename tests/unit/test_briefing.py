@@ -8,6 +8,7 @@ pypdf; the map's pixels with Pillow.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import json
 import re
@@ -411,6 +412,17 @@ def test_view_marks_estimates_and_formats_area(layers):
     assert all(row[3].endswith("〔估〕") for row in v.tables[0].rows)
     with pytest.raises(ValueError, match="lang"):
         briefing_view(b, "fr")
+
+
+@pytest.mark.parametrize("as_of, passed", [(dt.date(2026, 12, 4), True), (dt.date(2025, 6, 30), False)])
+def test_a_milestone_whose_deadline_is_over_says_so(layers, as_of, passed):
+    """The plan's period has ended: a deadline before the briefing's date is said to be past."""
+    b = bf.briefing_facts(layers, "p_hubei_logistics", as_of=as_of)
+    assert b.plan_target and b.plan_deadline and b.plan_deadline.startswith("2025")
+    zh = dict(briefing_view(b, "zh").facts)["下一节点"]
+    en = dict(briefing_view(b, "en").facts)["Next milestone"]
+    assert (f"期限 {b.plan_deadline} 已过（简报日期 {as_of.isoformat()}）" in zh) is passed
+    assert (f"the {b.plan_deadline} deadline has passed" in en) is passed
 
 
 def test_render_functions_agree_with_make_briefing(layers, hubei):
