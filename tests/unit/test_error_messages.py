@@ -33,8 +33,27 @@ from songnan_geo.store.indicators import read_carrier_figures
 from songnan_geo.text import import_messages
 from songnan_geo.text.error_messages import MESSAGES, msg, render
 
-_MODULES = (carrier_store, carriers, standards, siting, scenario, workflow, auth, indicators,
-            indicator_store, population_store, store, db, layerstore, plans, evaluation_store)
+
+def _modules_using_the_catalogue() -> tuple:
+    """Every module of the package that imports from this catalogue (found, not listed: a
+    module split off another keeps being checked)."""
+    import importlib
+    from pathlib import Path
+
+    import songnan_geo
+
+    root = Path(songnan_geo.__file__).parent
+    names = [".".join(("songnan_geo", *p.relative_to(root).with_suffix("").parts))
+             for p in sorted(root.rglob("*.py"))
+             if p.stem != "error_messages"
+             and "songnan_geo.text.error_messages import" in p.read_text(encoding="utf-8")]
+    return tuple(importlib.import_module(n) for n in names)
+
+
+_MODULES = _modules_using_the_catalogue()
+assert {carrier_store, carriers, standards, siting, scenario, workflow, auth, indicators,
+        indicator_store, population_store, store, db, layerstore, plans,
+        evaluation_store} <= set(_MODULES)
 #: Codes chosen by a name at run time (f"layer_hint_{name}", f"workflow_{workflow.name}").
 _DYNAMIC = {"layer_hint_parks", "layer_hint_zones", "workflow_parcel", "workflow_project"}
 #: Parameters that are themselves messages, with a sample of each.
