@@ -32,6 +32,13 @@ def load_layers(data_dir: str):
     return load_all_layers(data_dir), read_manifest(data_dir)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def sidebar_summary(layers_id: int, lang: str, _layers, _manifest) -> list[str]:
+    """The sidebar's layer summary lines, measured once per loaded layers (``layers_id``, the
+    id of :func:`load_layers`' result, changes when the layers are reloaded) and language."""
+    return summary_lines(layer_summary(_layers, _manifest, lang), _manifest, lang)
+
+
 _static_assets()
 
 with st.sidebar:
@@ -58,7 +65,7 @@ st.session_state["layers"], st.session_state["manifest"] = layers, manifest
 with st.sidebar:
     st.subheader(t("summary", lang))
     # a compact list, not a table: a narrow sidebar clipped the table's titles and headers
-    for line in summary_lines(layer_summary(layers, manifest, lang), manifest, lang):
+    for line in sidebar_summary(id(layers), lang, layers, manifest):
         st.markdown(line)
     st.caption(t("estimated_banner", lang))
 

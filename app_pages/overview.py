@@ -38,4 +38,6 @@ zone_names = dict(zip(layers["zones"]["id"], layers["zones"]["name" if lang == "
 table = layers["parcels"][cols].assign(zone_id=lambda d: d["zone_id"].map(zone_names),
                                        status=lambda d: d["status"].map(lambda v: value_label(v, lang)))
 table = table.fillna("—").rename(columns={c: field_label(c, lang) for c in cols})
-st.dataframe(table, hide_index=True, width="stretch")
+# A static table, not the interactive grid: twelve rows need no scrolling or sorting, and the
+# grid's ~1.3 MB of JavaScript competed with the first map for the browser (issue 16, speed).
+st.table(table, hide_index=True, width="stretch")

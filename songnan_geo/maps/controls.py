@@ -13,7 +13,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from songnan_geo.maps.basemaps import BACKGROUND
-from songnan_geo.maps.styles import feature_style, layer_kind
+from songnan_geo.maps.styles import feature_style, layer_kind, shape_path
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc, js_literal
 
@@ -61,6 +61,7 @@ class PageStyle(MacroElement):
             .sn-sw-area { border: 1.5px solid; }
             .sn-sw-line { height: 0; }
             .sn-sw-point { width: 10px; height: 10px; border-radius: 50%; border: 1.5px solid; }
+            .sn-sw-shape { width: 14px; height: 14px; overflow: visible; }
             .sn-popup { font-size: 12px; max-height: 300px; overflow-y: auto; max-width: 300px; }
             .sn-popup-name { font-weight: bold; font-size: 13px; }
             .sn-popup-layer { color: #666; margin-bottom: 4px; }
@@ -457,9 +458,22 @@ def _swatch(kind: str, st: dict) -> str:
         return (f'<span class="sn-sw sn-sw-line" style="border-top-color:{stroke};'
                 f'border-top-width:{w:g}px;border-top-style:{border}"></span>')
     fill = _esc(st["fillColor"]) if st.get("fill") else "transparent"
+    if kind == "point" and st.get("shape", "circle") != "circle":
+        return shape_swatch(st["shape"], st["color"], fill,
+                            dashed=bool(st.get("dashArray")), weight=float(st.get("weight", 1.5)))
     cls = "sn-sw-point" if kind == "point" else "sn-sw-area"
     return (f'<span class="sn-sw {cls}" style="border-color:{stroke};border-style:{border};'
             f'background:{fill}"></span>')
+
+def shape_swatch(shape: str, stroke: str, fill: str, dashed: bool = False,
+                 weight: float = 1.5) -> str:
+    """A legend swatch: the marker ``shape`` (:func:`songnan_geo.maps.styles.shape_path`, the
+    outline the map draws) as a 14 px inline SVG, stroked and filled with CSS colours."""
+    dash = ' stroke-dasharray="2 1.5"' if dashed else ""
+    w = max(1.0, min(weight, 2.0))
+    return (f'<svg class="sn-sw sn-sw-shape" width="14" height="14" viewBox="0 0 14 14" '
+            f'aria-hidden="true"><path d="{shape_path(shape, 7, 7, 4.6)}" fill="{_esc(fill)}" '
+            f'stroke="{_esc(stroke)}" stroke-width="{w:g}"{dash}/></svg>')
 
 def legend_section(name: str, info: dict, title: str, id_names: dict, shown: bool,
                     lang: str = "zh") -> str:

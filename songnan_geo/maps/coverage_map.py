@@ -9,8 +9,9 @@ for the layer control:
 * the 居委 residential areas shaded by covered share (tooltip: name, estimated
   population, covered population and share),
 * the uncovered parts of the residential areas, in red,
-* the existing facilities, the planner's candidate sites and the best sites found by
-  the siting model, as circle markers.
+* the existing facilities (a shape per facility category, see
+  :func:`songnan_geo.maps.styles.point_shape`), the planner's candidate sites and the best
+  sites found by the siting model (circles).
 
 The base map does not change with the analysis, so a Streamlit page can keep it (and
 the planner's zoom and pan) while the overlays change: ``st_folium(base,
@@ -29,8 +30,10 @@ import numpy as np
 from songnan_geo.coords.chinacoords import convert_gdf
 from songnan_geo.coords.crs import to_storage_crs
 from songnan_geo.maps.basemaps import basemap_datum
-from songnan_geo.maps.controls import KeepOverlayChoices, MapControl
+from songnan_geo.maps.controls import KeepOverlayChoices, MapControl, shape_swatch
 from songnan_geo.maps.folium_map import build_map
+from songnan_geo.maps.styles import point_shape
+from songnan_geo.maps.symbols import ShapeMarker
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc
 
@@ -76,7 +79,7 @@ def _geojson(gdf: gpd.GeoDataFrame, tooltips: list[str], styles: list[dict], gro
     by_id = {str(i): s for i, s in enumerate(styles)}
     gj = folium.GeoJson({"type": "FeatureCollection", "features": feats},
                         style_function=lambda f, _s=by_id: _s[f["id"]],
-                        marker=folium.CircleMarker(radius=radius) if radius else None,
+                        marker=ShapeMarker(radius=radius) if radius else None,
                         control=False)
     folium.GeoJsonTooltip(fields=[_TOOLTIP], labels=False, localize=False, sticky=True).add_to(gj)
     gj.add_to(group)
@@ -128,7 +131,10 @@ def build_coverage_base_map(context: dict[str, gpd.GeoDataFrame], manifest: dict
             (_swatch(FACILITY_COLOUR, True), t("cov_layer_facilities")),
             (_swatch(CANDIDATE_COLOUR, True), t("cov_layer_candidates")),
             (_swatch(BEST_COLOUR, True), t("cov_layer_best"))]
-    rows += [(_swatch(c), f"{titles.get(g, g)}") for g, c in _service_colours(service_types).items()]
+    # a facility type's row: its marker (shape by category, in the type's colour), which is
+    # also the colour of its service areas
+    rows += [(shape_swatch(point_shape(g), "#000000", c), f"{titles.get(g, g)}")
+             for g, c in _service_colours(service_types).items()]
     html = (f'<button type="button" class="sn-legend-title" aria-expanded="true">'
             f'{_esc(t("cov_legend"))}</button><div class="sn-legend-body">'
             + "".join(f'<div class="sn-legend-item">{sw}<span>{_esc(label)}</span></div>'
@@ -208,7 +214,7 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
     groups.append(g_unc)
 
     if facilities is not None and len(facilities) and "type" in facilities.columns:
-        # One colour and symbol size per facility type (the service areas' colours).
+        # One colour per facility type (the service areas' colours), one shape per category.
         g_fac = folium.FeatureGroup(name=_esc(t("cov_layer_facilities")), show=True)
         pts = facilities.copy()
         pts = _display(pts.set_geometry(pts.geometry.representative_point()), basemap, "facilities")
@@ -217,7 +223,8 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
         _geojson(pts, [_esc(f"{n} · {k}") for n, k in zip(names, kinds)],
                  [{"color": "#000000", "weight": 1.5, "fill": True,
                    "fillColor": colours.get(k, FACILITY_COLOUR),
-                   "fillOpacity": 0.95, "radius": 6} for k in kinds], g_fac, radius=6)
+                   "fillOpacity": 0.95, "radius": 6, "shape": point_shape(k)} for k in kinds],
+                 g_fac, radius=6)
         groups.append(g_fac)
         facilities = None
     for key, gdf, colour, radius in (("cov_layer_facilities", facilities, FACILITY_COLOUR, 5),

@@ -6,8 +6,8 @@ degrees) and the manifest (``data/geo/manifest.json``) into a :class:`folium.Map
 * one :class:`folium.FeatureGroup` per layer, in manifest order, named by its title in
   the chosen language and switched on/off with a :class:`folium.LayerControl`;
 * colours, line weights and dashes from the manifest ``style`` / ``style_by`` /
-  ``palette`` / ``weights``; points as circle markers (no icon markers, which would need
-  CSS that is not served);
+  ``palette`` / ``weights``; points as shape markers, a shape per facility category and
+  hollow when planned (:mod:`~songnan_geo.maps.symbols`: Leaflet paths, no icon font or image);
 * a tooltip (the feature's name) and a popup (every property, labelled in the language,
   with an "estimated" badge) per feature;
 * a legend control and a metric scale bar.
@@ -72,6 +72,7 @@ from songnan_geo.maps.controls import (
 )
 from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY, feature_name, plain_value, popup_html
 from songnan_geo.maps.styles import feature_style, geom_kind
+from songnan_geo.maps.symbols import ShapeMarker, ShapeMarkers
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text as _esc
 
@@ -217,6 +218,7 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
     m.default_css = [("leaflet_css", asset_base_url + LEAFLET_CSS)]
     _add_tiles(m, basemap, lang)
     PageStyle().add_to(m)
+    ShapeMarkers().add_to(m)   # before the layers: their points are L.SnShapeMarker
 
     sections, label_specs = [], []
     for name, info in infos.items():
@@ -237,7 +239,7 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
             gj = folium.GeoJson(
                 data,
                 style_function=lambda f, _s=styles: _s[f["id"]],
-                marker=folium.CircleMarker(radius=radius) if has_points else None,
+                marker=ShapeMarker(radius=radius) if has_points else None,
                 control=False,
                 **attribution,
             )

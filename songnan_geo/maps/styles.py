@@ -2,7 +2,8 @@
 
 :func:`feature_style` turns a layer's manifest entry (``style``, ``style_by``, ``palette``,
 ``weights``, ``planned``) and a feature's properties into Leaflet path options; the folium map,
-its legend and the matplotlib briefing map all use it, so they show the same colours. Every
+its legend and the matplotlib briefing map all use it, so they show the same colours. Points
+get a marker shape by facility category (:data:`CATEGORY_SHAPE`, :data:`SHAPE_VERTICES`). Every
 colour and dash is checked (a manifest value is never written into a page unless it is a plain
 CSS colour or a dash pattern). Imports only the standard library.
 """
@@ -19,6 +20,65 @@ _LINE_TYPES = {"LineString", "MultiLineString"}
 _POLYGON_TYPES = {"Polygon", "MultiPolygon"}
 
 _DEFAULT_COLOR = "#3388ff"
+
+#: Category of each facility type (the facilities layer's ``type`` values); the types of one
+#: category share a marker shape and differ by colour.
+FACILITY_CATEGORY: dict[str, str] = {
+    "社区卫生服务中心": "health", "社区卫生服务站": "health",
+    "幼儿园": "education", "小学": "education", "初中": "education", "高中": "education",
+    "养老院": "elderly", "长者照护之家": "elderly", "日间照料中心": "elderly", "助餐点": "elderly",
+    "文化活动中心": "culture", "市民活动中心": "culture",
+    "体育设施": "sport",
+    "淞益中心/空间/居": "community",
+    "公园绿地": "park",
+}
+
+#: Marker shape of each facility category: one distinct shape per category.
+CATEGORY_SHAPE: dict[str, str] = {
+    "health": "cross", "education": "square", "elderly": "diamond", "culture": "star",
+    "sport": "triangle", "community": "hexagon", "park": "circle",
+}
+
+
+def _regular(n: int, outer: float, inner: float | None = None, turn: float = 0.0) -> list:
+    """Vertices of a regular polygon (or, with ``inner``, a star) around (0, 0), y down."""
+    pts, steps = [], n * (2 if inner else 1)
+    for i in range(steps):
+        r = outer if not inner or i % 2 == 0 else inner
+        a = math.pi * 2 * i / steps - math.pi / 2 + turn
+        pts.append([round(r * math.cos(a), 3), round(r * math.sin(a), 3)])
+    return pts
+
+
+#: Outline of each marker shape as vertices around the marker's point, in units of the
+#: marker's radius (x right, y down; screen pixels ÷ radius). Sized so each covers about the
+#: area of the circle of that radius. "circle" has none: it is Leaflet's own circle marker.
+SHAPE_VERTICES: dict[str, list] = {
+    "square": [[-0.9, -0.9], [0.9, -0.9], [0.9, 0.9], [-0.9, 0.9]],
+    "diamond": [[0.0, -1.25], [1.25, 0.0], [0.0, 1.25], [-1.25, 0.0]],
+    "triangle": [[0.0, -1.35], [1.2, 0.75], [-1.2, 0.75]],
+    "cross": [[-0.4, -1.15], [0.4, -1.15], [0.4, -0.4], [1.15, -0.4], [1.15, 0.4], [0.4, 0.4],
+              [0.4, 1.15], [-0.4, 1.15], [-0.4, 0.4], [-1.15, 0.4], [-1.15, -0.4], [-0.4, -0.4]],
+    "star": _regular(5, 1.45, 0.62),
+    "hexagon": _regular(6, 1.1),
+}
+
+
+def point_shape(value) -> str:
+    """Marker shape of a point whose style category (``style_by`` value) is ``value``:
+    its facility category's shape, "circle" for anything else."""
+    return CATEGORY_SHAPE.get(FACILITY_CATEGORY.get(value, ""), "circle") if isinstance(value, str) \
+        else "circle"
+
+
+def shape_path(shape: str, cx: float, cy: float, r: float) -> str:
+    """SVG path data of ``shape`` centred on (cx, cy) with radius ``r`` (pixels); the same
+    outline the map's shape markers draw (a circle as two arcs)."""
+    pts = SHAPE_VERTICES.get(shape)
+    if not pts:
+        return (f"M{cx - r:g},{cy:g}a{r:g},{r:g} 0 1,0 {2 * r:g},0"
+                f"a{r:g},{r:g} 0 1,0 {-2 * r:g},0z")
+    return "M" + "L".join(f"{cx + x * r:.2f},{cy + y * r:.2f}" for x, y in pts) + "z"
 
 _COLOR_RE = re.compile(r"^(#[0-9a-fA-F]{3}|#[0-9a-fA-F]{4}|#[0-9a-fA-F]{6}|#[0-9a-fA-F]{8}|[a-zA-Z]{3,20})$")
 
@@ -92,11 +152,13 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
     dict
         Leaflet options: ``color``, ``weight`` (screen pixels), ``opacity``, ``fill``,
         ``fillColor``, ``fillOpacity``, ``dashArray`` (pixels) and, for points,
-        ``radius`` (screen pixels). The palette colour fills polygons and points and
-        strokes lines; where the style fixes ``fill_color``, it strokes instead. A point layer's
+        ``radius`` (screen pixels) and ``shape`` (:func:`point_shape`: a facility category's
+        shape, else "circle"; drawn by :class:`songnan_geo.maps.symbols.ShapeMarker`). The palette
+        colour fills polygons and points and strokes lines; where the style fixes
+        ``fill_color``, it strokes instead. A point layer's
         ``stroke_color`` rings every marker in that colour (the layer's mark). A point whose
         ``info["planned"]["field"]`` is one of ``info["planned"]["values"]`` (a planned facility)
-        is a hollow dashed ring in its colour.
+        is hollow (white inside) and dashed, outlined in its colour, in its shape.
     """
     style = info.get("style") or {}
     kind = geom_kind(geom_type)
@@ -131,6 +193,7 @@ def feature_style(info: dict, properties: Mapping, geom_type: str, layer: str = 
         out.update(color=stroke, fill=fill_opacity > 0, fillColor=fill, fillOpacity=fill_opacity)
         if kind == "point":
             out["radius"] = _number(style.get("radius", 6), layer, "style.radius")
+            out["shape"] = point_shape(properties.get(key)) if key else "circle"
     if style.get("dash"):
         out["dashArray"] = _dash(style["dash"], layer)
     planned = info.get("planned") or {}

@@ -7,14 +7,17 @@ projects :data:`PROJECT_PALETTE`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 
 from songnan_geo.layers import spreadsheet
 from songnan_geo.plan import registry as plans, workflow
 from songnan_geo.store.tracker import SEED_USER, format_time
 from songnan_geo.text import i18n
+
+if TYPE_CHECKING:   # altair is imported where a chart is made: the overview map needs none
+    import altair as alt
 
 #: Colours of the project statuses (grey for the pause, greens as work completes).
 PROJECT_PALETTE = {"谋划": "#9e9ac8", "前期准备": "#6baed6", "建设中": "#fd8d3c",
@@ -197,6 +200,8 @@ def gantt_chart(segments: pd.DataFrame, items: pd.DataFrame, palette: dict[str, 
     as_of : date, optional
         Drawn as a dashed vertical rule, always within the axis.
     """
+    import altair as alt  # noqa: PLC0415 (lazy: not needed for the first map)
+
     lo, hi = period
     period_end = hi
     if as_of is not None:

@@ -94,8 +94,9 @@ def test_sidebar_summary_has_one_row_per_manifest_layer(at):
 
 
 def test_overview_parcels_table_lists_every_parcel(at):
-    tables = [d.value for d in at.main.dataframe]
-    assert len(tables) == 1, "the overview shows exactly one table (the key parcels)"
+    tables = [d.value for d in at.main.table]
+    assert len(tables) == 1 and not at.main.dataframe, (
+        "the overview shows exactly one table (the key parcels), a static one")
     assert len(tables[0]) >= 12
     assert len(tables[0]) == COUNTS["parcels"]
     assert at.main.subheader[0].value == t("parcels_table", "zh")
@@ -111,7 +112,7 @@ def test_language_switch_to_english(at):
     assert list(sidebar_summary(at)) == [markdown_text(MANIFEST["layers"][n]["title"]["en"]) for n in LAYERS
                                          if MANIFEST["layers"][n].get("group") != "context"]
     assert at.main.subheader[0].value == "Key parcels"
-    assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
+    assert len(at.main.table[0].value) == COUNTS["parcels"]
     # The basemap choice is labelled in English too, options included.
     from songnan_geo.maps.basemaps import basemap_title
     box = at.selectbox(key="basemap_en")
@@ -185,7 +186,7 @@ def test_catalogue_then_back_to_overview(at):
     at.switch_page(_page("overview"))
     run_app(at)
     assert _titles(at) == [t("app_title", "zh")]
-    assert len(at.main.dataframe[0].value) == COUNTS["parcels"]
+    assert len(at.main.table[0].value) == COUNTS["parcels"]
     _assert_sidebar_present(at, "zh")
 
 

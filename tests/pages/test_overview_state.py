@@ -41,7 +41,7 @@ def test_overview_shows_the_tracked_status(store_path, editors):
                           expected_version=item["version"], note="test")
     tracker.dispose()
     at = open_page(app_page_paths()["overview"])
-    table = at.main.dataframe[0].value
+    table = at.main.table[0].value
     row = table[table[field_label("name", "zh")] == first["name"]].iloc[0]
     assert row[field_label("status", "zh")] == "已出让"
     assert t("ov_state_from_store", "zh") in [c.value for c in at.caption]
@@ -51,7 +51,7 @@ def test_overview_shows_the_tracked_status(store_path, editors):
 def test_overview_in_english_shows_statuses_in_english(store_path, editors):
     st.cache_resource.clear()
     at = open_page(app_page_paths()["overview"], "en")
-    table = at.main.dataframe[0].value
+    table = at.main.table[0].value
     row = table[table[field_label("name_en", "en")] == "Dongya parcel"].iloc[0]
     assert row[field_label("status", "en")] == "Land banked (收储)"
     st.cache_resource.clear()

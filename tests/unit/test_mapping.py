@@ -172,7 +172,7 @@ def test_points_are_circle_markers_coloured_by_type(layers, manifest):
     legend = next(c for c in m._children.values() if isinstance(c, Legend)).html
     assert i18n.t("map_planned_symbol", "zh").format(what="规划") in legend
     assert styles["f_school"]["radius"] == manifest["layers"]["facilities"]["style"]["radius"]
-    assert "new L.CircleMarker(" in page
+    assert "new L.SnShapeMarker(" in page and "L.SnShapeMarker = L.CircleMarker.extend(" in page
     # The only L.marker is the name labels' text (a divIcon: no icon image or icon CSS needed).
     assert page.count("L.marker(") == 1 and "icon: L.divIcon(" in page
     assert "AwesomeMarkers" not in page and "new L.Marker(" not in page
