@@ -120,6 +120,13 @@ class Sample:
     population: np.ndarray  # people at the point
     area_m2: np.ndarray     # residential land at the point
     crs: object = TOWN_CRS
+    snapped: tuple | None = field(default=None, repr=False, compare=False)
+
+    def snap_to(self, network: WalkNetwork):
+        """``network.snap(self.xy)``, computed once per network and kept."""
+        if self.snapped is None or self.snapped[0] is not network:
+            self.snapped = (network, network.snap(self.xy))
+        return self.snapped[1]
 
 
 @dataclass
@@ -279,16 +286,25 @@ def distance_to_nearest_m(sample_xy: np.ndarray, facilities: gpd.GeoDataFrame, m
 def covered_points(sample: Sample, facilities: gpd.GeoDataFrame, radius_m: Mapping[str, float],
                    types: Sequence[str], method: str, network: WalkNetwork | None = None,
                    type_field: str = "type") -> dict[str, np.ndarray]:
-    """Per type, a bool per sample point: within the type's radius of one of its facilities."""
-    snap = network.snap(sample.xy) if method == "network" else None
-    kinds = facilities[type_field].astype(str)
-    out = {}
-    for ftype in types:
-        r = float(radius_m[ftype])
-        d = distance_to_nearest_m(sample.xy, facilities[kinds == ftype], method, network,
-                                  limit_m=r, snap=snap)
-        out[ftype] = d <= r
-    return out
+    """Per type, a bool per sample point: within the type's radius of one of its facilities.
+
+    ``network``: every facility is snapped once and one limited Dijkstra runs per type on
+    one graph (:meth:`WalkNetwork.group_distance_m`); the sample is snapped once per network
+    (:meth:`Sample.snap_to`).
+    """
+    kinds = facilities[type_field].astype(str).to_numpy()
+    if method != "network":
+        return {t: distance_to_nearest_m(sample.xy, facilities[kinds == t], method) <= float(radius_m[t])
+                for t in types}
+    types = list(types)
+    pos = {t: i for i, t in enumerate(types)}
+    mine = np.isin(kinds, types)
+    geoms = facilities.to_crs(TOWN_CRS).geometry.values.to_numpy()[mine]
+    group = np.array([pos[t] for t in kinds[mine]], dtype=np.int64)
+    limit = np.array([float(radius_m[t]) for t in types])
+    walk = network.group_distance_m(sample.xy, access_points(network, geoms), group, limit,
+                                    snap=sample.snap_to(network))
+    return {t: walk[i] <= limit[i] for i, t in enumerate(types)}
 
 
 def indicator_shares(weights: np.ndarray, covered: Mapping[str, np.ndarray]) -> tuple[dict, float]:
@@ -319,7 +335,7 @@ def choose_method(method: str, layers: Mapping[str, gpd.GeoDataFrame], sample: S
             raise ScenarioError([msg("scenario_network_roads")])
         return "euclidean", ("没有道路图层，按直线距离计算" if lang != "en" else
                              "no roads layer: straight-line distances"), None, None
-    median = float(np.median(network.snap(sample.xy).snap_m)) if len(sample.xy) else 0.0
+    median = float(np.median(sample.snap_to(network).snap_m)) if len(sample.xy) else 0.0
     if method == "network":
         return "network", "", network, median
     if median <= WALKABLE_MEDIAN_SNAP_M:
