@@ -624,6 +624,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "no facility type chosen",
         "zh": "未选择设施类型",
     },
+    "scenario_capacity_basis": {
+        "en": "capacitated siting counts residents served; choose the population basis",
+        "zh": "按容量选址统计的是可服务的居民人数；请选择按人口计算",
+    },
     "pop_entry_problems": {
         "en": "{problems:semi}. Nothing was saved.",
         "zh": "{problems:semi}。未保存任何内容。",
