@@ -31,7 +31,9 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -460,17 +462,9 @@ class WalkNetwork:
         todo = [g for g in np.argsort(-limit * np.bincount(group, minlength=len(limit)),
                                       kind="stable") if (group == g).any()]
         workers = parallel_workers(n + k, len(todo)) if workers is None else max(int(workers), 1)
-        if workers > 1 and len(todo) > 1 and sys.platform.startswith("linux"):
-            global _JOB
-            _JOB = job  # forked workers inherit it (no copy of the graph)
-            try:
-                with ProcessPoolExecutor(min(workers, len(todo)),
-                                         mp_context=mp.get_context("fork")) as pool:
-                    for g, walk in zip(todo, pool.map(_forked_group_walk, todo)):
-                        out[g] = walk
-            finally:
-                _JOB = None
-        else:
+        done = workers > 1 and len(todo) > 1 and sys.platform.startswith("linux") and \
+            _forked_walks(job, todo, min(workers, len(todo)), out)
+        if not done:
             for g in todo:
                 out[g] = job.walk(g)
         return out
@@ -641,8 +635,28 @@ class _GroupJob:
 _JOB: _GroupJob | None = None
 
 
+_JOB_LOCK = threading.Lock()
+
+
 def _forked_group_walk(g: int) -> np.ndarray:
     return _JOB.walk(g)
+
+
+def _forked_walks(job: _GroupJob, todo: list, workers: int, out: np.ndarray) -> bool:
+    """The groups' walks in ``workers`` forked processes (they inherit ``job``: the graph is
+    not copied); False, with nothing done, when processes cannot be started."""
+    global _JOB
+    with _JOB_LOCK:
+        _JOB = job
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                for g, walk in zip(todo, pool.map(_forked_group_walk, todo)):
+                    out[g] = walk
+        except (OSError, BrokenProcessPool):
+            return False
+        finally:
+            _JOB = None
+    return True
 
 
 def parallel_workers(n_nodes: int, n_groups: int) -> int:
