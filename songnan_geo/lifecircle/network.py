@@ -7,7 +7,10 @@ weighted by length in metres in :data:`songnan_geo.coords.crs.TOWN_CRS`. A roads
 from OpenStreetMap (:mod:`songnan_geo.layers.osm`) carries each feature's end-node ids ``u``/``v``;
 the graph then follows OSM's own node topology instead of noding the geometry. Shortest paths use
 :func:`scipy.sparse.csgraph.dijkstra` once for all sources together (``min_only``), not
-one search per facility.
+one search per facility; several groups of sources (facility types, each with its own walking
+distance) are snapped once onto one graph and searched once per group
+(:meth:`WalkNetwork.group_distance_m`, in forked processes on large graphs). Snapping uses a
+KD-tree of edge pieces and is exact (:meth:`WalkNetwork.snap`).
 
 Snapping and the walking distance
 ---------------------------------
