@@ -311,22 +311,23 @@ class WalkNetwork:
         return Snap(edge=edge, along_m=along, snap_m=dist)
 
     def _nearest_edge(self, xy):
-        n_pieces = len(self._piece_edge)
-        k = min(8, n_pieces)
-        d, idx = self._piece_tree.query(xy, k=k, workers=-1)
-        d, idx = d.reshape(len(xy), k), idx.reshape(len(xy), k)
-        while k < n_pieces:
-            # Rows whose k-th piece is still inside m0 + h may have more candidates.
-            more = d[:, -1] <= d[:, 0] + self._piece_half_m + 1e-6 * (1.0 + d[:, 0])
-            if not more.any():
-                break
-            k = min(2 * k, n_pieces)
-            d2, i2 = self._piece_tree.query(xy[more], k=k, workers=-1)
-            d = np.concatenate([d, np.full((len(xy), k - d.shape[1]), np.inf)], axis=1)
-            idx = np.concatenate([idx, np.zeros((len(xy), k - idx.shape[1]), idx.dtype)], axis=1)
-            d[more], idx[more] = d2.reshape(-1, k), i2.reshape(-1, k)
-        cand = np.where(np.isfinite(d), self._piece_edge[np.minimum(idx, n_pieces - 1)],
-                        self._piece_edge[idx[:, :1]])
+        n, n_pieces = len(xy), len(self._piece_edge)
+        edge, along, dist = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+        rows, k = np.arange(n), min(8, n_pieces)
+        while len(rows):
+            d, idx = self._piece_tree.query(xy[rows], k=k, workers=-1)
+            d, idx = d.reshape(len(rows), k), idx.reshape(len(rows), k)
+            # A row is settled when its k-th piece lies beyond m0 + h (or every piece is in).
+            done = (np.ones(len(rows), bool) if k == n_pieces else
+                    d[:, -1] > d[:, 0] + self._piece_half_m + 1e-6 * (1.0 + d[:, 0]))
+            r = rows[done]
+            edge[r], along[r], dist[r] = self._closest(xy[r], self._piece_edge[idx[done]])
+            rows, k = rows[~done], min(2 * k, n_pieces)
+        return edge, along, dist
+
+    def _closest(self, xy, cand):
+        """Per row of ``cand`` (edge indices), the closest edge, the position along it and the
+        distance (the lowest edge index on a tie)."""
         a = self.node_xy[self.edge_u[cand]]
         ab = self.node_xy[self.edge_v[cand]] - a
         ap = xy[:, None, :] - a
