@@ -13,6 +13,12 @@ extension of ``--out``: .geojson/.json (EPSG:4326), .gpkg (the demand's CRS), .c
 .xlsx (attributes only, no geometry). The last line printed is the summary: total
 weight, covered weight, covered share (without ``--weight`` every feature weighs 1).
 Bad input prints ``error: …`` naming the problem and the fix, writes nothing and exits 2.
+
+With ``--standard`` and one ``--type``, ``--candidates FILE [--k N]`` also prints the best
+``N`` new sites among the candidates (MCLP, the existing facilities kept) with the gain of
+each; ``--new-capacity C`` makes it capacitated: each new site serves at most ``C`` residents
+and each existing facility at most its ``capacity`` field (a facility without one is an
+error naming it), and the gains count residents served.
 """
 from __future__ import annotations
 
@@ -64,6 +70,13 @@ def register(subparsers) -> None:
                         "(with --standard: walk where the roads reach the homes); default "
                         "euclidean, or auto with --standard")
     p.add_argument("--roads", metavar="FILE", help="road centre-lines (needed for --method network)")
+    p.add_argument("--candidates", metavar="FILE",
+                   help="with --standard and one --type: candidate sites; print the best --k new "
+                        "sites (existing facilities kept) and the gain of each")
+    p.add_argument("--k", type=int, default=3, metavar="N", help="new sites with --candidates (default 3)")
+    p.add_argument("--new-capacity", type=float, metavar="C",
+                   help="with --candidates: capacitated siting, each new site serving at most C "
+                        "residents and each existing facility at most its 'capacity' field")
     p.add_argument("--weight", metavar="FIELD",
                    help="demand field to weight by (e.g. population) → covered_pop")
     p.add_argument("--walk-speed-kmh", type=float, default=DEFAULT_WALK_SPEED_KMH,
@@ -143,6 +156,8 @@ def _run(args: argparse.Namespace) -> int:
                          f"{config.output_dir() / Path(args.out).name}.")
     if args.standard:
         return _run_standard(args)
+    if args.candidates or args.new_capacity is not None:
+        raise InputError("--candidates and --new-capacity need --standard ID and one --type.")
     args.method = args.method or "euclidean"
     if args.method == "auto":
         raise InputError("--method auto needs --standard; give euclidean or network.")
@@ -196,6 +211,16 @@ def _run_standard(args: argparse.Namespace) -> int:
     if args.roads:
         layers["roads"] = _read(args.roads, "roads")
     types = [x.strip() for x in args.type.split(",") if x.strip()] if args.type else None
+    if (args.candidates or args.new_capacity is not None) and (not types or len(types) != 1):
+        raise InputError("--candidates sites new facilities of one type: give one --type T.")
+    if args.new_capacity is not None and not args.candidates:
+        raise InputError("--new-capacity needs --candidates FILE (the sites to choose from).")
+    if args.candidates and args.k < 1:
+        raise InputError(f"--k is {args.k}; ask for at least 1 new site.")
+    if args.new_capacity is not None and not args.new_capacity >= 0:
+        raise InputError(f"--new-capacity is {args.new_capacity:g}; give the residents each new "
+                         "site can serve (a number ≥ 0).")
+    cands = _read(args.candidates, "candidates") if args.candidates else None
     try:
         r = sc.run_scenario(layers, types, args.standard, args.method or "auto", args.basis, lang="en")
     except sc.ScenarioError as exc:
@@ -212,4 +237,30 @@ def _run_standard(args: argparse.Namespace) -> int:
     if r.method_reason:
         print(f"method: {r.method_reason}")
     print(sc.type_table(r, "en").drop(columns="Definition").to_csv(sep="\t", index=False).strip())
+    if cands is not None:
+        _print_sites(r, types[0], cands, args)
     return 0
+
+
+def _print_sites(r, ftype: str, cands, args: argparse.Namespace) -> None:
+    """The best new sites (songnan_geo.lifecircle.scenario.recommend_sites), one line each."""
+    from songnan_geo.lifecircle import scenario as sc  # noqa: PLC0415
+    from songnan_geo.lifecircle.siting import SitingError  # noqa: PLC0415
+
+    capacitated = args.new_capacity is not None
+    try:
+        out = sc.recommend_sites(r, ftype, cands, k=args.k,
+                                 model="capacitated" if capacitated else "mclp",
+                                 new_capacity=args.new_capacity)
+    except (SitingError, sc.ScenarioError) as exc:
+        raise InputError(str(exc)) from exc
+    what = "served within capacity" if capacitated else "covered"
+    before = out.attrs.get("served_before", float(r.per_type.iloc[0]["share"]))
+    print(f"best sites for {ftype} ({'capacitated MCLP' if capacitated else 'MCLP'}, "
+          f"{len(out)} of {len(cands)} candidates): share {what} {sc.pct(before)} before")
+    unit = "people" if r.basis == "population" else "m² of residential land"
+    names = out["name"].astype(str).tolist() if "name" in out.columns else [""] * len(out)
+    where = out.to_crs(4326).geometry.representative_point()
+    for row, name, pt in zip(out.itertuples(), names, where):
+        print(f"site {row.order}: {name} at lon {pt.x:.6f}, lat {pt.y:.6f}: +{sc.people(row.gain)} "
+              f"{unit} ({sc.pp(row.gain_pp, 'en')}), share {what} after {sc.pct(row.share_after)}")

@@ -7,7 +7,10 @@ weighted by length in metres in :data:`songnan_geo.coords.crs.TOWN_CRS`. A roads
 from OpenStreetMap (:mod:`songnan_geo.layers.osm`) carries each feature's end-node ids ``u``/``v``;
 the graph then follows OSM's own node topology instead of noding the geometry. Shortest paths use
 :func:`scipy.sparse.csgraph.dijkstra` once for all sources together (``min_only``), not
-one search per facility.
+one search per facility; several groups of sources (facility types, each with its own walking
+distance) are snapped once onto one graph and searched once per group
+(:meth:`WalkNetwork.group_distance_m`, in forked processes on large graphs). Snapping uses a
+KD-tree of edge pieces and is exact (:meth:`WalkNetwork.snap`).
 
 Snapping and the walking distance
 ---------------------------------
@@ -28,6 +31,12 @@ map's service areas agree with the per-point numbers at grid resolution).
 """
 from __future__ import annotations
 
+import multiprocessing as mp
+import os
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -45,6 +54,14 @@ DEFAULT_WALK_SPEED_KMH = 4.5
 #: Edges shorter than this (metres) are given this length so that a zero never
 #: disappears from the sparse matrix.
 _MIN_EDGE_M = 1e-6
+#: For the nearest-edge search edges are cut into pieces of at most this length (metres); the
+#: search looks at the pieces whose midpoint is near (exact, see :meth:`WalkNetwork.snap`).
+SNAP_PIECE_M = 50.0
+#: Graphs with at least this many nodes run the per-group searches of
+#: :meth:`WalkNetwork.group_distance_m` in parallel processes by default.
+PARALLEL_MIN_NODES = 200_000
+#: Points snapped per block (bounds the memory of the nearest-edge search).
+_SNAP_BLOCK = 50_000
 #: A hand-drawn line's vertex this close to an OSM feature's end node (metres) is joined to
 #: it (OSM coordinates are stored to 1e-7°, about 1 cm; hand-drawn ends are rarely closer).
 OSM_JOIN_M = 1.0
@@ -112,6 +129,19 @@ class WalkNetwork:
         self._edge_geoms = shapely.linestrings(
             np.stack([xy[self.edge_u], xy[self.edge_v]], axis=1)) if len(self.edge_u) else np.array([])
         self._edge_tree = shapely.STRtree(self._edge_geoms)
+        self._build_piece_index()
+
+    def _build_piece_index(self):
+        """KD-tree of the midpoints of the edges cut into pieces of at most SNAP_PIECE_M."""
+        a, b = self.node_xy[self.edge_u], self.node_xy[self.edge_v]
+        seg = np.hypot(*(b - a).T)
+        n_piece = np.maximum(np.ceil(seg / SNAP_PIECE_M), 1).astype(np.int64)
+        edge = np.repeat(np.arange(len(seg)), n_piece)
+        k = np.arange(len(edge)) - np.repeat(np.cumsum(n_piece) - n_piece, n_piece)
+        frac = (k + 0.5) / n_piece[edge]
+        self._piece_edge = edge
+        self._piece_half_m = float((seg / n_piece).max() / 2.0) if len(seg) else 0.0
+        self._piece_tree = cKDTree(a[edge] + frac[:, None] * (b - a)[edge])
 
     @property
     def edge_geoms(self) -> np.ndarray:
@@ -263,15 +293,53 @@ class WalkNetwork:
         return dist, nearest
 
     def snap(self, xy) -> Snap:
-        """Snap points (``(n, 2)`` metres in the network CRS) to their nearest edge."""
+        """Snap points (``(n, 2)`` metres in the network CRS) to their nearest edge.
+
+        Exact nearest edge by a KD-tree of edge pieces: with ``m0`` the distance to the
+        nearest piece midpoint and ``h`` the largest half piece, the nearest edge has a
+        piece whose midpoint is within ``m0 + h``; every edge with such a piece is
+        measured and the closest wins (on a tie, the lowest edge index).
+        """
         xy = _as_xy(xy, "xy")
         if self.n_edges == 0:
             raise ValueError("the network has no edges; build it from a roads layer with lines.")
-        pts = shapely.points(xy)
-        (_, edge), snap_m = self._edge_tree.query_nearest(pts, return_distance=True,
-                                                          all_matches=False)
-        along = shapely.line_locate_point(self._edge_geoms[edge], pts)
-        return Snap(edge=edge.astype(np.int64), along_m=along, snap_m=snap_m)
+        n = len(xy)
+        edge, along, dist = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+        for lo in range(0, n, _SNAP_BLOCK):
+            sl = slice(lo, lo + _SNAP_BLOCK)
+            edge[sl], along[sl], dist[sl] = self._nearest_edge(xy[sl])
+        return Snap(edge=edge, along_m=along, snap_m=dist)
+
+    def _nearest_edge(self, xy):
+        n, n_pieces = len(xy), len(self._piece_edge)
+        edge, along, dist = np.zeros(n, np.int64), np.zeros(n), np.zeros(n)
+        rows, k = np.arange(n), min(8, n_pieces)
+        while len(rows):
+            d, idx = self._piece_tree.query(xy[rows], k=k, workers=-1)
+            d, idx = d.reshape(len(rows), k), idx.reshape(len(rows), k)
+            # A row is settled when its k-th piece lies beyond m0 + h (or every piece is in).
+            done = (np.ones(len(rows), bool) if k == n_pieces else
+                    d[:, -1] > d[:, 0] + self._piece_half_m + 1e-6 * (1.0 + d[:, 0]))
+            r = rows[done]
+            edge[r], along[r], dist[r] = self._closest(xy[r], self._piece_edge[idx[done]])
+            rows, k = rows[~done], min(2 * k, n_pieces)
+        return edge, along, dist
+
+    def _closest(self, xy, cand):
+        """Per row of ``cand`` (edge indices), the closest edge, the position along it and the
+        distance (the lowest edge index on a tie)."""
+        a = self.node_xy[self.edge_u[cand]]
+        ab = self.node_xy[self.edge_v[cand]] - a
+        ap = xy[:, None, :] - a
+        len2 = (ab * ab).sum(axis=2)
+        t = np.clip(np.divide((ap * ab).sum(axis=2), len2, out=np.zeros_like(len2),
+                              where=len2 > 0), 0.0, 1.0)
+        off = ap - t[:, :, None] * ab
+        dist = np.hypot(off[:, :, 0], off[:, :, 1])
+        best = dist.min(axis=1)
+        pick = np.argmin(np.where(dist == best[:, None], cand, np.iinfo(np.int64).max), axis=1)
+        rows = np.arange(len(xy))
+        return cand[rows, pick], t[rows, pick] * np.sqrt(len2[rows, pick]), best
 
     def _augmented(self, fsnap: Snap):
         """The graph plus one virtual node per source, joined to its edge's two ends by
@@ -329,6 +397,81 @@ class WalkNetwork:
         beyond = walk > limit_m
         walk[beyond], nearest[beyond] = np.inf, -1
         return walk, snap_m, nearest
+
+    def group_distance_m(self, xy, source_xy, source_group, limit_m, snap: Snap | None = None,
+                         workers: int | None = None) -> np.ndarray:
+        """Walking distance from each point to the nearest source of each group.
+
+        The same walk as :meth:`point_distance_m` (snap at both ends + network), for
+        several source groups (e.g. facility types) at once: every source is snapped
+        once and joined to one graph by one-way edges (a walk never passes through a
+        source), then one limited multi-source Dijkstra runs per group.
+
+        Parameters
+        ----------
+        xy : array (n, 2)
+            Demand points, metres in the network CRS.
+        source_xy : array (k, 2)
+            All sources, metres in the network CRS.
+        source_group : int array (k,)
+            Group of each source, 0..g-1.
+        limit_m : array (g,)
+            Walking distance of each group, metres; walks longer than it are ``inf``.
+        snap : Snap, optional
+            ``self.snap(xy)`` when already computed.
+        workers : int, optional
+            Processes for the per-group searches (forked, so the graph is not copied;
+            only where the platform can fork). Default: one per CPU, up to one per
+            group, when the graph has at least :data:`PARALLEL_MIN_NODES` nodes, else 1.
+            The result does not depend on it.
+
+        Returns
+        -------
+        walk_m : ndarray (g, n)
+            Metres to the nearest source of each group; ``inf`` beyond its limit, when
+            unreachable or when the group has no source.
+        """
+        xy = _as_xy(xy, "xy")
+        sxy = _as_xy(source_xy, "source_xy")
+        group = np.asarray(source_group, dtype=np.int64).ravel()
+        limit = np.asarray(limit_m, dtype=float).ravel()
+        if len(group) != len(sxy):
+            raise ValueError("source_group must give one group per source point.")
+        if len(group) and (group.min() < 0 or group.max() >= len(limit)):
+            raise ValueError(f"source_group must be in 0..{len(limit) - 1} (one limit_m each).")
+        out = np.full((len(limit), len(xy)), np.inf)
+        if len(xy) == 0 or len(sxy) == 0:
+            return out
+        ds = snap if snap is not None else self.snap(xy)
+        fs = self.snap(sxy)
+        n, k = self.n_nodes, len(sxy)
+        virt = n + np.arange(k)
+        length = self.edge_length_m[fs.edge]
+        graph = self._matrix(
+            n + k,
+            np.concatenate([self.edge_u, self.edge_v, virt, virt]),
+            np.concatenate([self.edge_v, self.edge_u, self.edge_u[fs.edge], self.edge_v[fs.edge]]),
+            np.concatenate([self.edge_length_m, self.edge_length_m,
+                            np.maximum(fs.snap_m + fs.along_m, _MIN_EDGE_M),
+                            np.maximum(fs.snap_m + (length - fs.along_m), _MIN_EDGE_M)]))
+        u, v = self.edge_u[ds.edge], self.edge_v[ds.edge]
+        # Sources on a point's own edge are reached directly along it.
+        same = pd.DataFrame({"edge": ds.edge, "i": np.arange(len(xy)), "t": ds.along_m}).merge(
+            pd.DataFrame({"edge": fs.edge, "j": np.arange(k), "s": fs.along_m,
+                          "fsnap": fs.snap_m}), on="edge")
+        job = _GroupJob(graph=graph, virt=virt, group=group, limit=limit, u=u, v=v,
+                        along=ds.along_m, back=self.edge_length_m[ds.edge] - ds.along_m,
+                        snap_m=ds.snap_m, si=same["i"].to_numpy(), sj=same["j"].to_numpy(),
+                        direct=(same["t"] - same["s"]).abs().to_numpy() + same["fsnap"].to_numpy())
+        todo = [g for g in np.argsort(-limit * np.bincount(group, minlength=len(limit)),
+                                      kind="stable") if (group == g).any()]
+        workers = parallel_workers(n + k, len(todo)) if workers is None else max(int(workers), 1)
+        done = workers > 1 and len(todo) > 1 and sys.platform.startswith("linux") and \
+            _forked_walks(job, todo, min(workers, len(todo)), out)
+        if not done:
+            for g in todo:
+                out[g] = job.walk(g)
+        return out
 
     def _from_nodes(self, ds: Snap, dist, near_node, fs: Snap):
         """Distances of snapped points from node distances (+ sources on their own edge)."""
@@ -460,6 +603,73 @@ class WalkGrid:
         boxes = shapely.box(self.x0 + ix * c, self.y0 + iy * c, self.x0 + (ix + 1) * c,
                             self.y0 + (iy + 1) * c)
         return shapely.coverage_union_all(boxes)
+
+
+@dataclass(frozen=True)
+class _GroupJob:
+    """One graph with every source joined to it, and the demand points' snaps."""
+
+    graph: sparse.csr_matrix
+    virt: np.ndarray
+    group: np.ndarray
+    limit: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    along: np.ndarray
+    back: np.ndarray
+    snap_m: np.ndarray
+    si: np.ndarray
+    sj: np.ndarray
+    direct: np.ndarray
+
+    def walk(self, g: int) -> np.ndarray:
+        """Walk (metres) of every point to the nearest source of group ``g``; inf beyond
+        its limit."""
+        lim = self.limit[g]
+        dist = csgraph.dijkstra(self.graph, directed=True, indices=self.virt[self.group == g],
+                                min_only=True, limit=lim)
+        net = np.minimum(dist[self.u] + self.along, dist[self.v] + self.back)
+        mine = self.group[self.sj] == g
+        np.minimum.at(net, self.si[mine], self.direct[mine])
+        walk = self.snap_m + net
+        walk[walk > lim] = np.inf
+        return walk
+
+
+_JOB: _GroupJob | None = None
+
+
+_JOB_LOCK = threading.Lock()
+
+
+def _forked_group_walk(g: int) -> np.ndarray:
+    return _JOB.walk(g)
+
+
+def _forked_walks(job: _GroupJob, todo: list, workers: int, out: np.ndarray) -> bool:
+    """The groups' walks in ``workers`` forked processes (they inherit ``job``: the graph is
+    not copied); False, with nothing done, when processes cannot be started."""
+    global _JOB
+    with _JOB_LOCK:
+        _JOB = job
+        try:
+            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+                for g, walk in zip(todo, pool.map(_forked_group_walk, todo)):
+                    out[g] = walk
+        except (OSError, BrokenProcessPool):
+            return False
+        finally:
+            _JOB = None
+    return True
+
+
+def parallel_workers(n_nodes: int, n_groups: int) -> int:
+    """Processes :meth:`WalkNetwork.group_distance_m` uses by default: one per CPU this
+    process may run on, at most one per group, and 1 below :data:`PARALLEL_MIN_NODES` nodes."""
+    if n_nodes < PARALLEL_MIN_NODES or n_groups < 2:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, n_groups))
 
 
 def _as_xy(xy, arg: str) -> np.ndarray:

@@ -120,6 +120,13 @@ class Sample:
     population: np.ndarray  # people at the point
     area_m2: np.ndarray     # residential land at the point
     crs: object = TOWN_CRS
+    snapped: tuple | None = field(default=None, repr=False, compare=False)
+
+    def snap_to(self, network: WalkNetwork):
+        """``network.snap(self.xy)``, computed once per network and kept."""
+        if self.snapped is None or self.snapped[0] is not network:
+            self.snapped = (network, network.snap(self.xy))
+        return self.snapped[1]
 
 
 @dataclass
@@ -279,16 +286,25 @@ def distance_to_nearest_m(sample_xy: np.ndarray, facilities: gpd.GeoDataFrame, m
 def covered_points(sample: Sample, facilities: gpd.GeoDataFrame, radius_m: Mapping[str, float],
                    types: Sequence[str], method: str, network: WalkNetwork | None = None,
                    type_field: str = "type") -> dict[str, np.ndarray]:
-    """Per type, a bool per sample point: within the type's radius of one of its facilities."""
-    snap = network.snap(sample.xy) if method == "network" else None
-    kinds = facilities[type_field].astype(str)
-    out = {}
-    for ftype in types:
-        r = float(radius_m[ftype])
-        d = distance_to_nearest_m(sample.xy, facilities[kinds == ftype], method, network,
-                                  limit_m=r, snap=snap)
-        out[ftype] = d <= r
-    return out
+    """Per type, a bool per sample point: within the type's radius of one of its facilities.
+
+    ``network``: every facility is snapped once and one limited Dijkstra runs per type on
+    one graph (:meth:`WalkNetwork.group_distance_m`); the sample is snapped once per network
+    (:meth:`Sample.snap_to`).
+    """
+    kinds = facilities[type_field].astype(str).to_numpy()
+    if method != "network":
+        return {t: distance_to_nearest_m(sample.xy, facilities[kinds == t], method) <= float(radius_m[t])
+                for t in types}
+    types = list(types)
+    pos = {t: i for i, t in enumerate(types)}
+    mine = np.isin(kinds, types)
+    geoms = facilities.to_crs(TOWN_CRS).geometry.values.to_numpy()[mine]
+    group = np.array([pos[t] for t in kinds[mine]], dtype=np.int64)
+    limit = np.array([float(radius_m[t]) for t in types])
+    walk = network.group_distance_m(sample.xy, access_points(network, geoms), group, limit,
+                                    snap=sample.snap_to(network))
+    return {t: walk[i] <= limit[i] for i, t in enumerate(types)}
 
 
 def indicator_shares(weights: np.ndarray, covered: Mapping[str, np.ndarray]) -> tuple[dict, float]:
@@ -319,7 +335,7 @@ def choose_method(method: str, layers: Mapping[str, gpd.GeoDataFrame], sample: S
             raise ScenarioError([msg("scenario_network_roads")])
         return "euclidean", ("没有道路图层，按直线距离计算" if lang != "en" else
                              "no roads layer: straight-line distances"), None, None
-    median = float(np.median(network.snap(sample.xy).snap_m)) if len(sample.xy) else 0.0
+    median = float(np.median(sample.snap_to(network).snap_m)) if len(sample.xy) else 0.0
     if method == "network":
         return "network", "", network, median
     if median <= WALKABLE_MEDIAN_SNAP_M:
@@ -446,8 +462,18 @@ def run_scenario(layers: Mapping[str, gpd.GeoDataFrame], types: Sequence[str] | 
 # --------------------------------------------------------------------------- siting and supply
 
 def recommend_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDataFrame,
-                    k: int = 3, model: str = "mclp", time_limit_s: float = 30.0) -> gpd.GeoDataFrame:
+                    k: int = 3, model: str = "mclp", time_limit_s: float = 30.0, *,
+                    new_capacity: float | None = None, capacity: str = "capacity",
+                    unknown_capacity: str = "refuse") -> gpd.GeoDataFrame:
     """New sites for ``ftype`` among ``candidates``, the existing facilities kept fixed.
+
+    ``model="capacitated"``: ``k`` new sites serving the most residents within capacity
+    (:class:`songnan_geo.lifecircle.siting.CapacitatedSiting`): each existing facility serves
+    at most its ``capacity`` column (residents; unknown ones are refused by name, or unlimited
+    with ``unknown_capacity="uncapacitated"``), each new site at most ``new_capacity``. On
+    the population basis only. ``gain`` and ``share_after`` then count residents *served*;
+    the frame's ``attrs["served_before"]`` is the share the existing facilities serve, and
+    a ``load`` column gives the residents each new site serves in one optimal assignment.
 
     ``model``: "mclp" (``k`` new sites, optimal), "lscp" (fewest sites reaching all) —
     solved by :class:`songnan_geo.siting.CoverageSiting` (spopt + CBC) — or "greedy"
@@ -465,6 +491,9 @@ def recommend_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDat
     """
     from songnan_geo.lifecircle.siting import CoverageSiting
 
+    if model == "capacitated":
+        return _capacitated_sites(result, ftype, candidates, k, new_capacity, capacity,
+                                  unknown_capacity, time_limit_s)
     r = result.radius_m[ftype]
     w = result.sample.population if result.basis == "population" else result.sample.area_m2
     todo = np.flatnonzero(~result.covered[ftype] & (w > 0))
@@ -521,6 +550,82 @@ def recommend_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDat
     for key in ("gain", "gain_pp", "share_after"):
         picked[key] = [x[key] for x in rows]
     picked.insert(0, "order", np.arange(1, len(rows) + 1))
+    return picked
+
+
+def capacities_known(result: LifeCircleResult, ftype: str, capacity: str = "capacity") -> bool:
+    """True when every existing facility of ``ftype`` has a capacity (a number ≥ 0) in its
+    ``capacity`` column (or there is none), so capacitated siting can run without guessing."""
+    fac = result.facilities[(result.facilities["type"] == ftype) & ~result.facilities["candidate"]]
+    if not len(fac):
+        return True
+    if capacity not in fac.columns:
+        return False
+    cap = pd.to_numeric(fac[capacity], errors="coerce")
+    return bool((cap.notna() & (cap >= 0) & np.isfinite(cap)).all())
+
+
+def _capacitated_sites(result: LifeCircleResult, ftype: str, candidates: gpd.GeoDataFrame, k: int,
+                       new_capacity, capacity: str, unknown_capacity: str,
+                       time_limit_s: float) -> gpd.GeoDataFrame:
+    """Capacitated MCLP on the result's sample (see :func:`recommend_sites`)."""
+    from songnan_geo.lifecircle.siting import CapacitatedSiting
+
+    if result.basis != "population":
+        raise ScenarioError([msg("scenario_capacity_basis")])
+    r = result.radius_m[ftype]
+    fac = result.facilities
+    old = fac[(fac["type"] == ftype) & ~fac["candidate"]].reset_index(drop=True)
+    cand = candidates.to_crs(TOWN_CRS).reset_index(drop=True)
+    empty = cand.iloc[:0].assign(order=[], gain=[], gain_pp=[], share_after=[], load=[])
+    w = result.sample.population
+    pts = np.flatnonzero(w > 0)
+    if len(cand) == 0 or len(pts) == 0:
+        return empty
+    xy = result.sample.xy[pts]
+    ogeom, cgeom = old.geometry.values.to_numpy(), cand.geometry.values.to_numpy()
+    if result.method == "network":
+        dist = result.network.distance_matrix_m(
+            xy, access_points(result.network, np.concatenate([ogeom, cgeom])), limit_m=r)
+    else:  # existing as the coverage measures them; candidates at a point on their surface
+        p = shapely.points(xy)
+        dist = np.concatenate([shapely.distance(p[:, None], ogeom[None, :]).reshape(len(xy), -1),
+                               shapely.distance(p[:, None], shapely.point_on_surface(cgeom)[None, :])],
+                              axis=1)
+    cover = dist <= r
+    cols = np.r_[np.arange(len(old)), len(old) + np.flatnonzero(cover[:, len(old):].any(axis=0))]
+    if len(cols) == len(old):
+        return empty
+    cover = cover[:, cols]
+    useful = cover.any(axis=1)
+    # Points with the same reaching sites are one demand row (exact for fractional service).
+    patterns, inverse = np.unique(np.packbits(cover[useful], axis=1), axis=0, return_inverse=True)
+    weight = np.bincount(inverse.ravel(), weights=w[pts][useful], minlength=len(patterns))
+    rows_cover = np.unpackbits(patterns, axis=1, count=len(cols)).astype(bool)
+    cap_old = (pd.to_numeric(old[capacity], errors="coerce").to_numpy(float)
+               if capacity in old.columns else np.full(len(old), np.nan))
+    new = float("nan") if new_capacity is None else float(new_capacity)
+    names = [str(x) for x in (old["name"] if "name" in old.columns else old.index)] + [
+        str(x) for x in (cand["name"] if "name" in cand.columns else cand.index)]
+    model = CapacitatedSiting(np.where(rows_cover, 0.0, 2.0 * r), weight, r,
+                              np.r_[cap_old, np.full(len(cols) - len(old), new)],
+                              n_existing=len(old), unknown_capacity=unknown_capacity,
+                              names=[names[c] for c in cols])
+    out = model.mclp(int(min(k, model.n_candidates)), time_limit_s=time_limit_s)
+    total = float(w.sum())
+    base = out.existing_served
+    rows = []
+    for c, gain in zip(out.chosen, out.gain):
+        base += gain
+        rows.append({"site": int(cols[len(old) + c] - len(old)), "gain": gain,
+                     "gain_pp": 100.0 * gain / total if total else 0.0,
+                     "share_after": base / total if total else 0.0,
+                     "load": float(out.load[len(old) + c])})
+    picked = cand.iloc[[x["site"] for x in rows]].reset_index(drop=True)
+    for key in ("gain", "gain_pp", "share_after", "load"):
+        picked[key] = [x[key] for x in rows]
+    picked.insert(0, "order", np.arange(1, len(rows) + 1))
+    picked.attrs["served_before"] = out.existing_served / total if total else 0.0
     return picked
 
 

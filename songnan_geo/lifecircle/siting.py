@@ -5,6 +5,13 @@
   demand weight (population) lies within the service radius.
 * **LSCP** (location set covering problem): the fewest new sites that, with the
   existing ones, put every demand point within the radius.
+* **Capacitated MCLP** (:class:`CapacitatedSiting`): ``k`` new sites so that the most residents
+  are *served*: each site (existing, with its known capacity; new, with the capacity the
+  planner gives) serves at most its capacity of residents, and only residents within its
+  service distance. spopt 0.7.0 has capacities for LSCP and the p-median but not for MCLP
+  (pysal/spopt issue #415, open); the model here is spopt's MCLP problem extended with
+  spopt's capacitated schema (the CLSCP-SO's): fractional assignment variables ``z[i_j]``
+  for the pairs within the radius and ``Σ_i a_i z_ij ≤ C_j x_j``.
 
 :class:`CoverageSiting` is the core model over a distance matrix (metres, demand ×
 sites, existing sites first); :meth:`CoverageSiting.from_geodataframes` is the
@@ -23,7 +30,9 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+from scipy import sparse
 
 from songnan_geo.lifecircle.coverage import access_points, demand_weights, metric_crs, projected_geoms
 from songnan_geo.lifecircle.network import WalkNetwork
@@ -72,6 +81,23 @@ def _solver(time_limit_s: float):
 
     path = pulp.COIN_CMD.executableExtension(pulp_cbc_path)
     return pulp.COIN_CMD(path=path, msg=False, timeLimit=time_limit_s)
+
+
+def solve_model(model, name: str, time_limit_s: float) -> None:
+    """Solve a spopt model with CBC; any status but optimal is a :class:`SitingError`."""
+    import pulp
+
+    try:
+        model.solve(_solver(time_limit_s))
+    except pulp.PulpSolverError as exc:
+        raise SitingError(msg("siting_solver_failed", model=name, error=str(exc))) from exc
+    except RuntimeError as exc:  # spopt's check_status: not optimal
+        status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
+        hint = {"Infeasible": msg("siting_infeasible"),
+                "Not Solved": msg("siting_time_limit", time_limit_s=time_limit_s),
+                "Unbounded": msg("siting_unbounded")}
+        raise SitingError(msg("siting_not_optimal", model=name, status=status,
+                              hint=hint.get(status, msg("siting_no_optimum")))) from exc
 
 
 class CoverageSiting:
@@ -166,19 +192,7 @@ class CoverageSiting:
                             uncoverable=np.flatnonzero(~self.cover.any(axis=1)).tolist())
 
     def _solve(self, model, name: str, time_limit_s: float):
-        import pulp
-
-        try:
-            model.solve(_solver(time_limit_s))
-        except pulp.PulpSolverError as exc:
-            raise SitingError(msg("siting_solver_failed", model=name, error=str(exc))) from exc
-        except RuntimeError as exc:  # spopt's check_status: not optimal
-            status = pulp.LpStatus.get(model.problem.status, str(model.problem.status))
-            hint = {"Infeasible": msg("siting_infeasible"),
-                    "Not Solved": msg("siting_time_limit", time_limit_s=time_limit_s),
-                    "Unbounded": msg("siting_unbounded")}
-            raise SitingError(msg("siting_not_optimal", model=name, status=status,
-                                  hint=hint.get(status, msg("siting_no_optimum")))) from exc
+        solve_model(model, name, time_limit_s)
         fac = np.array([v.value() or 0.0 for v in model.fac_vars])
         return [int(i) - self.n_existing for i in np.flatnonzero(fac > 0.5) if i >= self.n_existing]
 
@@ -238,6 +252,255 @@ class CoverageSiting:
                                       predefined_facilities_arr=predefined if self.n_existing else None,
                                       name="lscp")
         return self._result("LSCP", self._solve(model, "LSCP", time_limit_s))
+
+
+@dataclass
+class CapacitatedSitingResult:
+    """Outcome of :meth:`CapacitatedSiting.mclp` (weights are residents, or what was given).
+
+    ``chosen``: positions of the new sites among the candidates, in the order of their
+    marginal gain (each one's ``gain`` counted after the existing sites and the ones before it).
+    ``served_weight``: residents served within capacity by the existing plus chosen sites
+    (``share`` of ``total_weight``); ``covered_weight``: residents within reach of them,
+    the uncapacitated figure, for comparison; ``existing_served``: served by the existing
+    sites alone. ``load``: residents assigned to each site (existing first, then candidates;
+    0 where closed) in one optimal assignment (the split between sites with spare capacity
+    that reach the same residents is not unique; ``served_weight`` and ``gain`` are).
+    """
+
+    model: str
+    chosen: list[int]
+    gain: list[float]
+    served_weight: float
+    covered_weight: float
+    existing_served: float
+    total_weight: float
+    share: float
+    load: np.ndarray
+    uncapacitated: list[int] = field(default_factory=list)  # existing sites taken as unlimited
+
+
+class CapacitatedSiting:
+    """Capacitated maximal covering: ``k`` new sites serving the most residents.
+
+    Each site ``j`` serves at most ``capacity[j]`` of the weight (residents) within
+    ``radius_m``; a resident is served at most once (fractions of a demand row may go to
+    several sites). The existing sites are kept. Built on spopt's MCLP problem
+    (:meth:`spopt.locate.MCLP.from_cost_matrix`: site variables ``x[j]``, the count of sites,
+    the fixed existing sites, coverage ``y[i] ≤ Σ x[j]``) extended with spopt's capacitated
+    schema: ``z[i_j] ≥ 0`` for each pair within the radius, ``Σ_j z_ij ≤ y_i``,
+    ``Σ_i a_i z_ij ≤ C_j x_j``, ``z_ij ≤ x_j``; objective ``max Σ a_i z_ij``.
+
+    Parameters
+    ----------
+    dist_m : array (n_demand, n_sites)
+        Distance (metres) from each demand point to each site; ``inf`` = unreachable.
+        Columns: the ``n_existing`` existing facilities first, then the candidates.
+    weights : array (n_demand,)
+        Residents at each demand point (non-negative).
+    radius_m : float
+        Service distance, metres (equal counts as within).
+    capacity : array (n_sites,)
+        Residents each site can serve; ``nan`` = unknown (allowed for existing sites only,
+        see ``unknown_capacity``), ``inf`` = unlimited (only by ``unknown_capacity``).
+    n_existing : int, default 0
+        How many leading columns are existing facilities (kept in every solution).
+    unknown_capacity : {"refuse", "uncapacitated"}, default "refuse"
+        An existing site without a known capacity: "refuse" raises :class:`SitingError`
+        naming them (served residents cannot be counted honestly without it);
+        "uncapacitated" counts it as unlimited, listed in the result's ``uncapacitated``.
+    names : sequence of str, optional
+        Labels of the sites (existing first) for the messages; default their positions.
+
+    Raises
+    ------
+    SitingError
+        Every capacity problem at once: unknown existing capacities (under "refuse"),
+        candidates without a valid capacity, negative or infinite capacities.
+    """
+
+    def __init__(self, dist_m, weights, radius_m: float, capacity, n_existing: int = 0,
+                 unknown_capacity: str = "refuse", names=None):
+        base = CoverageSiting(dist_m, weights, radius_m, n_existing=n_existing)
+        cap = np.asarray(capacity, dtype=float).ravel()
+        n_sites = base.dist_m.shape[1]
+        if cap.shape != (n_sites,):
+            raise ValueError(f"capacity has {cap.size} values for {n_sites} sites; give one per "
+                             "column of dist_m (existing first, then candidates).")
+        names = [str(x) for x in names] if names is not None else [str(i) for i in range(n_sites)]
+        if len(names) != n_sites:
+            raise ValueError(f"names has {len(names)} labels for {n_sites} sites.")
+        problems = []
+        if unknown_capacity not in ("refuse", "uncapacitated"):
+            problems.append(msg("siting_unknown_capacity_option", value=unknown_capacity))
+        ne = base.n_existing
+        unknown = np.flatnonzero(np.isnan(cap[:ne]))
+        if len(unknown) and unknown_capacity == "refuse":
+            problems.append(msg("siting_capacity_unknown", **_listing(names, unknown)))
+        bad_new = ne + np.flatnonzero(~(cap[ne:] >= 0) | np.isinf(cap[ne:]))
+        if len(bad_new):
+            problems.append(msg("siting_capacity_new", **_listing(names, bad_new)))
+        bad = np.flatnonzero(np.r_[(cap[:ne] < 0) | np.isinf(cap[:ne]), np.zeros(n_sites - ne, bool)])
+        if len(bad):
+            problems.append(msg("siting_capacity_negative", **_listing(names, bad)))
+        if problems:
+            raise SitingError(msg("siting_problems", problems=problems))
+        self.uncapacitated = [int(i) for i in unknown]
+        cap = cap.copy()
+        cap[unknown] = np.inf
+        self.base, self.capacity, self.names = base, cap, names
+        self.dist_m, self.weights, self.radius_m = base.dist_m, base.weights, base.radius_m
+        self.n_existing, self.cover = base.n_existing, base.cover
+
+    @property
+    def n_candidates(self) -> int:
+        return self.base.n_candidates
+
+    @classmethod
+    def from_geodataframes(cls, demand: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
+                           radius_m: float, new_capacity, existing: gpd.GeoDataFrame | None = None,
+                           capacity: str = "capacity", weight: str | None = "weight",
+                           method: str = "euclidean", network: WalkNetwork | None = None,
+                           unknown_capacity: str = "refuse", name: str = "name"
+                           ) -> "CapacitatedSiting":
+        """Build the model from demand points and existing/candidate sites (GeoDataFrames).
+
+        Distances as :meth:`CoverageSiting.from_geodataframes` (straight line in the metric
+        CRS, or walking metres along ``network``).
+
+        Parameters
+        ----------
+        new_capacity : float or str
+            Residents each new site can serve: one number for every candidate, or the name
+            of a column of ``candidates``.
+        existing : GeoDataFrame, optional
+            Existing facilities with their ``capacity`` column (missing column or null =
+            unknown, see ``unknown_capacity``).
+        name : str, default "name"
+            Column naming the sites in messages (else their row labels).
+        """
+        base = CoverageSiting.from_geodataframes(demand, candidates, radius_m, existing=existing,
+                                                 weight=weight, method=method, network=network)
+        has_existing = existing is not None and len(existing)
+        frames = ([existing] if has_existing else []) + [candidates]
+        names = [str(x) for f in frames
+                 for x in (f[name] if name in f.columns else f.index.astype(str))]
+        cap_old = (pd.to_numeric(existing[capacity], errors="coerce").to_numpy(float)
+                   if has_existing and capacity in existing.columns
+                   else np.full(len(existing) if has_existing else 0, np.nan))
+        if isinstance(new_capacity, str):
+            cap_new = (pd.to_numeric(candidates[new_capacity], errors="coerce").to_numpy(float)
+                       if new_capacity in candidates.columns else np.full(len(candidates), np.nan))
+        else:
+            cap_new = np.full(len(candidates), np.nan if new_capacity is None else float(new_capacity))
+        return cls(base.dist_m, base.weights, radius_m, np.r_[cap_old, cap_new],
+                   n_existing=base.n_existing, unknown_capacity=unknown_capacity, names=names)
+
+    # ------------------------------------------------------------------ solving
+
+    def served(self, sites) -> tuple[float, np.ndarray]:
+        """Residents served by the open ``sites`` (column positions) and each one's load.
+
+        The assignment with the sites fixed is a linear programme (a transportation
+        problem), solved exactly by HiGHS (:func:`scipy.optimize.linprog`).
+        """
+        from scipy.optimize import linprog
+
+        sites = np.asarray(sorted(set(int(j) for j in sites)), dtype=np.int64)
+        load = np.zeros(self.dist_m.shape[1])
+        rows, cols = np.nonzero(self.cover[:, sites] & (self.weights > 0)[:, None])
+        if len(rows) == 0:
+            return 0.0, load
+        j = sites[cols]
+        w = self.weights[rows]
+        n = len(rows)
+        # Σ_j z_ij ≤ 1 per demand row; Σ_i a_i z_ij ≤ C_j per capacitated site.
+        _, r_id = np.unique(rows, return_inverse=True)
+        capped = np.isfinite(self.capacity[j])
+        site_ids, s_id = np.unique(j[capped], return_inverse=True)
+        a = sparse.vstack([
+            sparse.csr_matrix((np.ones(n), (r_id.ravel(), np.arange(n)))),
+            sparse.csr_matrix((w[capped], (s_id.ravel(), np.flatnonzero(capped))),
+                              shape=(len(site_ids), n))]).tocsr()
+        b = np.r_[np.ones(r_id.max() + 1), self.capacity[site_ids]]
+        res = linprog(-w, A_ub=a, b_ub=b, bounds=(0, 1), method="highs")
+        if res.status != 0:
+            raise SitingError(msg("siting_not_optimal", model="CMCLP", status=res.message,
+                                  hint=msg("siting_no_optimum")))
+        np.add.at(load, j, w * res.x)
+        return float(-res.fun), load
+
+    def mclp(self, k: int, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> CapacitatedSitingResult:
+        """Choose ``k`` new sites serving the most residents within capacity.
+
+        Raises
+        ------
+        SitingError
+            If ``k`` is out of range, or the solver is not optimal (infeasible, time limit,
+            failure: the message says which).
+        """
+        if not isinstance(k, (int, np.integer)) or k < 1:
+            raise SitingError(msg("siting_k_too_small", k=k))
+        if k > self.n_candidates:
+            raise SitingError(msg("siting_k_too_large", k=k, n=self.n_candidates))
+        pulp = _quiet_pulp()
+        from spopt.locate import MCLP
+
+        ne = self.n_existing
+        predefined = np.r_[np.ones(ne), np.zeros(self.n_candidates)].astype(int)
+        model = MCLP.from_cost_matrix(self.dist_m, self.weights, service_radius=self.radius_m,
+                                      p_facilities=int(k) + ne,
+                                      predefined_facilities_arr=predefined if ne else None,
+                                      name="capacitated_mclp")
+        prob, x, y = model.problem, model.fac_vars, model.cli_vars
+        pairs = np.argwhere(self.cover & (self.weights > 0)[:, None])
+        z = {(int(i), int(j)): pulp.LpVariable(f"z[{i}_{j}]", lowBound=0, upBound=1)
+             for i, j in pairs}
+        model.cli_assgn_vars = z
+        prob.setObjective(pulp.lpSum(self.weights[i] * v for (i, _), v in z.items()))
+        by_row: dict[int, list] = {}
+        by_site: dict[int, list] = {}
+        for (i, j), v in z.items():
+            by_row.setdefault(i, []).append(v)
+            by_site.setdefault(j, []).append(self.weights[i] * v)
+            prob += v <= x[j]
+        for i, vs in by_row.items():
+            prob += pulp.lpSum(vs) <= y[i]
+        for j, terms in by_site.items():
+            if np.isfinite(self.capacity[j]):
+                prob += pulp.lpSum(terms) <= float(self.capacity[j]) * x[j]
+        solve_model(model, "CMCLP", time_limit_s)
+        fac = np.array([v.value() or 0.0 for v in x])
+        picked = [int(c) - ne for c in np.flatnonzero(fac > 0.5) if c >= ne]
+        return self._result(picked)
+
+    def _result(self, picked: list[int]) -> CapacitatedSitingResult:
+        ne = self.n_existing
+        open_ = list(range(ne))
+        existing_served, _ = self.served(open_)
+        base, order, gains = existing_served, [], []
+        todo = list(picked)
+        while todo:  # order the chosen sites by marginal gain
+            vals = [self.served(open_ + [ne + c])[0] for c in todo]
+            b = int(np.argmax(vals))
+            c = todo.pop(b)
+            open_.append(ne + c)
+            order.append(c)
+            gains.append(vals[b] - base)
+            base = vals[b]
+        served, load = self.served(open_)
+        covered = float(self.weights[self.cover[:, open_].any(axis=1)].sum()) if open_ else 0.0
+        total = float(self.weights.sum())
+        return CapacitatedSitingResult(
+            "CMCLP", order, gains, served, covered, existing_served, total,
+            served / total if total > 0 else 0.0, load, list(self.uncapacitated))
+
+
+def _listing(names, idx, limit: int = 10) -> dict:
+    """n, names (first ``limit``) and "more" for a message listing sites."""
+    idx = list(idx)
+    return {"n": len(idx), "names": [names[i] for i in idx[:limit]],
+            "more": " …" if len(idx) > limit else ""}
 
 
 def grid_candidates(area: gpd.GeoDataFrame, spacing_m: float = 200.0) -> gpd.GeoDataFrame:

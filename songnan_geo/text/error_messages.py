@@ -4,6 +4,7 @@ changes and the plan indicators' entries, in zh and en.
 A problem found by :func:`songnan_geo.store.carriers.check_park`, :mod:`songnan_geo.plan.carriers`,
 :func:`songnan_geo.lifecircle.standards.validate_standards`,
 :class:`songnan_geo.lifecircle.siting.CoverageSiting`,
+:class:`songnan_geo.lifecircle.siting.CapacitatedSiting`,
 :func:`songnan_geo.lifecircle.scenario.run_scenario`,
 :func:`songnan_geo.plan.workflow.check_change`, :func:`songnan_geo.auth.require_editor`,
 :mod:`songnan_geo.plan.indicators` or :meth:`songnan_geo.store.indicators.IndicatorStore.check_entry`
@@ -266,6 +267,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "LSCP 无可行解：{n} 个需求点（编号 {rows:list}{more}，权重 {weight:g}）在 {radius_m:g} 米"
               "范围内既没有现有站点也没有候选点。请在其附近增加候选点、加大服务半径，或将其排除"
               "（uncoverable='drop'）。",
+    },
+    "siting_problems": {"en": "{problems:semi}.", "zh": "{problems:semi}。"},
+    "siting_capacity_unknown": {
+        "en": "capacitated siting needs the capacity of every existing facility; {n} have none "
+              "({names:list}{more}). Enter their capacity (beds, places or seats), or treat them as "
+              "unlimited (unknown_capacity='uncapacitated')",
+        "zh": "按容量选址需要每个现有设施的容量；有 {n} 个设施没有容量（{names:list}{more}）。请录入其容量"
+              "（床位、名额或座位数），或将其视为不限容量（unknown_capacity='uncapacitated'）",
+    },
+    "siting_capacity_new": {
+        "en": "give the capacity of the new sites (residents each can serve, a number ≥ 0); "
+              "{n} candidate(s) have none or an invalid one ({names:list}{more})",
+        "zh": "请给出新站点的容量（每个站点可服务的居民数，不小于 0 的数）；有 {n} 个候选点没有容量或容量无效"
+              "（{names:list}{more}）",
+    },
+    "siting_capacity_negative": {
+        "en": "a capacity cannot be negative or infinite: {names:list}{more}",
+        "zh": "容量不能为负数或无穷大：{names:list}{more}",
+    },
+    "siting_unknown_capacity_option": {
+        "en": "unknown_capacity is {value!r}; use 'refuse' or 'uncapacitated'",
+        "zh": "unknown_capacity 为 {value!r}；请使用 'refuse' 或 'uncapacitated'",
     },
 
     # ---------------------------------------------------------------- status changes (workflow.py)
@@ -681,6 +704,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "scenario_no_type": {
         "en": "no facility type chosen",
         "zh": "未选择设施类型",
+    },
+    "scenario_capacity_basis": {
+        "en": "capacitated siting counts residents served; choose the population basis",
+        "zh": "按容量选址统计的是可服务的居民人数；请选择按人口计算",
     },
     "pop_entry_problems": {
         "en": "{problems:semi}. Nothing was saved.",

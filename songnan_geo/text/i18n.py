@@ -235,6 +235,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov_model": ("模型", "Model"),
     "cov_mclp": ("MCLP：新增 k 处，覆盖人口最多（保留现有设施）", "MCLP: k new sites covering the most people (existing kept)"),
     "cov_lscp": ("LSCP：覆盖全部人口所需最少新增点", "LSCP: fewest new sites covering everyone"),
+    "cov_capacitated": ("按容量 MCLP：新增 k 处，容量内可服务人口最多（保留现有设施）",
+                        "Capacitated MCLP: k new sites serving the most people within capacity (existing kept)"),
+    "cov_new_capacity": ("每个新增设施可服务人数（容量）", "People each new site can serve (capacity)"),
+    "cov_capacitated_unavailable": ("按容量选址需要该类型每个现有设施的容量（床位、名额或座位数）并按人口计算；录入容量后即可选用。",
+                                    "Capacitated siting needs the capacity (beds, places or seats) of every "
+                                    "existing facility of the type and the population basis; enter the "
+                                    "capacities to use it."),
     "cov_k": ("新增设施数 k", "New sites k"),
     "cov_cand_source": ("候选点来源", "Candidate sites from"),
     "cov_cand_grid": ("镇域网格", "A grid over the town"),
@@ -248,6 +255,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "cov_step_solve": ("CBC 求解中", "Solving with CBC"),
     "cov_step_done": ("完成", "Done"),
     "cov_best_result": ("结果：新增 {n} 处，覆盖人口比例 {before:.1%} → {after:.1%}", "Result: {n} new site(s), population covered {before:.1%} → {after:.1%}"),
+    "cov_best_result_capacitated": ("结果：新增 {n} 处，容量内可服务人口比例 {before:.1%} → {after:.1%}",
+                                    "Result: {n} new site(s), population served within capacity {before:.1%} → {after:.1%}"),
     "cov_best_uncoverable": ("{n} 个人口网格点没有任何候选点可覆盖，已略去（人口 {pop:,.0f}）。", "{n} population cells cannot be reached from any site and were left out ({pop:,.0f} people)."),
     "cov_best_add": ("将结果加入候选点", "Add the result to the candidate sites"),
     "cov_no_cands": ("没有候选点：请先在地图上点选，或换一种来源。", "No candidate sites: click some on the map or choose another source."),

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from contextlib import redirect_stdout
 
 import pandas as pd
 import pytest
+import streamlit as st
 from conftest import DATA_DIR, app_page_paths, open_page, run_app
 
 from songnan_geo.cli import main
@@ -118,9 +120,44 @@ def test_best_sites_mclp(at):
     best = at.session_state["cov_best"]
     assert best["n"] == 3 and best["after"] > best["before"]
     assert any("结果：新增 3 处" in s.value for s in at.success)
+    # The shipped kindergartens have no capacity: no capacitated model, and the page says why.
+    assert t("cov_capacitated") not in at.radio(key="cov_model").options
+    assert any(c.value == t("cov_capacitated_unavailable") for c in at.caption)
     at.button(key="cov_best_add").click()
     run_app(at)
     assert len(at.session_state["cov_candidates"]) == 3
+
+
+def test_best_sites_capacitated_where_capacities_are_known(tmp_path, monkeypatch):
+    data = tmp_path / "geo"
+    shutil.copytree(DATA_DIR, data)
+    doc = json.loads((data / "facilities.geojson").read_text(encoding="utf-8"))
+    for f in doc["features"]:
+        if f["properties"]["type"] == "幼儿园":
+            f["properties"]["capacity"] = 150
+    (data / "facilities.geojson").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("SONGNAN_DATA_DIR", str(data))
+    monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
+    st.cache_resource.clear()
+    try:
+        at = open_page(PAGE)
+        at.selectbox(key="cov_type").set_value("幼儿园")
+        run_app(at)
+        at.radio(key="cov_model").set_value("capacitated")
+        run_app(at)
+        at.number_input(key="cov_spacing").set_value(400)
+        at.number_input(key="cov_new_capacity").set_value(200)
+        at.button(key="cov_solve").click()
+        run_app(at)
+        best = at.session_state["cov_best"]
+        assert best["capacitated"] and best["n"] == 3 and best["after"] > best["before"]
+        # Before: what 3 kindergartens of 150 places can serve, not the share within reach.
+        total = at.session_state["layers"]["residential"]["population"].sum()
+        assert 0 < best["before"] <= 3 * 150 / total + 1e-9
+        assert best["after"] <= best["before"] + 3 * 200 / total + 1e-9
+        assert any("容量内可服务人口比例" in s.value for s in at.success)
+    finally:
+        st.cache_resource.clear()
 
 
 def test_custom_standard_saved_outside_the_repo(at, tmp_path):

@@ -175,3 +175,36 @@ def test_town_layers_as_a_real_process(tmp_path):
     assert "method network" in p.stdout
     total, covered, share = summary_numbers(p.stdout)
     assert total == got["population"].sum() and 0 < share < 1
+
+
+def test_best_sites_with_and_without_capacities(tmp_path, run_cli):
+    """``--standard`` with ``--candidates``: MCLP sites, and capacitated ones with
+    ``--new-capacity`` once every existing facility of the type has a capacity."""
+    fac = gpd.read_file(DATA_DIR / "facilities.geojson")
+    res = gpd.read_file(DATA_DIR / "residential.geojson")
+    cands = gpd.GeoDataFrame({"name": ["west", "centre", "east"]},
+                             geometry=res.to_crs(TOWN_CRS).geometry.representative_point().iloc[[0, 8, 16]]
+                             .values, crs=TOWN_CRS)
+    paths = {"fac": tmp_path / "fac.geojson", "cands": tmp_path / "cands.geojson"}
+    fac.to_file(paths["fac"], driver="GeoJSON")
+    cands.to_crs(4326).to_file(paths["cands"], driver="GeoJSON")
+    base = ["--facilities", paths["fac"], "--demand", DATA_DIR / "residential.geojson",
+            "--standard", "gb50180_2018", "--type", "幼儿园", "--method", "euclidean",
+            "--candidates", paths["cands"], "--k", 2, "--out", tmp_path / "o.csv"]
+    got = run_cli(*base)
+    assert got.returncode == 0, got.stderr
+    lines = [x for x in got.stdout.splitlines() if x.startswith("site ")]
+    assert len(lines) == 2 and "best sites for 幼儿园 (MCLP, 2 of 3 candidates)" in got.stdout
+    assert re.match(r"site 1: (west|centre|east) at lon 121\.\d+, lat 31\.\d+: \+[\d,]+ people "
+                    r"\(\+\d+\.\d pp\), share covered after \d+\.\d %", lines[0]), lines[0]
+    bad = run_cli(*base, "--new-capacity", 300)
+    assert bad.returncode == 2 and "capacitated siting needs the capacity of every existing " \
+        "facility; 3 have none" in bad.stderr
+    fac.loc[fac["type"] == "幼儿园", "capacity"] = 150
+    fac.to_file(paths["fac"], driver="GeoJSON")
+    cap = run_cli(*base, "--new-capacity", 300)
+    assert cap.returncode == 0, cap.stderr
+    assert "capacitated MCLP" in cap.stdout and "share served within capacity" in cap.stdout
+    gains = [int(m.replace(",", "")) for m in re.findall(r": \+([\d,]+) people", cap.stdout)]
+    assert len(gains) == 2 and all(0 < g <= 300 for g in gains)   # a site serves ≤ 300
+    assert run_cli(*base[:-6], "--new-capacity", 300, "--out", tmp_path / "o.csv").returncode == 2

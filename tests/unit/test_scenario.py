@@ -14,6 +14,7 @@ from songnan_geo.lifecircle import standards as sd
 from songnan_geo.lifecircle.scenario import (
     BASKET,
     ScenarioError,
+    capacities_known,
     pct,
     people,
     pp,
@@ -21,6 +22,7 @@ from songnan_geo.lifecircle.scenario import (
     run_scenario,
     supply_per_1000,
 )
+from songnan_geo.lifecircle.siting import SitingError
 
 
 def _standards(radius: dict[str, float]) -> pd.DataFrame:
@@ -161,6 +163,47 @@ def test_recommended_sites_keep_the_existing_ones_and_report_the_gain_of_each():
     assert best["gain"].round().tolist() == [1000, 500]      # A's x > 500 m: 20 of 40 columns
     assert best["gain_pp"].round(1).tolist() == [50.0, 25.0]
     assert best["share_after"].round(3).tolist() == [0.75, 1.0]
+
+
+@pytest.mark.parametrize("method", ["euclidean", "network"])
+def test_capacitated_sites_count_residents_served(method):
+    # X (capacity 200) reaches A's x ≤ 500 m (500 people) and alone x < 250 m (250 people).
+    # New sites serve 900 each: "in B" serves 900 of B's 1,000; then "east of A" serves the
+    # 750 people of A's x > 250 m: 200 + 900 + 750 = 1,850 of 2,000.
+    roads = [LineString([(-100, 50), (5200, 50)])] if method == "network" else None
+    layers, std = town([("X", 0, 50)], {"X": 500}, roads=roads)
+    layers["facilities"]["capacity"] = [200.0]
+    r = run_scenario(layers, ["X"], "t", method=method, standards=std)
+    cands = gpd.GeoDataFrame({"name": ["east of A", "in B", "nowhere"]},
+                             geometry=[Point(750, 50), Point(5050, 50), Point(3000, 3000)],
+                             crs=TOWN_CRS)
+    assert capacities_known(r, "X")
+    best = recommend_sites(r, "X", cands, k=2, model="capacitated", new_capacity=900)
+    assert best["name"].tolist() == ["in B", "east of A"]
+    assert best["gain"].iloc[0] == pytest.approx(900) and best["load"].iloc[0] == pytest.approx(900)
+    assert best.attrs["served_before"] == pytest.approx(0.1)
+    assert best["share_after"].iloc[-1] == pytest.approx(0.1 + best["gain"].sum() / 2000)
+    if method == "euclidean":  # the walk adds the snap to the road: exact figures straight-line
+        assert best["gain"].round().tolist() == [900, 750] and best["load"].round().tolist() == [900, 750]
+        assert best["share_after"].round(4).tolist() == [0.55, 0.925]
+        # Uncapacitated, A's x ≤ 500 m counts as covered already: the second site adds 500.
+        assert recommend_sites(r, "X", cands, k=2)["gain"].round().tolist() == [1000, 500]
+
+
+def test_capacitated_sites_refuse_unknown_capacity_and_the_area_basis():
+    layers, std = town([("X", 0, 50)], {"X": 500})
+    cands = gpd.GeoDataFrame({"name": ["in B"]}, geometry=[Point(5050, 50)], crs=TOWN_CRS)
+    r = run_scenario(layers, ["X"], "t", method="euclidean", standards=std)
+    assert not capacities_known(r, "X")
+    with pytest.raises(SitingError) as e:
+        recommend_sites(r, "X", cands, k=1, model="capacitated", new_capacity=900)
+    assert "1 have none (X)" in str(e.value) and "有 1 个设施没有容量（X）" in e.value.text("zh")
+    lenient = recommend_sites(r, "X", cands, k=1, model="capacitated", new_capacity=900,
+                              unknown_capacity="uncapacitated")
+    assert lenient["gain"].round().tolist() == [900] and lenient.attrs["served_before"] == 0.25
+    area = run_scenario(layers, ["X"], "t", method="euclidean", basis="area", standards=std)
+    with pytest.raises(ScenarioError, match="choose the population basis"):
+        recommend_sites(area, "X", cands, k=1, model="capacitated", new_capacity=900)
 
 
 def test_supply_per_1000_by_2sfca_where_capacity_is_known():
