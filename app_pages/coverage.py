@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 from songnan_geo import clock
 from songnan_geo.coords.crs import STORAGE_CRS
 from songnan_geo.layers.exporter import export_layer
-from songnan_geo.lifecircle import scenario as sc, standards as sd
+from songnan_geo.lifecircle import recommend, scenario as sc, standards as sd
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.maps.clicks import clicked_lonlat
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
@@ -135,7 +135,7 @@ for col, fmt in zip(st.columns(3), ("csv", "xlsx", "geojson")):
 
 with st.expander(t("cov_2sfca", lang)):
     for x in chosen:
-        s = sc.supply_per_1000(r, x)
+        s = recommend.supply_per_1000(r, x)
         st.caption(t("cov_no_capacity", lang).format(type=markdown_text(x)) if s is None else
                    t("cov_supply", lang).format(type=markdown_text(x), v=s[0], k=s[2], n=s[3]))
 

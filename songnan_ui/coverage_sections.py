@@ -1,5 +1,5 @@
 """Sections of the 生活圈覆盖 page that are widgets around one package call each: best new
-sites (:func:`songnan_geo.lifecircle.scenario.recommend_sites`, capacitated where the capacities
+sites (:func:`songnan_geo.lifecircle.recommend.recommend_sites`, capacitated where the capacities
 are known) and the standards with the
 planner's own table (:func:`songnan_geo.lifecircle.standards.save_custom_standards`)."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from songnan_geo.coords.crs import STORAGE_CRS
-from songnan_geo.lifecircle import scenario as sc, standards as sd
+from songnan_geo.lifecircle import recommend, scenario as sc, standards as sd
 from songnan_geo.lifecircle.siting import SitingError, grid_candidates
 from songnan_geo.text.i18n import field_label, t
 
@@ -18,7 +18,7 @@ def best_sites_section(r, cand_type: str, layers: dict, cand_gdf, cands: list, l
     ``st.session_state["cov_best"]`` and can be added to the candidate list ``cands``."""
     best = st.session_state.get("cov_best")
     cand_row = r.per_type.set_index("type").loc[cand_type]
-    capacitated = r.basis == "population" and sc.capacities_known(r, cand_type)
+    capacitated = r.basis == "population" and recommend.capacities_known(r, cand_type)
     with st.expander(t("cov_best", lang), expanded=bool(best)):
         b1, b2, b3 = st.columns(3)
         model = b1.radio(t("cov_model", lang), ["mclp", "lscp"] + (["capacitated"] if capacitated else []),
@@ -37,7 +37,7 @@ def best_sites_section(r, cand_type: str, layers: dict, cand_gdf, cands: list, l
                          layers["parcels"].representative_point()),
                      "clicked": lambda: cand_gdf}[source]()
             try:
-                out = sc.recommend_sites(r, cand_type, sites, k=int(k), model=model,
+                out = recommend.recommend_sites(r, cand_type, sites, k=int(k), model=model,
                                          new_capacity=new_capacity)
             except (SitingError, sc.ScenarioError) as exc:
                 st.error(exc.text(lang))

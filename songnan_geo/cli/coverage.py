@@ -243,13 +243,13 @@ def _run_standard(args: argparse.Namespace) -> int:
 
 
 def _print_sites(r, ftype: str, cands, args: argparse.Namespace) -> None:
-    """The best new sites (songnan_geo.lifecircle.scenario.recommend_sites), one line each."""
-    from songnan_geo.lifecircle import scenario as sc  # noqa: PLC0415
+    """The best new sites (songnan_geo.lifecircle.recommend.recommend_sites), one line each."""
+    from songnan_geo.lifecircle import recommend, scenario as sc  # noqa: PLC0415
     from songnan_geo.lifecircle.siting import SitingError  # noqa: PLC0415
 
     capacitated = args.new_capacity is not None
     try:
-        out = sc.recommend_sites(r, ftype, cands, k=args.k,
+        out = recommend.recommend_sites(r, ftype, cands, k=args.k,
                                  model="capacitated" if capacitated else "mclp",
                                  new_capacity=args.new_capacity)
     except (SitingError, sc.ScenarioError) as exc:

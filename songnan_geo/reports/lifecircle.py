@@ -29,6 +29,7 @@ from matplotlib import font_manager  # noqa: E402
 from songnan_geo.briefing.map import cjk_font_path  # noqa: E402
 from songnan_geo.clock import today  # noqa: E402
 from songnan_geo.lifecircle import (
+    recommend,  # noqa: E402
     scenario as sc,  # noqa: E402
     standards as sd,  # noqa: E402
 )
@@ -212,7 +213,7 @@ def build_report(layers: Mapping[str, gpd.GeoDataFrame], method: str = "auto", l
     cands = grid_candidates(layers["boundary"], 250.0) if "boundary" in layers else None
     rep = LifeCircleReport(result=result, lang=lang, date=today().isoformat(),
                            targets=result.targets_table(), quality=_quality(layers, result, lang))
-    sites = {ftype: (sc.recommend_sites(result, ftype, cands, k=k_sites, model="greedy")
+    sites = {ftype: (recommend.recommend_sites(result, ftype, cands, k=k_sites, model="greedy")
                      if cands is not None else gpd.GeoDataFrame(geometry=[])) for ftype in result.types}
     maps = draw_type_maps(result, sites, lang, font_path)
     for ftype in result.types:
@@ -221,7 +222,7 @@ def build_report(layers: Mapping[str, gpd.GeoDataFrame], method: str = "auto", l
                  for n, s, sh, p, c in zip(area["name"], area["status"], area["share"],
                                            area["population"], area["covered_pop"]) if s != "covered"]
         rep.sections.append(TypeSection(ftype, maps[ftype], sites[ftype], short,
-                                        sc.supply_per_1000(result, ftype)))
+                                        recommend.supply_per_1000(result, ftype)))
     return rep
 
 

@@ -11,17 +11,8 @@ from shapely.geometry import LineString, Point, box
 
 from songnan_geo.coords.crs import TOWN_CRS
 from songnan_geo.lifecircle import standards as sd
-from songnan_geo.lifecircle.scenario import (
-    BASKET,
-    ScenarioError,
-    capacities_known,
-    pct,
-    people,
-    pp,
-    recommend_sites,
-    run_scenario,
-    supply_per_1000,
-)
+from songnan_geo.lifecircle.recommend import capacities_known, recommend_sites, supply_per_1000
+from songnan_geo.lifecircle.scenario import BASKET, ScenarioError, pct, people, pp, run_scenario
 from songnan_geo.lifecircle.siting import SitingError
 
 
