@@ -26,7 +26,8 @@ import numpy as np
 from songnan_geo.layers.io import load_all_layers
 from songnan_geo.lifecircle import scenario as sc
 from songnan_geo.lifecircle.access2sfca import two_step_fca_xy
-from songnan_geo.lifecircle.network import WalkNetwork, parallel_workers
+from songnan_geo.lifecircle.network import WalkNetwork
+from songnan_geo.lifecircle.walk_search import parallel_workers
 from songnan_geo.reports.lifecircle import build_report, render_pdf
 
 

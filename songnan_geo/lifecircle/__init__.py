@@ -1,6 +1,7 @@
 """The 15-minute life circle: walking network, standards, coverage, 2SFCA access, siting.
 
-``network`` (walking distances on the road layer), ``standards`` (service radii and targets),
+``network`` (walking distances on the road layer), ``walk_search`` (its per-group searches, in
+forked processes on large graphs), ``standards`` (service radii and targets),
 ``population`` (residents where they live), ``coverage`` (who is within reach), ``access2sfca``
 (two-step floating catchment), ``siting`` (MCLP/LSCP and capacitated MCLP with spopt and CBC),
 ``scenario`` (what the coverage page and commands ask: the standard's per-type indicators, the

@@ -31,12 +31,7 @@ map's service areas agree with the per-point numbers at grid resolution).
 """
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import sys
-import threading
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -48,6 +43,7 @@ from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
 from songnan_geo.coords.crs import TOWN_CRS, to_town_crs
+from songnan_geo.lifecircle.walk_search import GroupSearch, forked_searches, parallel_workers
 
 #: Default walking speed, km/h (the issue's default; older people walk slower).
 DEFAULT_WALK_SPEED_KMH = 4.5
@@ -57,9 +53,6 @@ _MIN_EDGE_M = 1e-6
 #: For the nearest-edge search edges are cut into pieces of at most this length (metres); the
 #: search looks at the pieces whose midpoint is near (exact, see :meth:`WalkNetwork.snap`).
 SNAP_PIECE_M = 50.0
-#: Graphs with at least this many nodes run the per-group searches of
-#: :meth:`WalkNetwork.group_distance_m` in parallel processes by default.
-PARALLEL_MIN_NODES = 200_000
 #: Points snapped per block (bounds the memory of the nearest-edge search).
 _SNAP_BLOCK = 50_000
 #: A hand-drawn line's vertex this close to an OSM feature's end node (metres) is joined to
@@ -422,7 +415,8 @@ class WalkNetwork:
         workers : int, optional
             Processes for the per-group searches (forked, so the graph is not copied;
             only where the platform can fork). Default: one per CPU, up to one per
-            group, when the graph has at least :data:`PARALLEL_MIN_NODES` nodes, else 1.
+            group, when the graph has at least :data:`songnan_geo.lifecircle.walk_search.PARALLEL_MIN_NODES`
+            nodes, else 1.
             The result does not depend on it.
 
         Returns
@@ -459,7 +453,7 @@ class WalkNetwork:
         same = pd.DataFrame({"edge": ds.edge, "i": np.arange(len(xy)), "t": ds.along_m}).merge(
             pd.DataFrame({"edge": fs.edge, "j": np.arange(k), "s": fs.along_m,
                           "fsnap": fs.snap_m}), on="edge")
-        job = _GroupJob(graph=graph, virt=virt, group=group, limit=limit, u=u, v=v,
+        job = GroupSearch(graph=graph, virt=virt, group=group, limit=limit, u=u, v=v,
                         along=ds.along_m, back=self.edge_length_m[ds.edge] - ds.along_m,
                         snap_m=ds.snap_m, si=same["i"].to_numpy(), sj=same["j"].to_numpy(),
                         direct=(same["t"] - same["s"]).abs().to_numpy() + same["fsnap"].to_numpy())
@@ -467,7 +461,7 @@ class WalkNetwork:
                                       kind="stable") if (group == g).any()]
         workers = parallel_workers(n + k, len(todo)) if workers is None else max(int(workers), 1)
         done = workers > 1 and len(todo) > 1 and sys.platform.startswith("linux") and \
-            _forked_walks(job, todo, min(workers, len(todo)), out)
+            forked_searches(job, todo, min(workers, len(todo)), out)
         if not done:
             for g in todo:
                 out[g] = job.walk(g)
@@ -603,73 +597,6 @@ class WalkGrid:
         boxes = shapely.box(self.x0 + ix * c, self.y0 + iy * c, self.x0 + (ix + 1) * c,
                             self.y0 + (iy + 1) * c)
         return shapely.coverage_union_all(boxes)
-
-
-@dataclass(frozen=True)
-class _GroupJob:
-    """One graph with every source joined to it, and the demand points' snaps."""
-
-    graph: sparse.csr_matrix
-    virt: np.ndarray
-    group: np.ndarray
-    limit: np.ndarray
-    u: np.ndarray
-    v: np.ndarray
-    along: np.ndarray
-    back: np.ndarray
-    snap_m: np.ndarray
-    si: np.ndarray
-    sj: np.ndarray
-    direct: np.ndarray
-
-    def walk(self, g: int) -> np.ndarray:
-        """Walk (metres) of every point to the nearest source of group ``g``; inf beyond
-        its limit."""
-        lim = self.limit[g]
-        dist = csgraph.dijkstra(self.graph, directed=True, indices=self.virt[self.group == g],
-                                min_only=True, limit=lim)
-        net = np.minimum(dist[self.u] + self.along, dist[self.v] + self.back)
-        mine = self.group[self.sj] == g
-        np.minimum.at(net, self.si[mine], self.direct[mine])
-        walk = self.snap_m + net
-        walk[walk > lim] = np.inf
-        return walk
-
-
-_JOB: _GroupJob | None = None
-
-
-_JOB_LOCK = threading.Lock()
-
-
-def _forked_group_walk(g: int) -> np.ndarray:
-    return _JOB.walk(g)
-
-
-def _forked_walks(job: _GroupJob, todo: list, workers: int, out: np.ndarray) -> bool:
-    """The groups' walks in ``workers`` forked processes (they inherit ``job``: the graph is
-    not copied); False, with nothing done, when processes cannot be started."""
-    global _JOB
-    with _JOB_LOCK:
-        _JOB = job
-        try:
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-                for g, walk in zip(todo, pool.map(_forked_group_walk, todo)):
-                    out[g] = walk
-        except (OSError, BrokenProcessPool):
-            return False
-        finally:
-            _JOB = None
-    return True
-
-
-def parallel_workers(n_nodes: int, n_groups: int) -> int:
-    """Processes :meth:`WalkNetwork.group_distance_m` uses by default: one per CPU this
-    process may run on, at most one per group, and 1 below :data:`PARALLEL_MIN_NODES` nodes."""
-    if n_nodes < PARALLEL_MIN_NODES or n_groups < 2:
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, n_groups))
 
 
 def _as_xy(xy, arg: str) -> np.ndarray:
