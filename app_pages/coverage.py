@@ -13,7 +13,7 @@ from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.maps.clicks import clicked_lonlat
 from songnan_geo.maps.coverage_map import build_coverage_base_map, coverage_overlays
 from songnan_geo.reports.lifecircle import build_report, report_bytes, report_filename
-from songnan_geo.text.i18n import field_label, t
+from songnan_geo.text.i18n import field_label, t, value_label
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.coverage_sections import best_sites_section, standards_sections
 from songnan_ui.page import show_error
@@ -37,7 +37,8 @@ standards = sd.load_standards()
 types = list(dict.fromkeys(layers["facilities"]["type"]))
 c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
 ftype = c1.selectbox(t("cov_type", lang), [ALL] + types, key="cov_type",
-                     format_func=lambda v: t("cov_all_types", lang) if v == ALL else v)
+                     format_func=lambda v: t("cov_all_types", lang) if v == ALL else
+                     value_label(v, lang, with_original=False))
 std_id = c2.selectbox(t("cov_standard", lang), sd.standard_ids(standards), key="cov_standard",
                       format_func=lambda s: sd.standard_title(standards, s, lang))
 method = c3.radio(t("cov_method", lang), list(sc.METHODS), key="cov_method",
@@ -49,7 +50,8 @@ if [x for x in types if x not in radius]:
     st.warning(t("cov_no_radius", lang) + "、".join(markdown_text(x) for x in types if x not in radius))
 chosen = [x for x in ([ftype] if ftype != ALL else types) if x in radius]
 cand_type = (ftype if ftype in radius else
-             st.selectbox(t("cov_candidate_type", lang), chosen, key="cov_cand_type"))
+             st.selectbox(t("cov_candidate_type", lang), chosen, key="cov_cand_type",
+                          format_func=lambda v: value_label(v, lang, with_original=False)))
 
 cands = st.session_state.setdefault("cov_candidates", [])
 map_key = f"cov_map_{lang}_{basemap}"
@@ -102,7 +104,9 @@ if r.method == "network":
 st.subheader(t("cov_type_table", lang))
 st.dataframe(sc.type_table(r, lang), hide_index=True, width="stretch")
 
-map_type = st.selectbox(t("cov_map_type", lang), chosen, key="cov_map_type") if len(chosen) > 1 else chosen[0]
+map_type = st.selectbox(t("cov_map_type", lang), chosen, key="cov_map_type",
+                        format_func=lambda v: value_label(v, lang, with_original=False)) \
+    if len(chosen) > 1 else chosen[0]
 best = st.session_state.get("cov_best")
 best_gdf = gpd.GeoDataFrame({"name": best["names"]}, geometry=gpd.points_from_xy(best["lon"], best["lat"]),
                             crs=STORAGE_CRS) if best else None

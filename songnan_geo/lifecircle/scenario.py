@@ -59,6 +59,7 @@ from songnan_geo.lifecircle.coverage import (
 from songnan_geo.lifecircle.network import WalkNetwork
 from songnan_geo.lifecircle.population import demand_points
 from songnan_geo.text.error_messages import LocalisedError, msg, text_of
+from songnan_geo.text.i18n import value_label
 
 METHODS = ("auto", "network", "euclidean")
 BASES = ("population", "area")
@@ -158,7 +159,8 @@ class LifeCircleResult:
         if ftype == BASKET:
             return _BASKET_DEF[(lang, self.basis)].format(n=len(self.types))
         return _DEFINITION[(lang, self.basis)].format(
-            type=ftype, r=self.radius_m[ftype], mode=_MODE[(lang, self.method)],
+            type=value_label(ftype, lang, with_original=False), r=self.radius_m[ftype],
+            mode=_MODE[(lang, self.method)],
             how=_HOW[(lang, self.method)], cell=self.cell_m)
 
     def method_label(self, lang: str = "zh") -> str:
@@ -487,7 +489,7 @@ def type_table(result: LifeCircleResult, lang: str = "zh") -> pd.DataFrame:
     for ftype, radius, share, cov in figures:
         rows.append({
             _label("type", lang): ({"zh": "全部类型同时可达（综合）", "en": "every type (basket)"}[
-                "en" if lang == "en" else "zh"] if ftype == BASKET else ftype),
+                "en" if lang == "en" else "zh"] if ftype == BASKET else value_label(ftype, lang)),
             _label("radius_m", lang): "—" if radius is None else f"{radius:g}",
             _label("share", lang): pct(share),
             (_label("covered", lang) if result.basis == "population" else _label("covered_area", lang)):
