@@ -402,21 +402,19 @@ class WalkNetwork:
 
         Parameters
         ----------
-        xy : array (n, 2)
-            Demand points, metres in the network CRS.
-        source_xy : array (k, 2)
-            All sources, metres in the network CRS.
-        source_group : int array (k,)
-            Group of each source, 0..g-1.
+        xy, snap
+            The demand points and, when already computed, their snap: as for
+            :meth:`point_distance_m` (metres in the network CRS).
+        source_xy, source_group : arrays (k, 2) and (k,)
+            Every group's sources (metres in the network CRS) and the group of each,
+            0..g-1.
         limit_m : array (g,)
             Walking distance of each group, metres; walks longer than it are ``inf``.
-        snap : Snap, optional
-            ``self.snap(xy)`` when already computed.
         workers : int, optional
             Processes for the per-group searches (forked, so the graph is not copied;
             only where the platform can fork). Default: one per CPU, up to one per
-            group, when the graph has at least :data:`songnan_geo.lifecircle.walk_search.PARALLEL_MIN_NODES`
-            nodes, else 1.
+            group, on graphs of at least
+            :data:`songnan_geo.lifecircle.walk_search.PARALLEL_MIN_NODES` nodes, else 1.
             The result does not depend on it.
 
         Returns

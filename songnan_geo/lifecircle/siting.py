@@ -293,18 +293,14 @@ class CapacitatedSiting:
 
     Parameters
     ----------
-    dist_m : array (n_demand, n_sites)
-        Distance (metres) from each demand point to each site; ``inf`` = unreachable.
-        Columns: the ``n_existing`` existing facilities first, then the candidates.
+    dist_m, radius_m, n_existing
+        As for :class:`CoverageSiting`: metres from each demand point to each site (existing
+        sites first), the service distance in metres, and how many sites exist.
     weights : array (n_demand,)
         Residents at each demand point (non-negative).
-    radius_m : float
-        Service distance, metres (equal counts as within).
     capacity : array (n_sites,)
         Residents each site can serve; ``nan`` = unknown (allowed for existing sites only,
         see ``unknown_capacity``), ``inf`` = unlimited (only by ``unknown_capacity``).
-    n_existing : int, default 0
-        How many leading columns are existing facilities (kept in every solution).
     unknown_capacity : {"refuse", "uncapacitated"}, default "refuse"
         An existing site without a known capacity: "refuse" raises :class:`SitingError`
         naming them (served residents cannot be counted honestly without it);

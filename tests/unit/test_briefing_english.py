@@ -17,24 +17,16 @@ from html.parser import HTMLParser
 import pytest
 from conftest import DATA_DIR
 from pypdf import PdfReader
+from test_briefing import layers, manifest  # noqa: F401  (the shipped layers, once per module)
 
 from songnan_geo.briefing import facts as bf
 from songnan_geo.briefing.render import briefing_view, make_briefing
-from songnan_geo.layers.io import load_all_layers, read_manifest
+from songnan_geo.layers.io import load_all_layers
 from songnan_geo.text.glossary import TERMS, TEXTS, gloss
 from songnan_geo.text.i18n import VALUE_LABELS, t
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 
-
-@pytest.fixture(scope="module")
-def layers():
-    return load_all_layers(DATA_DIR)
-
-
-@pytest.fixture(scope="module")
-def manifest():
-    return read_manifest(DATA_DIR)
 
 
 SITES = [s.id for s in bf.list_sites(load_all_layers(DATA_DIR))]
@@ -59,19 +51,16 @@ def view_texts(v) -> list[str]:
     """Every text of a view except the originals' appendix."""
     d = dataclasses.asdict(v)
     d.pop("originals")
-    out = []
+    return list(_strings(d))
 
-    def walk(x):
-        if isinstance(x, str):
-            out.append(x)
-        elif isinstance(x, dict):
-            for y in x.values():
-                walk(y)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                walk(y)
-    walk(d)
-    return out
+
+def _strings(x):
+    """The strings inside nested dicts, lists and tuples, depth first."""
+    if isinstance(x, str):
+        yield x
+    elif isinstance(x, (dict, list, tuple)):
+        for y in (x.values() if isinstance(x, dict) else x):
+            yield from _strings(y)
 
 
 class _Visible(HTMLParser):
