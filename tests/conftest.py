@@ -97,6 +97,12 @@ def catalogue_codes_used(modules, catalogue: dict, calls: dict[str, int]) -> set
     return used
 
 
+def python_child(code: str) -> subprocess.CompletedProcess:
+    """``python -c code`` in a new process from the repository root (the package importable
+    from there), its output captured as text; two minutes at most."""
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, timeout=120)
+
 def app_page_paths() -> dict[str, str]:
     """Page files registered in app.py with ``st.Page("<path>.py", ...)``, by file stem.
 

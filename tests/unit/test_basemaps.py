@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, python_child
 from pyproj import Geod
 
 from songnan_geo.coords import chinacoords as cc
@@ -173,12 +171,11 @@ def test_no_key_in_the_repository():
     assert not hits, hits
 
 
-@pytest.mark.slow   # a child Python process
+@pytest.mark.slow
 def test_briefing_map_and_the_map_catalogue_do_not_load_folium():
-    """The matplotlib briefing map takes basemaps and styles only: a PDF never loads folium."""
-    code = ("import sys, songnan_geo.briefing.map, songnan_geo.maps.basemaps, songnan_geo.maps.styles, "
-            "songnan_geo.maps.popups; "
-            "print(sorted(m for m in ('folium', 'branca', 'streamlit') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
-    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    """The matplotlib briefing map takes basemaps and styles only: a PDF never loads folium
+    (checked in a new Python process, whose modules are only these)."""
+    light = ["songnan_geo.briefing.map"] + [f"songnan_geo.maps.{m}" for m in ("basemaps", "styles", "popups")]
+    out = python_child(f"import sys, {', '.join(light)}; "
+                       "print(sorted(m for m in ('folium', 'branca', 'streamlit') if m in sys.modules))")
+    assert out.returncode == 0 and out.stdout.strip() == "[]", out.stdout + out.stderr

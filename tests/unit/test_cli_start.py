@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import python_child
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("geopandas", "pandas", "shapely", "folium", "matplotlib", "sqlalchemy", "pyogrio", "numpy")
@@ -46,8 +47,7 @@ def test_import_package_is_light_and_public_names_still_work():
     code = ("import sys, songnan_geo; assert 'geopandas' not in sys.modules, 'eager geopandas'; "
             "from songnan_geo import TOWN_CRS, load_layer; assert 'geopandas' in sys.modules; "
             "print(TOWN_CRS.to_proj4() is not None, callable(load_layer))")
-    p = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, timeout=120)
+    p = python_child(code)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["True", "True"]
 
