@@ -3,6 +3,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from songnan_geo.maps.folium_map import build_map
+from songnan_geo.plan.registry import load_plan
 from songnan_geo.reports.tracker import with_tracked_state
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import field_label, t, value_label
@@ -41,3 +42,7 @@ table = table.fillna("—").rename(columns={c: field_label(c, lang) for c in col
 # A static table, not the interactive grid: twelve rows need no scrolling or sorting, and the
 # grid's ~1.3 MB of JavaScript competed with the first map for the browser (issue 16, speed).
 st.table(table, hide_index=True, width="stretch")
+plan = load_plan()   # the targets and deadlines in the table are the default plan's
+if plan.ended():
+    st.caption(t("ov_plan_ended", lang).format(name=markdown_text(plan.name(lang)),
+                                               start=plan.period_start, end=plan.period_end))

@@ -765,6 +765,11 @@ TEXT: dict[str, tuple[str, str]] = {
     # ---------------------------------------------------------------- plans and their periods
     "plan_choose": ("规划", "Plan"),
     "plan_option": ("{name}（{start}–{end}）", "{name} ({start}–{end})"),
+    "ov_plan_ended": ("表中的规划节点和期限属于《{name}》，其规划期（{start} 至 {end}）已结束：期限多已过去。"
+                      "逐项是否按期完成、逾期多久，见“地块进度”和“终期评估”。",
+                      "The targets and deadlines in this table are those of “{name}”, whose period "
+                      "({start} to {end}) is over: most deadlines have passed. Whether each item was "
+                      "done on time, or how late it is, is on “Parcel tracker” and “Final evaluation”."),
     "plan_ended": ("《{name}》的规划期（{start} 至 {end}）已结束，今天是 {today}。以下默认按规划期末 {end} 评估；"
                    "点“按今天评估”可查看规划期结束后的进展。",
                    "The period of “{name}” ({start} to {end}) is over; today is {today}. Results below are "

@@ -225,3 +225,12 @@ def test_tracker_lists_the_chosen_plans_items_and_own_projects(frozen, store_pat
     parcels = frame_with_column(at, t("tr_col_lateness")).set_index(t("tr_col_name"))
     assert parcels.at["测试新地块", sched] == t("tr_sched_no_target")
     assert parcels.at["东亚地块", sched] == t("tr_sched_overdue")
+
+
+@pytest.mark.parametrize("instant, said", [(INSTANT, True),
+                                           (dt.datetime(2025, 6, 30, 4, 0, tzinfo=dt.timezone.utc), False)])
+def test_overview_says_its_deadlines_belong_to_an_ended_plan(monkeypatch, store_path, instant, said):
+    monkeypatch.setattr(clock, "now", lambda: instant.astimezone(clock.TZ))
+    at = open_page(app_page_paths()["overview"])
+    note = t("ov_plan_ended").format(name=FYP14["name"], start=FYP14["start"], end=FYP14["end"])
+    assert (note in [c.value for c in at.caption]) is said
