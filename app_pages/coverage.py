@@ -16,7 +16,7 @@ from songnan_geo.reports.lifecircle import build_report, report_bytes, report_fi
 from songnan_geo.text.i18n import field_label, t, value_label
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.coverage_sections import best_sites_section, standards_sections
-from songnan_ui.page import show_error
+from songnan_ui.page import select_per_language, show_error
 from songnan_ui.stores import entered_populations
 
 lang = st.session_state.get("lang", "zh")
@@ -36,9 +36,9 @@ st.caption(t("cov_intro", lang))
 standards = sd.load_standards()
 types = list(dict.fromkeys(layers["facilities"]["type"]))
 c1, c2, c3, c4 = st.columns([3, 3, 3, 2])
-ftype = c1.selectbox(t("cov_type", lang), [ALL] + types, key="cov_type",
-                     format_func=lambda v: t("cov_all_types", lang) if v == ALL else
-                     value_label(v, lang, with_original=False))
+type_label = lambda v: value_label(v, lang, with_original=False)  # noqa: E731
+ftype = select_per_language(c1, t("cov_type", lang), [ALL] + types, "cov_type", lang,
+                            lambda v: t("cov_all_types", lang) if v == ALL else type_label(v))
 std_id = c2.selectbox(t("cov_standard", lang), sd.standard_ids(standards), key="cov_standard",
                       format_func=lambda s: sd.standard_title(standards, s, lang))
 method = c3.radio(t("cov_method", lang), list(sc.METHODS), key="cov_method",
@@ -49,9 +49,8 @@ radius = sd.radius_by_type(standards, std_id, types)
 if [x for x in types if x not in radius]:
     st.warning(t("cov_no_radius", lang) + "、".join(markdown_text(x) for x in types if x not in radius))
 chosen = [x for x in ([ftype] if ftype != ALL else types) if x in radius]
-cand_type = (ftype if ftype in radius else
-             st.selectbox(t("cov_candidate_type", lang), chosen, key="cov_cand_type",
-                          format_func=lambda v: value_label(v, lang, with_original=False)))
+cand_type = ftype if ftype in radius else select_per_language(
+    st, t("cov_candidate_type", lang), chosen, "cov_cand_type", lang, type_label)
 
 cands = st.session_state.setdefault("cov_candidates", [])
 map_key = f"cov_map_{lang}_{basemap}"
@@ -104,19 +103,21 @@ if r.method == "network":
 st.subheader(t("cov_type_table", lang))
 st.dataframe(sc.type_table(r, lang), hide_index=True, width="stretch")
 
-map_type = st.selectbox(t("cov_map_type", lang), chosen, key="cov_map_type",
-                        format_func=lambda v: value_label(v, lang, with_original=False)) \
+map_type = select_per_language(st, t("cov_map_type", lang), chosen, "cov_map_type", lang, type_label) \
     if len(chosen) > 1 else chosen[0]
 best = st.session_state.get("cov_best")
 best_gdf = gpd.GeoDataFrame({"name": best["names"]}, geometry=gpd.points_from_xy(best["lon"], best["lat"]),
                             crs=STORAGE_CRS) if best else None
+titles = {x: type_label(x) for x in types}   # the map's legend and tooltips in the UI's language
 area = r.area_table(map_type).rename(columns={"share": "covered_share"})
 base_map, control = build_coverage_base_map({n: layers[n] for n in ("boundary", "roads") if n in layers},
-                                            manifest, service_types=chosen, lang=lang, basemap=basemap)
+                                            manifest, service_types=chosen, lang=lang, basemap=basemap,
+                                            type_titles=titles)
 overlays = coverage_overlays(residential=area, service_areas=r.service_areas(map_type),
                              uncovered=r.uncovered(map_type),
                              facilities=r.facilities[~r.facilities["candidate"]], candidates=cand_gdf,
-                             best_sites=best_gdf, service_types=chosen, lang=lang, basemap=basemap)
+                             best_sites=best_gdf, service_types=chosen, lang=lang, basemap=basemap,
+                             type_titles=titles)
 st_folium(base_map, height=600, use_container_width=True, returned_objects=["last_clicked"],
           feature_group_to_add=overlays, layer_control=control, key=map_key)
 st.markdown(f"**{t('cov_candidates', lang)}**")
@@ -129,7 +130,7 @@ if cands:
 else:
     st.caption(t("cov_no_candidates", lang))
 
-st.subheader(t("cov_table", lang) + f" · {markdown_text(map_type)}")
+st.subheader(t("cov_table", lang) + f" · {markdown_text(type_label(map_type))}")
 st.dataframe(sc.area_display(r, map_type, lang), hide_index=True, width="stretch")
 export = gpd.GeoDataFrame(sc.area_display(r, map_type, lang), geometry=r.residential.geometry.values,
                           crs=r.residential.crs)

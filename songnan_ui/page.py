@@ -10,7 +10,8 @@ other pages lives here:
 - :func:`show_error` / :func:`error_text` — any :class:`~songnan_geo.text.messages.LocalisedError`
   in the UI's language, any other exception as one line of text (never a traceback);
 - :func:`stale_text` / :func:`show_stale` — the one message for a change refused because someone
-  else saved the record meanwhile (:class:`~songnan_geo.store.db.StaleVersionError`).
+  else saved the record meanwhile (:class:`~songnan_geo.store.db.StaleVersionError`);
+- :func:`select_per_language` — a select box whose labels follow the language switch.
 """
 from __future__ import annotations
 
@@ -107,3 +108,17 @@ def stale_text(exc: StaleVersionError, lang: str, name: str | None = None) -> st
 def show_stale(exc: StaleVersionError, lang: str, name: str | None = None) -> None:
     """Render :func:`stale_text` as an error box."""
     st.error(stale_text(exc, lang, name))
+
+
+def select_per_language(container, label: str, options, key: str, lang: str, format_func):
+    """A select box whose option labels follow the language; returns the chosen option.
+
+    Streamlit keeps a choice as its label, which the language switch changes: so one widget
+    per language (``<key>_<lang>``), and the choice itself kept in ``st.session_state[key]``
+    so that it survives the switch."""
+    options = list(options)
+    current = st.session_state.get(key)
+    value = container.selectbox(label, options, key=f"{key}_{lang}", format_func=format_func,
+                                index=options.index(current) if current in options else 0)
+    st.session_state[key] = value
+    return value

@@ -220,7 +220,7 @@ def coverage_overlays(*, residential: gpd.GeoDataFrame, service_areas: gpd.GeoDa
         pts = _display(pts.set_geometry(pts.geometry.representative_point()), basemap, "facilities")
         kinds = pts["type"].astype(str)
         names = pts["name"] if "name" in pts.columns else kinds
-        _geojson(pts, [_esc(f"{n} · {k}") for n, k in zip(names, kinds)],
+        _geojson(pts, [_esc(f"{n} · {titles.get(k, k)}") for n, k in zip(names, kinds)],
                  [{"color": "#000000", "weight": 1.5, "fill": True,
                    "fillColor": colours.get(k, FACILITY_COLOUR),
                    "fillOpacity": 0.95, "radius": 6, "shape": point_shape(k)} for k in kinds],

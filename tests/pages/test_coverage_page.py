@@ -81,7 +81,7 @@ def test_page_figures_equal_the_command_and_the_headline_is_the_basket(at):
 
 def test_network_method_single_type_and_area_basis_equal_the_command(at):
     at.radio(key="cov_method").set_value("network")
-    at.selectbox(key="cov_type").set_value("初中")
+    at.selectbox(key="cov_type_zh").set_value("初中")
     run_app(at)
     cli = command_figures("--method", "network", "--type", "初中")
     assert metrics(at)[t("cov_share_metric")].value == cli["Coverage"].iloc[0]
@@ -94,7 +94,7 @@ def test_network_method_single_type_and_area_basis_equal_the_command(at):
 
 
 def test_candidate_site_raises_the_types_coverage(at):
-    at.selectbox(key="cov_type").set_value("幼儿园")
+    at.selectbox(key="cov_type_zh").set_value("幼儿园")
     at.radio(key="cov_method").set_value("euclidean")
     run_app(at)
     before = metrics(at)[t("cov_share_metric")].value
@@ -112,7 +112,7 @@ def test_candidate_site_raises_the_types_coverage(at):
 
 
 def test_best_sites_mclp(at):
-    at.selectbox(key="cov_type").set_value("幼儿园")
+    at.selectbox(key="cov_type_zh").set_value("幼儿园")
     run_app(at)
     at.number_input(key="cov_spacing").set_value(400)
     at.button(key="cov_solve").click()
@@ -141,7 +141,7 @@ def test_best_sites_capacitated_where_capacities_are_known(tmp_path, monkeypatch
     st.cache_resource.clear()
     try:
         at = open_page(PAGE)
-        at.selectbox(key="cov_type").set_value("幼儿园")
+        at.selectbox(key="cov_type_zh").set_value("幼儿园")
         run_app(at)
         at.radio(key="cov_model").set_value("capacitated")
         run_app(at)
@@ -227,3 +227,13 @@ def test_a_target_whose_year_is_over_says_the_figure_is_todays(tmp_path, monkeyp
     at = open_page(PAGE)
     said = [i.value for i in at.info if "2025 年的目标期限已过" in i.value]
     assert said == ([t("cov_target_year_past").format(years="2025", today=today)] if notice else [])
+
+
+def test_the_type_choice_survives_the_language_switch_and_reads_in_english(at):
+    at.selectbox(key="cov_type_zh").set_value("幼儿园")
+    run_app(at)
+    at.sidebar.radio(key="lang").set_value("en")
+    run_app(at)
+    box = at.selectbox(key="cov_type_en")
+    assert box.value == "幼儿园" and "Kindergarten" in box.options and "幼儿园" not in box.options
+    assert any(h.value.endswith("· Kindergarten") for h in at.subheader)
