@@ -27,7 +27,7 @@ SHOTS = ARTIFACTS / "screenshots"
 #: (url path, title key) of every page, as app.py registers them (the overview shows the app title).
 PAGES = [("/", "app_title"), ("/catalogue", "catalogue"), ("/data", "data_manager"),
          ("/tracker", "tracker"), ("/coverage", "coverage"), ("/briefing", "briefing"),
-         ("/indicators", "indicators"), ("/carriers", "carriers")]
+         ("/indicators", "indicators"), ("/carriers", "carriers"), ("/evaluation", "evaluation")]
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
 #: Three or more English words in a row, separated by spaces (an English sentence or phrase; a
 #: hyphenated user name such as "songnan-test-user" is one word).
