@@ -15,9 +15,11 @@ from songnan_geo.store.tracker import (
     format_time,
 )
 from songnan_geo.text.error_messages import text_of
+from songnan_geo.text.glossary import gloss
 from songnan_geo.text.i18n import t
 from songnan_geo.text.safe_text import markdown_text
 from songnan_ui.login import editor_login
+from songnan_ui.page import select_per_language
 from songnan_ui.plan_select import as_of_input, plan_selector
 from songnan_ui.stores import open_stores
 
@@ -53,14 +55,17 @@ st.caption(t("ind_attr_missing", lang))
 # ------------------------------------------------------------------ path chart
 st.subheader(t("ind_chart", lang))
 by_id = {i.id: i for i in inds}
-pick = st.selectbox(t("ind_pick", lang), list(by_id), key="ind_pick",
-                    format_func=lambda i: f"{by_id[i].seq}. {by_id[i].name}（{by_id[i].target_text}）")
+words = (lambda x: gloss(x) or x) if lang == "en" else (lambda x: x)   # the plan's words, glossed in English
+left, right = ("（", "）") if lang == "zh" else (" (", ")")
+pick = select_per_language(st, t("ind_pick", lang), list(by_id), "ind_pick", lang, lambda i: (
+    f"{by_id[i].seq}. {words(by_id[i].name)}{left}{words(by_id[i].target_text)}{right}"))
 ind = by_id[pick]
 frame = indicators.path_frame(ind, actuals.get(pick, {}), refs.get(pick, {}))
 if frame.empty:
     st.caption(t("ind_status_no_data", lang))
 else:
-    st.altair_chart(indicator_report.path_chart(frame, f"{ind.name}（{ind.unit}）", lang),
+    title = f"{words(ind.name)}{left}{words(ind.unit)}{right}"
+    st.altair_chart(indicator_report.path_chart(frame, title, lang),
                     width="stretch")
 
 # ------------------------------------------------------------------ entry (editors)

@@ -28,6 +28,7 @@ import pandas as pd
 from songnan_geo import clock
 from songnan_geo.plan import registry as plans, workflow
 from songnan_geo.plan.indicators import Indicator, assess
+from songnan_geo.text.glossary import glossed
 from songnan_geo.text.i18n import t, value_label
 
 #: Sections in report order.
@@ -140,8 +141,10 @@ def indicator_results(indicators: list[Indicator], actuals: dict, refs: dict,
             result, note = "no_data", t("ev_note_no_reference", lang).format(year=end)
         else:
             result = "done" if a.status == "on_track" else "not_done"
-        rows.append({"seq": ind.seq, "category": ind.category, "name": ind.name, "unit": ind.unit,
-                     "target": ind.target_text, "attribute": ind.attribute,
+        rows.append({"seq": ind.seq, "category": glossed(ind.category, lang),
+                     "name": glossed(ind.name, lang), "unit": glossed(ind.unit, lang),
+                     "target": glossed(ind.target_text, lang),
+                     "attribute": value_label(ind.attribute, lang),
                      "year": end, "value": _fmt(a.value) if a.year == end else "",
                      "reference": _fmt(a.target) if ind.target.worded and a.year == end else "",
                      "rule": indicator_rule(ind, lang), "result": result, "note": note})

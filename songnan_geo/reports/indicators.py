@@ -25,6 +25,7 @@ from songnan_geo.briefing.fonts import cjk_pdf_font
 from songnan_geo.plan.indicators import STATUSES, Indicator
 from songnan_geo.reports.tracker import tables_xlsx
 from songnan_geo.store.tracker import format_time
+from songnan_geo.text.glossary import glossed
 from songnan_geo.text.i18n import t, value_label
 from songnan_geo.text.safe_text import pdf_text
 
@@ -52,6 +53,8 @@ def labelled(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     out = table[EVALUATION_COLUMNS].copy()
     out["status"] = [status_label(s, lang) for s in out["status"]]
     out["attribute"] = [value_label(a, lang) for a in out["attribute"]]  # 预期性 → Expected (预期性)
+    for col in ("category", "name", "unit", "target_2025"):   # the plan's words, glossed in English
+        out[col] = [glossed(v, lang) for v in out[col]]
     out["year"] = [("" if pd.isna(y) else str(int(y))) for y in out["year"]]
     return out.rename(columns={c: t(f"ind_col_{c}", lang) for c in EVALUATION_COLUMNS})
 

@@ -137,6 +137,46 @@ TEXTS: dict[str, str] = {
         'keep growing car sales, regulate car parts and car repairs, improve the car services sector as a whole and build a car culture industry',
 }
 
+#: Table 6 of the plan (the 18 indicators): categories, names, units and worded targets.
+INDICATOR_TEXTS: dict[str, str] = {
+    "经济发展": "economic development", "城市品质": "urban quality", "民生保障": "livelihoods",
+    "社会治理": "social governance",
+    "地区生产总值年均增长率": "average annual growth of the town's GDP",
+    "区级一般公共预算收入年均增长率": "average annual growth of district-level general budget revenue",
+    "社会消费品零售总额年均增长率": "average annual growth of retail sales of consumer goods",
+    "全社会固定资产投资总额": "total fixed-asset investment",
+    "第三产业占比": "share of the tertiary sector",
+    "新增服务载体数量/面积": "new service carriers (number / floor area)",
+    "合同利用外资额": "contracted foreign investment",
+    "高新技术企业数": "number of high-tech enterprises",
+    "公园绿地人均面积": "park and green space per resident",
+    "大气常规污染物年均浓度": "annual mean concentration of common air pollutants",
+    "城镇污水收集处理率": "urban sewage collection and treatment rate",
+    "城镇登记失业人数": "registered urban unemployed",
+    "新增养老床位数": "new elderly-care beds",
+    "新建学校（含幼儿园）": "new schools (kindergartens included)",
+    "新建社区卫生服务站数": "new community health stations",
+    "公众安全感指数": "public sense-of-safety index",
+    "文明小区创建率": "share of estates certified as civilised communities",
+    "业委会组建率": "share of estates with an owners' committee",
+    "亿元": "100 million yuan", "亿美元": "100 million US dollars", "个": "number",
+    "个/万平方米": "number / 10,000 m²", "人": "people", "张": "beds", "所": "schools",
+    "高于全区平均水平": "above the district average", "完成区下达目标": "meet the district's target",
+    "控制在下达的目标数内": "within the number set by the district",
+    "完成区下达指标": "meet the district's quota", "稳步增长": "steady growth",
+}
+TEXTS.update(INDICATOR_TEXTS)
+
+
+def glossed(text, lang: str):
+    """``text`` as an English table shows data text: its gloss followed by the Chinese original
+    in brackets (the gloss is this tool's own wording); unchanged in Chinese, when it has no
+    gloss, or when it is not text."""
+    if lang != "en" or not isinstance(text, str):
+        return text
+    g = gloss(text)
+    return f"{g} ({text})" if g else text
+
 _LIST_SEP = re.compile(r"[、，,]")
 
 

@@ -74,7 +74,7 @@ def test_editor_logs_in_on_this_page_and_enters_actual_and_reference_values(stor
     form_login(at, "ind", "alice", PASSWORDS["alice"])
     assert _logged_in_as(at) == "alice"
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
-    at.selectbox(key="ind_pick").set_value("i12")       # 控制在下达的目标数内 (worded, lower)
+    at.selectbox(key="ind_pick_zh").set_value("i12")       # 控制在下达的目标数内 (worded, lower)
     run_app(at)
     assert at.selectbox(key="ind_kind_i12_zh").options == [t("ind_kind_actual"),
                                                            t("ind_kind_reference")]
@@ -116,7 +116,7 @@ def test_numeric_indicator_value_and_path_chart(store_path, editors):
     at = open_page(PAGE)
     form_login(at, "ind", "bob", PASSWORDS["bob"])
     at.date_input(key="ind_as_of").set_value(dt.date(2022, 12, 31))
-    at.selectbox(key="ind_pick").set_value("i17")
+    at.selectbox(key="ind_pick_zh").set_value("i17")
     run_app(at)
     assert at.selectbox(key="ind_kind_i17_zh").options == [t("ind_kind_actual")]
     at.selectbox(key="ind_year").set_value(2021)
@@ -137,7 +137,7 @@ def test_numeric_indicator_value_and_path_chart(store_path, editors):
 def test_a_value_saved_meanwhile_by_another_editor_is_not_overwritten(store_path, editors):
     at = open_page(PAGE)
     form_login(at, "ind", "alice", PASSWORDS["alice"])
-    at.selectbox(key="ind_pick").set_value("i12")
+    at.selectbox(key="ind_pick_zh").set_value("i12")
     run_app(at)
     at.selectbox(key="ind_year").set_value(2021)
     run_app(at)                                 # alice sees 2021's actual value: none (version 0)
@@ -245,7 +245,10 @@ def test_english_page(store_path, editors):
     at.sidebar.radio(key="lang").set_value("zh")       # log in (the helper speaks Chinese) ...
     form_login(run_app(at), "ind", "alice", PASSWORDS["alice"])
     at.sidebar.radio(key="lang").set_value("en")       # ... and enter a bad value in English
-    at.selectbox(key="ind_pick").set_value("i17")
+    run_app(at)
+    pick = at.selectbox(key="ind_pick_en")             # the plan's words glossed, not Chinese
+    assert "17. share of estates certified as civilised communities (98)" in pick.options
+    pick.set_value("i17")
     run_app(at)
     _save(at, "9O", lang="en")                         # a letter O for a zero
     assert [e.value for e in at.error] == ["value '9O' is not understood: enter number, e.g. 3. "

@@ -21,6 +21,7 @@ from songnan_geo.reports import evaluation as evaluation_report
 from songnan_geo.store.evaluation import EvaluationStore, EvaluationTextError
 from songnan_geo.store.indicators import IndicatorStore, indicators_of
 from songnan_geo.store.tracker import StaleVersionError
+from songnan_geo.text.glossary import glossed
 from songnan_geo.text.i18n import t
 
 TODAY = dt.date(2026, 12, 4)
@@ -144,7 +145,9 @@ def test_the_report_has_every_indicator_item_and_section_in_pdf_xlsx_html(store,
     items = store.items()
     names = [n if lang == "zh" or not isinstance(e, str) or not e else f"{e} ({n})"
              for n, e in zip(items["name"], items["name_en"])]
-    inds = [i.name for i in indicators_of(plans.load_plan())]
+    # English: the plan's indicator names glossed, the original after them in brackets
+    inds = [glossed(i.name, lang) for i in indicators_of(plans.load_plan())]
+    assert lang == "zh" or "average annual growth of the town's GDP (地区生产总值年均增长率)" in inds
     titles = [t(f"ev_sec_{k}", lang) for k in evaluation.SECTIONS]
 
     assert ev.map_png.startswith(b"\x89PNG")          # the parcels by result

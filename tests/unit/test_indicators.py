@@ -203,3 +203,24 @@ def test_labelled_table_glosses_the_plan_attribute_in_english():
     en = labelled(table, "en")[t("ind_col_attribute", "en")].tolist()
     assert en == ["Expected (预期性)", "Binding (约束性)", "待核"]
     assert labelled(table, "zh")[t("ind_col_attribute", "zh")].tolist() == ["预期性", "约束性", "待核"]
+
+
+def test_every_indicator_of_the_plan_reads_in_english_with_its_chinese_original():
+    """Table 6's categories, names, units and worded targets are the plan's words: in English
+    each has a gloss, followed by the original in brackets; in Chinese they are unchanged."""
+    from songnan_geo.plan import registry as plans
+    from songnan_geo.reports.indicators import EVALUATION_COLUMNS, labelled
+    from songnan_geo.text.i18n import t
+
+    table6 = pd.read_csv(plans.load_plan().indicators_dir / "table6.csv", dtype=str, keep_default_na=False)
+    table = pd.DataFrame([{**dict.fromkeys(EVALUATION_COLUMNS, ""), "category": r.category, "name": r.name,
+                           "unit": r.unit, "target_2025": r.target_2025, "status": "no_data", "year": None}
+                          for r in table6.itertuples()])
+    en, zh = labelled(table, "en"), labelled(table, "zh")
+    for col in ("category", "name"):
+        for original, shown in zip(table6[col], en[t(f"ind_col_{col}", "en")]):
+            assert shown.endswith(f" ({original})") and shown[0].isascii(), shown
+        assert zh[t(f"ind_col_{col}", "zh")].tolist() == table6[col].tolist()
+    worded = [v for v in table6["target_2025"] if any("\u4e00" <= ch <= "\u9fff" for ch in v)]
+    shown = set(en[t("ind_col_target_2025", "en")])
+    assert worded and all(any(s.endswith(f" ({w})") for s in shown) for w in worded)
