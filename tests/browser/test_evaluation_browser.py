@@ -36,12 +36,13 @@ def _check_page(ap, lang: str) -> None:
         return found if len(found) >= len(wanted) else None
 
     assert poll(ap, headings, "every section heading", timeout_ms=180_000) == wanted
-    # the indicator table (the one with the rule column): 18 indicators (the grid's row count
-    # is the header and the rows)
+    # the indicator table (the one with the category column, one of its first: the grid puts
+    # only the columns in view into its accessible table, and the English names are wide):
+    # 18 indicators (the grid's row count is the header and the rows)
     # (the grid's accessible table is hidden from view, so it is found by its tags)
-    rule = t("ev_col_rule", lang)
+    category = t("ev_col_category", lang)
     grid = page.locator('[data-testid="stDataFrame"]').filter(
-        has=page.locator("th", has_text=rule))
+        has=page.locator("th", has_text=category))
     rows = poll(ap, lambda: grid.count() == 1 and grid.locator("table[aria-rowcount]").first
                 .get_attribute("aria-rowcount"), "the indicator table's row count")
     assert int(rows) == 18 + 1
