@@ -10,6 +10,7 @@ import json
 
 import pytest
 from conftest import ARTIFACTS, app_page_with_screenshot, open_app_page, serve_app
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from test_browser import assert_clean, map_frame, open_app, poll
 from tracker_testlib import PASSWORDS, editor_hashes
 
@@ -102,8 +103,17 @@ def _change_status_in_the_browser(ap):
     log_in(page, "alice")
 
     # Choose 东亚地块 (收储) and record 出让准备, the workflow's next step (the default choice).
-    choose(page, "选择地块或项目", "东亚地块")
-    page.get_by_text("当前状态：收储").wait_for(timeout=60_000)
+    # (A choice made while the app still reruns from the login can be lost, as Streamlit drops
+    # widget input during a rerun: choose again, at most three times, until the page shows it.)
+    for attempt in range(3):
+        choose(page, "选择地块或项目", "东亚地块")
+        try:
+            page.get_by_text("当前状态：收储").wait_for(timeout=20_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            settle(page)
     settle(page)
     timeline = page.locator('[data-testid="stTable"]')
     assert NOTE not in timeline.inner_text()
