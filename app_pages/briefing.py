@@ -17,7 +17,7 @@ from songnan_geo.briefing.render import FORMATS, briefing_filename, est_mark, fo
 from songnan_geo.store.tracker import TrackerError
 from songnan_geo.text.i18n import t, value_label
 from songnan_geo.text.safe_text import markdown_text
-from songnan_ui.page import page_context, show_error
+from songnan_ui.page import page_context, select_per_language, show_error
 from songnan_ui.stores import open_stores
 
 ctx = page_context()
@@ -50,21 +50,18 @@ except TrackerError as exc:
 parks_key = parks_version_key(layers["carrier_parks"])
 
 
-# Streamlit keeps a choice as its label, which the language switch changes: one widget per
-# language, and the choice (kind, site per kind) kept apart so it survives the switch.
-chosen = st.session_state.setdefault("briefing_chosen", {})
+# One widget per language, the choice kept apart so that it survives the language switch: the
+# site box by select_per_language (a choice per kind), the kind's radio the same way.
 kinds = list(SITE_LAYERS)
 c1, c2 = st.columns([1, 2])
 kind = c1.radio(t("bf_choose_kind", lang), kinds, key=f"briefing_kind_{lang}",
-                index=kinds.index(chosen.get("kind", kinds[0])),
+                index=kinds.index(st.session_state.get("briefing_kind", kinds[0])),
                 format_func=lambda k: t(f"bf_kind_{k}", lang))
+st.session_state["briefing_kind"] = kind
 sites = {r.id: r for r in list_sites(layers, kind)}
-ids = list(sites)
-site_id = c2.selectbox(t("bf_choose_site", lang), ids, key=f"briefing_site_{kind}_{lang}",
-                       index=ids.index(chosen[kind]) if chosen.get(kind) in ids else 0,
-                       format_func=lambda i: sites[i].name if lang == "zh" or sites[i].name_en in (
-                           "", sites[i].name) else f"{sites[i].name_en} ({sites[i].name})")
-chosen.update({"kind": kind, kind: site_id})
+site_id = select_per_language(c2, t("bf_choose_site", lang), sites, f"briefing_site_{kind}", lang,
+                              lambda i: sites[i].name if lang == "zh" or sites[i].name_en in (
+                                  "", sites[i].name) else f"{sites[i].name_en} ({sites[i].name})")
 
 configured, placeholder = default_contact()
 contact = st.text_input(t("bf_contact_input", lang), value="" if placeholder else configured,

@@ -93,10 +93,11 @@ for col, row in zip(st.columns(len(tg)), tg.itertuples()):
 st.caption(t("cov_targets_caption", lang) + " " + " ".join(markdown_text(
     f"{x.year}: {x.title_zh if lang == 'zh' else x.title_en} — {x.source}")
     for x in sd.city_targets().itertuples()))
-past = sorted({int(y) for y in tg["year"] if int(y) < clock.today().year})
+today = clock.today()   # once: the years over and the day named are one reading of the clock
+past = sorted({int(y) for y in tg["year"] if int(y) < today.year})
 if past:   # a target whose year is over is compared with today's layers, not that year's
     st.info(t("cov_target_year_past", lang).format(years=", ".join(map(str, past)),
-                                                   today=clock.today().isoformat()))
+                                                   today=today.isoformat()))
 if r.method == "network":
     st.caption(t("cov_network_note", lang).format(nodes=r.network.n_nodes, edges=r.network.n_edges,
                                                   snap=r.median_snap_m))

@@ -35,7 +35,8 @@ from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate
 from songnan_geo.briefing.facts import Briefing, WalkFn, briefing_facts, roads_walk_fn
 from songnan_geo.briefing.fonts import cjk_pdf_font
 from songnan_geo.briefing.map import HIGHLIGHT, MapImage, draw_site_map
-from songnan_geo.plan.workflow import PeriodError, parse_period
+from songnan_geo.plan.registry import lateness
+from songnan_geo.plan.workflow import PeriodError
 from songnan_geo.text.glossary import gloss
 from songnan_geo.text.i18n import LANGS, t, value_label
 from songnan_geo.text.safe_text import pdf_text
@@ -167,11 +168,11 @@ class _Words:
 
 
 def _deadline_passed(deadline: str | None, as_of: _dt.date) -> bool:
-    """Whether a plan deadline (``YYYY``, ``YYYY-MM`` or a date) ended before ``as_of``."""
-    if not deadline:
-        return False
+    """Whether a plan deadline (``YYYY``, ``YYYY-MM`` or a date) ended before ``as_of``, as the
+    plan registry judges an unfinished item (:func:`songnan_geo.plan.registry.lateness`); a
+    deadline that is no period is not said to be past."""
     try:
-        return parse_period(deadline, end=True) < as_of
+        return lateness(deadline, None, as_of) is not None
     except PeriodError:
         return False
 

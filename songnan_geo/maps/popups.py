@@ -1,7 +1,8 @@
 """Popup cards and tooltips of map features: escaped HTML, no folium.
 
 :func:`popup_html` makes the small card a planner sees on a click (name, state, the facts that
-matter, source and accuracy in words); :func:`feature_name` the name in the language. Every text
+matter, source and accuracy in words: the source as the data catalogue says it,
+:mod:`songnan_geo.layers.provenance`); :func:`feature_name` the name in the language. Every text
 from data is escaped with :func:`songnan_geo.text.safe_text.html_text`.
 """
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
-import re
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from songnan_geo.layers.provenance import source_in_words
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text
 
@@ -67,22 +68,6 @@ CARD_HIDDEN = {"id", "name", "name_en", "layer", "zone_id", "adcode", "segment_o
 #: Long texts (plan quotes, sources of a status) a card folds away under "更多 / More".
 CARD_FOLDED_SUFFIXES = ("_quote", "status_source")
 
-# Repository paths and file names in a source text: "owner/repo:data/x.json", "via shared/…csv".
-_PATH_RE = re.compile(r"(\bvia\s+)?[\w.-]+(/[\w.-]+)+(:[\w./-]+)?|\b[\w-]+\.(json|csv|geojson|py|xlsx)\b")
-
-def source_words(source) -> str:
-    """A feature's ``source`` for a reader: the text without repository paths or file names.
-
-    ``"JoJo/ShanghaiSubwayFilter:data/raw.json (Amap GCJ-02 → WGS84), via shared/reference/x.csv"``
-    becomes ``"(Amap GCJ-02 → WGS84)"``; an empty result means the source said nothing but paths.
-    """
-    if source is None:
-        return ""
-    text = _PATH_RE.sub("", str(source))
-    text = re.sub(r"\s+([,，;；)）])", r"\1", text)
-    text = re.sub(r"[,，;；]\s*(?=[,，;；)）]|$)", "", text)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,，;；")
-
 def accuracy_words(properties: Mapping, kind: str, lang: str = "zh") -> str:
     """How sure a feature's position is, in words: "位置为估计，误差约 500 米" /
     "Position estimated, about 500 m". ``kind`` is 'point', 'line' or 'area'. Empty when the
@@ -107,8 +92,10 @@ def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh",
 
     The card shows the name (with an "estimated" badge), the layer, one row per fact that has a
     value (no internal ids, reference coordinates or empty rows; areas in hectares), long quotes
-    folded under "更多 / More", and at the end the source (without repository paths) and the
-    accuracy in words (:func:`accuracy_words`). Every text is escaped with
+    folded under "更多 / More", and at the end the source in words in ``lang``
+    (:func:`songnan_geo.layers.provenance.source_in_words`: the plan, OpenStreetMap, a drawn
+    estimate …; never the stored text's paths, file names or ids) and the accuracy in words
+    (:func:`accuracy_words`). Every text is escaped with
     :func:`songnan_geo.text.safe_text.html_text`, so the card can be assigned to ``innerHTML``.
     Properties whose name starts with ``_`` are internal and left out.
     """
@@ -137,7 +124,7 @@ def popup_html(properties: Mapping, layer_title: str = "", lang: str = "zh",
                                f"<p><b>{html_text(k)}</b>: {html_text(v)}</p>" for k, v in more)
                      + "</details>")
     prov = []
-    src = source_words(properties.get("source"))
+    src = source_in_words(properties.get("source"), lang)
     if src:
         prov.append(f'{html_text(i18n.t("card_source", lang))}{html_text(src)}')
     acc = accuracy_words(properties, kind, lang)

@@ -89,6 +89,34 @@ def test_every_kind_and_site_can_be_chosen(at):
     assert _downloads(at) == ["下载 HTML", "下载 PDF"]
 
 
+def test_the_kind_and_site_chosen_survive_the_language_switch(at):
+    """Streamlit keeps a choice as its label, which the switch changes: the park chosen in Chinese
+    is still the one briefed in English (and back), and each kind keeps its own site."""
+    at.selectbox(key="briefing_site_parcel_zh").set_value("p_ferroalloy")
+    run_app(at)
+    at.radio(key="briefing_kind_zh").set_value("park")
+    run_app(at)
+    at.selectbox(key="briefing_site_park_zh").set_value("c_weimob")
+    run_app(at)
+    at.sidebar.radio(key="lang").set_value("en")
+    run_app(at)
+    assert at.radio(key="briefing_kind_en").value == "park"
+    box = at.selectbox(key="briefing_site_park_en")
+    assert box.value == "c_weimob"
+    name_en = LAYERS["carrier_parks"].set_index("id").loc["c_weimob", "name_en"]
+    assert name_en and any(o.startswith(name_en) for o in box.options)
+    assert _metrics(at)["Current status"] == "Under construction"
+    at.radio(key="briefing_kind_en").set_value("parcel")
+    run_app(at)
+    assert at.selectbox(key="briefing_site_parcel_en").value == "p_ferroalloy"
+    at.sidebar.radio(key="lang").set_value("zh")
+    run_app(at)
+    assert at.radio(key="briefing_kind_zh").value == "parcel"
+    assert at.selectbox(key="briefing_site_parcel_zh").value == "p_ferroalloy"
+    name = LAYERS["parcels"].set_index("id").loc["p_ferroalloy", "name"]
+    assert name in at.get("iframe")[0].proto.srcdoc
+
+
 def test_page_in_english(at):
     at.radio(key="lang").set_value("en")
     run_app(at)

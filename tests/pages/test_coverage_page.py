@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 from contextlib import redirect_stdout
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -227,6 +228,39 @@ def test_a_target_whose_year_is_over_says_the_figure_is_todays(tmp_path, monkeyp
     at = open_page(PAGE)
     said = [i.value for i in at.info if "2025 年的目标期限已过" in i.value]
     assert said == ([t("cov_target_year_past").format(years="2025", today=today)] if notice else [])
+
+
+def test_the_past_target_notice_reads_the_clock_once(tmp_path, monkeypatch):
+    """Midnight passes while the page runs: the page's first reading of the clock is 23:59:59.9
+    in Shanghai, any later one of the page the next day. The notice names the day whose year
+    made 2025 past, not a second, later reading. (Readings made by the package for the page, a
+    store's timestamps, stay before midnight.)"""
+    import datetime as dt
+    import inspect
+
+    from songnan_geo import clock
+
+    before = dt.datetime(2026, 6, 30, 23, 59, 59, 900_000, tzinfo=clock.TZ)
+    page_readings = []
+
+    def read_by_the_page() -> bool:
+        """Whether the clock's caller (past clock.py's own frames) is app_pages/coverage.py."""
+        caller = next(Path(f.filename) for f in inspect.stack(context=0)[2:]
+                      if Path(f.filename).name != "clock.py")
+        return caller.name == "coverage.py" and caller.parent.name == "app_pages"
+
+    def now():
+        if not read_by_the_page():
+            return before
+        page_readings.append(before if not page_readings else before + dt.timedelta(seconds=1))
+        return page_readings[-1]
+
+    monkeypatch.setenv(sd.USER_DIR_ENV, str(tmp_path / "user"))
+    monkeypatch.setattr(clock, "now", now)
+    at = open_page(PAGE)
+    assert page_readings, "the page reads the tool's clock"
+    said = [i.value for i in at.info if "2025 年的目标期限已过" in i.value]
+    assert said == [t("cov_target_year_past").format(years="2025", today="2026-06-30")]
 
 
 def test_the_type_choice_survives_the_language_switch_and_reads_in_english(at):

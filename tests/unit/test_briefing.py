@@ -425,6 +425,36 @@ def test_a_milestone_whose_deadline_is_over_says_so(layers, as_of, passed):
     assert (f"the {b.plan_deadline} deadline has passed" in en) is passed
 
 
+@pytest.mark.parametrize("deadline, as_of, zh_tail, en_tail", [
+    ("2025-06", dt.date(2025, 7, 1), "（期限：2025-06）；期限 2025-06 已过（简报日期 2025-07-01）",
+     " (by 2025-06); the 2025-06 deadline has passed (briefing of 2025-07-01)"),
+    ("2025-06", dt.date(2025, 6, 30), "（期限：2025-06）", " (by 2025-06)"),     # its last day: not yet
+    ("2025", dt.date(2026, 1, 1), "（期限：2025）；期限 2025 已过（简报日期 2026-01-01）",
+     " (by 2025); the 2025 deadline has passed (briefing of 2026-01-01)"),
+    ("2027-03-31", dt.date(2026, 12, 4), "（期限：2027-03-31）", " (by 2027-03-31)"),
+    ("待定", dt.date(2026, 12, 4), "（期限：待定）", " (by 待定)"),          # no period: never past
+])
+def test_the_deadline_wording_is_the_registrys_lateness(layers, deadline, as_of, zh_tail, en_tail):
+    """The milestone's words, in full, for a deadline past and one to come: past exactly when the
+    plan registry calls an unfinished item with that deadline late on the briefing's date."""
+    import dataclasses
+
+    from songnan_geo.plan.registry import lateness
+    from songnan_geo.plan.workflow import PeriodError
+
+    b = dataclasses.replace(bf.briefing_facts(layers, "p_hubei_logistics", as_of=as_of),
+                            plan_deadline=deadline, milestone_note=None)
+    zh = dict(briefing_view(b, "zh").facts)["下一节点"]
+    en = dict(briefing_view(b, "en").facts)["Next milestone"]
+    assert zh == b.plan_target + zh_tail
+    assert en.endswith(en_tail) and en.count(" (by ") == 1
+    try:
+        late = lateness(deadline, None, as_of) is not None
+    except PeriodError:
+        late = False
+    assert ("已过" in zh_tail) is late
+
+
 def test_render_functions_agree_with_make_briefing(layers, hubei):
     html = render_html(hubei.facts, hubei.map_image, "zh")
     assert html.encode("utf-8") == hubei.documents["html"]

@@ -238,7 +238,8 @@ def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
         # quotes folded under "more"; source and accuracy in words at the end
         assert 'class="sn-more"' in card and i18n.t("card_more", lang) in popup
         assert ("范围为估计，误差约 20 米" if lang == "zh" else "Outline estimated, about 20 m") in popup
-        assert "test fixture" in popup
+        assert i18n.t("card_source", lang) + i18n.t("prov_other", lang) in popup   # in words
+        assert "test fixture" not in popup                                        # not as stored
         assert 'class="sn-badge"' in card and i18n.t("estimated_badge", lang) in popup
         assert 'class="sn-badge"' not in feats["p_build"][POPUP_PROPERTY]
         # a status in the reader's language (the official Chinese term kept in English)
@@ -247,13 +248,31 @@ def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
     assert "Position accurate to about 20 m" in html.unescape(facilities["f_clinic"][POPUP_PROPERTY])
 
 
-def test_source_words_drop_repository_paths():
-    from songnan_geo.maps.popups import source_words
-    src = ("JoJoJoJoJoJoJo/ShanghaiSubwayFilter:data/raw_subway_info.json (Amap GCJ-02 → WGS84), "
-           "via shared/reference/metro_stations.csv")
-    assert source_words(src) == "(Amap GCJ-02 → WGS84)"
-    assert source_words("《规划纲要》(2021年1月)；点位为估计") == "《规划纲要》(2021年1月)；点位为估计"
-    assert source_words(None) == "" and source_words("tools/x.py") == ""
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_popup_says_the_source_in_words_as_the_catalogue_does(lang):
+    """The card's source is the data catalogue's words for it (layers.provenance), in the
+    card's language: no repository path, file name or OSM id of the stored text."""
+    from songnan_geo.layers.provenance import source_in_words
+    from songnan_geo.maps.popups import popup_html
+
+    def said(source):
+        card = html.unescape(re.sub(r"<[^>]+>", "|", popup_html({"name": "站", "source": source},
+                                                               "", lang)))
+        return [p for p in card.split("|") if p.startswith(i18n.t("card_source", lang))]
+
+    metro = ("JoJoJoJoJoJoJo/ShanghaiSubwayFilter:data/raw_subway_info.json (Amap GCJ-02 → WGS84), "
+             "via shared/reference/metro_stations.csv; OpenStreetMap node/123456")
+    words = said(metro)
+    sep = "；" if lang == "zh" else "; "
+    assert words == [i18n.t("card_source", lang) + sep.join((i18n.t("prov_osm", lang),
+                                                            i18n.t("prov_gaode", lang)))]
+    assert words == [i18n.t("card_source", lang) + source_in_words(metro, lang)]
+    assert not any(x in words[0] for x in ("/", ".json", ".csv", "123456", "JoJo"))
+    plan = "《淞南镇“十四五”规划纲要》(2021年1月)；点位为估计"
+    assert said(plan) == [i18n.t("card_source", lang) + source_in_words(plan, lang)]
+    assert i18n.t("prov_drawn", lang) in said(plan)[0]
+    assert said(None) == [] and said("  ") == []
+    assert said("tools/x.py") == [i18n.t("card_source", lang) + i18n.t("prov_other", lang)]
 
 
 def test_tooltip_is_the_name_in_the_language(layers, manifest):
@@ -617,7 +636,7 @@ def test_popup_puts_planning_facts_before_provenance():
     props = {"id": "p1", "name": "地块", "name_en": "Parcel", "source": "src", "accuracy_m": 500,
              "estimated": True, "status": "收储", "plan_target": "出让", "note": None, "lines": ""}
     html_text = popup_html(props, "重点地块", "zh", "point")
-    order = [html_text.index(part) for part in ("<th>状态</th>", "<th>规划目标</th>", "来源：src",
+    order = [html_text.index(part) for part in ("<th>状态</th>", "<th>规划目标</th>", "来源：其他来源",
                                                 "位置为估计，误差约 500 米")]
     assert order == sorted(order)
     assert "<th>编号</th>" not in html_text and "p1" not in html_text
