@@ -68,7 +68,7 @@ def _add(args) -> int:
             resumed = set(tracker_items["id"]) - known   # left by an interrupted add of it
         check = dict(known_items=known, zones=plans.zone_ids(), town=plans.town_outline())
         plan = plans.add_plan(args.folder, dry_run=True, **check)
-        items, outlines = plan_items.new_item_records(plan)
+        items, outlines = plan_items.new_item_records(plan, plans.zones_layer())
         if args.dry_run:
             print(f"dry run: plan {plan.id} ({plan.period_start}–{plan.period_end}) would be "
                   f"added with {len(plan.targets())} target(s) and {len(items)} new item(s):")

@@ -451,11 +451,16 @@ def item_ids_known_before(plan_id: str, tracker_items: pd.DataFrame,
     return known_item_ids(layers_dir) | set(tracker_items["id"][brought != plan_id])
 
 
-def zone_ids(layers_dir: str | Path | None = None) -> set[str]:
-    """Ids of the zones layer."""
+def zones_layer(layers_dir: str | Path | None = None):
+    """The zones layer (GeoDataFrame, EPSG:4326, ``id`` and ``kind``)."""
     from songnan_geo.layers.io import load_layer
 
-    return set(load_layer("zones", layers_dir or config.data_dir())["id"])
+    return load_layer("zones", layers_dir or config.data_dir())
+
+
+def zone_ids(layers_dir: str | Path | None = None) -> set[str]:
+    """Ids of the zones layer."""
+    return set(zones_layer(layers_dir)["id"])
 
 
 def town_outline(layers_dir: str | Path | None = None):
@@ -467,7 +472,7 @@ def town_outline(layers_dir: str | Path | None = None):
 
 def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=None,
              zones=None, town=None, store=None, editor=None, base_version: int | None = None,
-             dry_run: bool = False) -> Plan:
+             dry_run: bool = False, zone_layer=None) -> Plan:
     """Validate ``folder`` (every problem listed, nothing copied on a problem) and copy it to
     ``dest`` (default :func:`user_plans_dir`) as ``<dest>/<id>``; return the added plan.
 
@@ -476,6 +481,9 @@ def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=
     store's ``base_version`` (:meth:`~songnan_geo.store.tracker.TrackerStore.tracker_version`,
     read before the folder was checked): a store that changed meanwhile, or a missing editor,
     refuses the write and nothing is added, neither the items nor the folder.
+
+    ``zone_layer`` (default :func:`zones_layer`) gives the new parcels' ``in_centre``
+    (:func:`songnan_geo.plan.items.new_item_records`).
 
     Crash safety: the copy is made in a temporary folder beside the target, the store's write
     (one transaction) follows, and the folder is renamed into place last (one ``rename``). A
@@ -496,7 +504,8 @@ def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=
                                 existing_ids=existing, town=town)
     if dry_run:
         return plan
-    items, outlines = plan_items.new_item_records(plan)
+    items, outlines = plan_items.new_item_records(
+        plan, zone_layer if zone_layer is not None else zones_layer())
     if items and (store is None or base_version is None):
         raise ValueError(f"plan {plan.id} brings {len(items)} new item(s): pass the tracker "
                          "store, the editor and the store's base_version to add them.")

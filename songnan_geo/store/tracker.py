@@ -138,6 +138,18 @@ def _first_note(note: str, item: dict) -> str:
     return f"{note}：{source}" if note and source else note or source
 
 
+def _update_gpkg_extent(conn) -> None:
+    """Set the extent of ``tracker_parcels`` and of its status view in ``gpkg_contents`` to the
+    bounds of every stored outline (EPSG:4326 degrees), in the write transaction ``conn`` (the
+    ``ST_Min*``/``ST_Max*`` functions of :func:`_gpkg_functions` registered on it)."""
+    bound = "(SELECT {}(ST_{}(geom)) FROM tracker_parcels)"
+    conn.execute(text(
+        f"UPDATE gpkg_contents SET min_x = {bound.format('min', 'MinX')}, "
+        f"min_y = {bound.format('min', 'MinY')}, max_x = {bound.format('max', 'MaxX')}, "
+        f"max_y = {bound.format('max', 'MaxY')}, "
+        "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+        "WHERE table_name IN ('tracker_parcels', 'tracker_parcels_status')"))
+
 
 # --------------------------------------------------------------------------- the store
 
@@ -352,6 +364,10 @@ class TrackerStore(Database):
         only finishes its own step. The editor and ``base_version`` are checked first all the
         same. Stored items of the same plan that differ (or are not exactly these ids), or any
         other existing id, refuse the write (:class:`TrackerChangedError`).
+
+        On a GeoPackage the extent of ``tracker_parcels`` (and of its status view) in
+        ``gpkg_contents`` is computed again from every outline in the same transaction, so GIS
+        clients see the new parcels inside the layer's extent.
         """
         editor = auth.require_editor(editor)
         if isinstance(base_version, bool) or not isinstance(base_version, int):
@@ -411,6 +427,8 @@ class TrackerStore(Database):
                     conn.execute(text("INSERT INTO tracker_parcels (id, geom) "
                                       "VALUES (:id, ST_GeomFromWKB(:wkb, 4326))"),
                                  {"id": pid, "wkb": shapely.to_wkb(geom)})
+            if outlines and self.dialect == "sqlite":
+                _update_gpkg_extent(conn)
             conn.commit_now()
         return ids
 

@@ -1,4 +1,4 @@
-"""``plan add`` after a ``kill -9``.
+"""``plan add`` after a ``kill -9``, and what it writes for a new parcel.
 
 Crash safety: the store's write (one transaction) comes before the plan folder's rename. A
 child process running the real ``plan add`` command is killed with SIGKILL right after the
@@ -7,21 +7,29 @@ hook in the product), and right before the write. Running the same command again
 finishes the add (or, before the write, simply makes it); an unauthorised, stale or changed
 rerun is refused and changes nothing.
 
+New parcels: ``in_centre`` computed as for the shipped parcels, and the GeoPackage's stored
+extent of ``tracker_parcels`` (``gpkg_contents``) kept true after the write.
+
 Both backends: GeoPackage, and PostGIS when ``SONGNAN_TEST_POSTGIS_URL`` is set (slow). The
 synthetic 2026–2030 plan is built in the test (tests/plan_testlib.py); nothing is shipped."""
 from __future__ import annotations
 
 import datetime as dt
 import signal
+import sqlite3
+from contextlib import closing
 
 import pandas as pd
+import pyogrio
 import pytest
+import shapely
 from conftest import python_child
 from plan_testlib import ITEMS_CSV, write_items_plan
 from tracker_testlib import PASSWORDS, editors, login, postgis_url, store_url  # noqa: F401
 
 from songnan_geo import auth, cli, clock
 from songnan_geo.plan import registry as plans
+from songnan_geo.plan.zones import in_centre
 from songnan_geo.store.tracker import TrackerChangedError, open_store
 
 NEW_IDS = ["p_synth_new", "x_synth_project"]
@@ -176,3 +184,65 @@ def test_plan_add_killed_before_the_store_write_changed_nothing_and_runs_again(
 def _check(store, plan_id):
     return dict(known_items=plans.item_ids_known_before(plan_id, store.items()),
                 zones=plans.zone_ids(), town=plans.town_outline())
+
+
+#: Two new parcels: one inside the public centre (一心) zone, one east of every shipped parcel
+#: (outside the stored extent of the tracker's parcels, inside the town); drawn for the test.
+CENTRE_WKT = "POLYGON ((121.474 31.340, 121.476 31.340, 121.476 31.342, 121.474 31.342, 121.474 31.340))"
+EAST_WKT = "POLYGON ((121.506 31.350, 121.508 31.350, 121.508 31.352, 121.506 31.352, 121.506 31.350))"
+
+
+def _more_parcels_csv() -> str:
+    header, parcel, project = ITEMS_CSV.splitlines()
+    old_wkt = parcel.split('"')[1]
+    centre = parcel.replace("p_synth_new", "p_synth_centre").replace(old_wkt, CENTRE_WKT)
+    east = parcel.replace("p_synth_new", "p_synth_east").replace(old_wkt, EAST_WKT)
+    return "\n".join([header, parcel, project, centre, east]) + "\n"
+
+
+def test_new_parcels_get_in_centre_and_the_geopackage_extent_stays_true(
+        tmp_path, user_dir, editors, store_url):  # noqa: F811
+    folder = write_items_plan(tmp_path / "src", items_csv=_more_parcels_csv())
+    store = open_store(store_url)
+    gpkg = "://" not in store_url
+    if gpkg:
+        with closing(sqlite3.connect(store_url)) as con:
+            extent0 = con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents "
+                                  "WHERE table_name = 'tracker_parcels'").fetchone()
+        assert extent0[2] < 121.506                      # the east parcel lies beyond it
+    plans.add_plan(folder, store=store, editor=login(store, "alice"),
+                   base_version=store.tracker_version(), **_check(store, "synth30i"))
+
+    parcels = store.parcels().set_index("id")
+    new = ["p_synth_centre", "p_synth_east", "p_synth_new"]
+    # computed from the outline as for the shipped parcels (tools/build_data.py)
+    assert parcels.loc[new, "in_centre"].tolist() == [True, False, False]
+    zones = plans.zones_layer()
+    assert parcels.loc[new, "in_centre"].tolist() == in_centre(parcels.loc[new], zones).tolist()
+    # the same kind of value as the shipped parcels' (a JSON boolean), a project has none
+    shipped = parcels.drop(index=new)["in_centre"]
+    assert {type(v) for v in shipped} == {type(v) for v in parcels.loc[new, "in_centre"]} == {bool}
+    assert store.item("x_synth_project")["attrs"]["in_centre"] is None
+
+    if gpkg:
+        store.dispose()
+        gdal = pyogrio.read_dataframe(store_url, layer="tracker_parcels")
+        assert set(new) <= set(gdal["id"])
+        bounds = tuple(gdal.total_bounds)
+        with closing(sqlite3.connect(store_url)) as con:
+            rows = dict((r[0], r[1:]) for r in con.execute(
+                "SELECT table_name, min_x, min_y, max_x, max_y, last_change FROM gpkg_contents "
+                "WHERE table_name IN ('tracker_parcels', 'tracker_parcels_status')"))
+        for table in ("tracker_parcels", "tracker_parcels_status"):
+            assert rows[table][:4] == pytest.approx(bounds, abs=0), table
+        assert rows["tracker_parcels"][2] == 121.508     # grown to take the east parcel
+        assert rows["tracker_parcels"][:4] != extent0
+        assert dt.datetime.strptime(rows["tracker_parcels"][4], "%Y-%m-%dT%H:%M:%S.%fZ")
+        # GDAL reads the same extent from the file
+        info = pyogrio.read_info(store_url, layer="tracker_parcels")
+        assert tuple(info["total_bounds"]) == pytest.approx(bounds, abs=0)
+        with closing(sqlite3.connect(store_url)) as con:
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    else:
+        store.dispose()
+    assert shapely.from_wkt(CENTRE_WKT).equals(parcels.at["p_synth_centre", "geometry"])
