@@ -16,6 +16,9 @@ too: that is a write, so it needs a logged-in editor (``--editor NAME``; the pas
 is read before the folder is checked; if another editor changes the tracker meanwhile, the
 store refuses the write, naming them, and nothing is added. ``--dry-run`` checks the folder
 and says what would be added, with no editor and no write.
+
+An add killed after the store's write but before the folder was in place is finished by
+running the same command again (:func:`songnan_geo.plan.registry.add_plan`, "Crash safety").
 """
 from __future__ import annotations
 
@@ -49,27 +52,33 @@ def _add(args) -> int:
     from songnan_geo.store.tracker import TrackerError, open_store  # noqa: PLC0415
 
     try:
-        brings_items = plans.read_plan(args.folder).items_path is not None
+        meta = plans.read_plan(args.folder)
     except plans.PlanError:
-        brings_items = False  # the checks below list the folder's problems
+        meta = None  # the checks below list the folder's problems
     store = base_version = None
-    known = plans.known_item_ids()
+    known, resumed = plans.known_item_ids(), set()
     try:
-        if brings_items:
+        if meta is not None and meta.items_path is not None:
             data_dir = str(config.data_dir())
             store = open_store(data_dir=data_dir)
             # the version the items are checked against, read before the folder is checked
             base_version = store.tracker_version()
-            known |= set(store.items()["id"])
+            tracker_items = store.items()
+            known = plans.item_ids_known_before(meta.id, tracker_items)
+            resumed = set(tracker_items["id"]) - known   # left by an interrupted add of it
         check = dict(known_items=known, zones=plans.zone_ids(), town=plans.town_outline())
         plan = plans.add_plan(args.folder, dry_run=True, **check)
-        items, outlines = plan_items.new_item_records(plan)
+        items, outlines = plan_items.new_item_records(plan, plans.zones_layer())
         if args.dry_run:
             print(f"dry run: plan {plan.id} ({plan.period_start}–{plan.period_end}) would be "
                   f"added with {len(plan.targets())} target(s) and {len(items)} new item(s):")
             for it in items:
                 print(f"  {it['id']}\t{it['kind']}\t{it['name']}\t{it['status']} "
                       f"({it['status_date']})\t{'outline' if it['id'] in outlines else '-'}")
+            if resumed:
+                print(f"the tracker holds {', '.join(sorted(resumed))} from an earlier, "
+                      f"interrupted 'plan add {plan.id}': they are not written again, and the "
+                      "folder is added only if they are exactly these items.")
             return 0
         editor = None
         if items:
@@ -90,7 +99,11 @@ def _add(args) -> int:
         if store is not None:
             store.dispose()
     print(f"{plan.id}\t{plan.period_start}–{plan.period_end}\t{plan.name(args.lang)}\t{plan.folder}")
-    if items:
+    if items and resumed:
+        print(f"the tracker had the {len(items)} new item(s) from an earlier, interrupted "
+              f"'plan add {plan.id}' already; the plan folder is now in place: "
+              + ", ".join(it["id"] for it in items))
+    elif items:
         print(f"added {len(items)} new item(s) to the tracker as {editor.username}: "
               + ", ".join(it["id"] for it in items))
     return 0

@@ -115,13 +115,15 @@ def check_item_rows(frame: pd.DataFrame, file_name: str, known_items, zones, tow
     return seen
 
 
-def new_item_records(plan) -> tuple[list[dict], dict]:
+def new_item_records(plan, zones) -> tuple[list[dict], dict]:
     """The plan's own new items as tracker rows, and the new parcels' outlines.
 
     Parameters
     ----------
     plan : songnan_geo.plan.registry.Plan
         A validated plan (its ``targets()`` and ``new_items()``).
+    zones : GeoDataFrame
+        The zones layer (``id``, ``kind``; EPSG:4326), for ``in_centre``.
 
     Returns
     -------
@@ -131,14 +133,20 @@ def new_item_records(plan) -> tuple[list[dict], dict]:
         (``targets.csv``, else none), the status it starts with (``status``, ``status_date``)
         and ``attrs`` (``plan_id``: the plan that brought it; ``plan_quote``, ``status_source``,
         ``zone_id``, ``source``, ``accuracy_m`` in metres, ``estimated``, ``area_m2`` of the
-        outline in square metres or None, ``note``). ``outlines``: parcel id → MultiPolygon in
-        EPSG:4326.
+        outline in square metres or None, ``in_centre``, ``note``). ``outlines``: parcel id →
+        MultiPolygon in EPSG:4326.
+
+        ``in_centre`` is computed as for the shipped parcels (``tools/build_data.py``:
+        :func:`songnan_geo.plan.zones.in_centre`, the outline intersects a zone of kind
+        ``centre``, in the town's metric CRS): True or False for a parcel with an outline;
+        None (not known) for a parcel without one, and for a project.
     """
     import geopandas as gpd  # noqa: PLC0415
     import shapely  # noqa: PLC0415
     from shapely.geometry import MultiPolygon  # noqa: PLC0415
 
     from songnan_geo.coords.crs import STORAGE_CRS, area_m2  # noqa: PLC0415
+    from songnan_geo.plan.zones import in_centre  # noqa: PLC0415
 
     targets = plan.targets().set_index("item_id")
     items, outlines = [], {}
@@ -148,11 +156,13 @@ def new_item_records(plan) -> tuple[list[dict], dict]:
         if geom is not None:
             geom = geom if geom.geom_type == "MultiPolygon" else MultiPolygon([geom])
             outlines[row["id"]] = geom
-            area = float(area_m2(gpd.GeoDataFrame(geometry=[geom], crs=STORAGE_CRS)).iloc[0])
+            one = gpd.GeoDataFrame(geometry=[geom], crs=STORAGE_CRS)
+            area = float(area_m2(one).iloc[0])
+            centre = bool(in_centre(one, zones).iloc[0])
         attrs = {"plan_id": plan.id,
                  "plan_quote": target["plan_quote"] if target is not None else None,
                  "status_source": row["status_source"], "planned_use": row["category"] or None,
-                 "zone_id": row["zone_id"] or None, "in_centre": None,
+                 "zone_id": row["zone_id"] or None, "in_centre": centre if geom is not None else None,
                  "area_m2": round(area, 1) if geom is not None else None,
                  "source": row["source"],
                  "accuracy_m": float(row["accuracy_m"]) if row["accuracy_m"] else None,

@@ -173,13 +173,15 @@ def user_plans_dir() -> Path:
 
 
 def _plan_folders() -> dict[str, Path]:
-    """Plan id → folder; a user plan never shadows a repository plan of the same id."""
+    """Plan id → folder; a user plan never shadows a repository plan of the same id. Hidden
+    folders (``.<id>.adding``: :func:`add_plan`'s temporary copy, left by a killed add) are
+    not plans."""
     out: dict[str, Path] = {}
     for root in (REPO_PLANS_DIR, user_plans_dir()):
         if not root.is_dir():
             continue
         for sub in sorted(root.iterdir()):
-            if (sub / "plan.json").is_file() and sub.name not in out:
+            if not sub.name.startswith(".") and (sub / "plan.json").is_file() and sub.name not in out:
                 out[sub.name] = sub
     return out
 
@@ -435,11 +437,30 @@ def known_item_ids(layers_dir: str | Path | None = None) -> set[str]:
     return ids
 
 
-def zone_ids(layers_dir: str | Path | None = None) -> set[str]:
-    """Ids of the zones layer."""
+def item_ids_known_before(plan_id: str, tracker_items: pd.DataFrame,
+                          layers_dir: str | Path | None = None) -> set[str]:
+    """Ids the new items of plan ``plan_id`` may not reuse: :func:`known_item_ids` and the
+    tracker's items (``tracker_items``, :meth:`songnan_geo.store.tracker.TrackerStore.items`),
+    except the tracker's items brought by this same plan (``plan_id``), which a ``plan add``
+    of it killed before its folder was in place leaves behind. The store then takes them only
+    if they are exactly the folder's (:meth:`~songnan_geo.store.tracker.TrackerStore.add_items`),
+    and :func:`add_plan` finishes the folder step; once the folder is in place the plan's id is
+    taken and its items are known by :func:`known_item_ids`."""
+    brought = (tracker_items["plan_id"] if "plan_id" in tracker_items.columns
+               else pd.Series(None, index=tracker_items.index, dtype=object))
+    return known_item_ids(layers_dir) | set(tracker_items["id"][brought != plan_id])
+
+
+def zones_layer(layers_dir: str | Path | None = None):
+    """The zones layer (GeoDataFrame, EPSG:4326, ``id`` and ``kind``)."""
     from songnan_geo.layers.io import load_layer
 
-    return set(load_layer("zones", layers_dir or config.data_dir())["id"])
+    return load_layer("zones", layers_dir or config.data_dir())
+
+
+def zone_ids(layers_dir: str | Path | None = None) -> set[str]:
+    """Ids of the zones layer."""
+    return set(zones_layer(layers_dir)["id"])
 
 
 def town_outline(layers_dir: str | Path | None = None):
@@ -451,7 +472,7 @@ def town_outline(layers_dir: str | Path | None = None):
 
 def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=None,
              zones=None, town=None, store=None, editor=None, base_version: int | None = None,
-             dry_run: bool = False) -> Plan:
+             dry_run: bool = False, zone_layer=None) -> Plan:
     """Validate ``folder`` (every problem listed, nothing copied on a problem) and copy it to
     ``dest`` (default :func:`user_plans_dir`) as ``<dest>/<id>``; return the added plan.
 
@@ -461,9 +482,21 @@ def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=
     read before the folder was checked): a store that changed meanwhile, or a missing editor,
     refuses the write and nothing is added, neither the items nor the folder.
 
-    The copy is made in a temporary folder beside the target and renamed into place after the
-    store's write, so a crash leaves either no plan or the whole plan. With ``dry_run`` the
-    folder is only checked (the plan returned is the folder's; nothing is written).
+    ``zone_layer`` (default :func:`zones_layer`) gives the new parcels' ``in_centre``
+    (:func:`songnan_geo.plan.items.new_item_records`).
+
+    Crash safety: the copy is made in a temporary folder beside the target, the store's write
+    (one transaction) follows, and the folder is renamed into place last (one ``rename``). A
+    process killed (``kill -9``) before the store's commit changes nothing that counts (a
+    stale temporary copy is replaced by the next run); killed after the commit but before the
+    rename, it leaves the items in the store without their folder. Running the same
+    ``plan add`` again then finishes it: the items brought by this plan are not counted as
+    existing (:func:`item_ids_known_before`), and the store writes nothing when it holds
+    exactly this folder's items (same fields, first history row and outline; later status
+    changes kept) and returns no ids, so only the folder step is made. An editor and a
+    current ``base_version`` are needed for that run too; a folder whose items differ from
+    the stored ones is refused and nothing changes. With ``dry_run`` the folder is only
+    checked (the plan returned is the folder's; nothing is written).
     """
     dest = Path(dest) if dest else user_plans_dir()
     existing = set(_plan_folders()) | ({p.name for p in dest.iterdir()} if dest.is_dir() else set())
@@ -471,7 +504,8 @@ def add_plan(folder: str | Path, *, dest: str | Path | None = None, known_items=
                                 existing_ids=existing, town=town)
     if dry_run:
         return plan
-    items, outlines = plan_items.new_item_records(plan)
+    items, outlines = plan_items.new_item_records(
+        plan, zone_layer if zone_layer is not None else zones_layer())
     if items and (store is None or base_version is None):
         raise ValueError(f"plan {plan.id} brings {len(items)} new item(s): pass the tracker "
                          "store, the editor and the store's base_version to add them.")

@@ -132,6 +132,25 @@ def _gpkg_blob_to_wkb(blob: bytes) -> bytes:
     return blob[8 + envelope:]
 
 
+def _first_note(note: str, item: dict) -> str:
+    """The note of a new item's first history row: ``note`` and the item's status source."""
+    source = item["attrs"].get("status_source") or ""
+    return f"{note}：{source}" if note and source else note or source
+
+
+def _update_gpkg_extent(conn) -> None:
+    """Set the extent of ``tracker_parcels`` and of its status view in ``gpkg_contents`` to the
+    bounds of every stored outline (EPSG:4326 degrees), in the write transaction ``conn`` (the
+    ``ST_Min*``/``ST_Max*`` functions of :func:`_gpkg_functions` registered on it)."""
+    bound = "(SELECT {}(ST_{}(geom)) FROM tracker_parcels)"
+    conn.execute(text(
+        f"UPDATE gpkg_contents SET min_x = {bound.format('min', 'MinX')}, "
+        f"min_y = {bound.format('min', 'MinY')}, max_x = {bound.format('max', 'MaxX')}, "
+        f"max_y = {bound.format('max', 'MaxY')}, "
+        "last_change = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+        "WHERE table_name IN ('tracker_parcels', 'tracker_parcels_status')"))
+
+
 # --------------------------------------------------------------------------- the store
 
 class TrackerStore(Database):
@@ -206,12 +225,7 @@ class TrackerStore(Database):
 
     def _parcels(self, conn) -> gpd.GeoDataFrame:
         items = self._items(conn, "parcel", expand=True)
-        if self.dialect == "sqlite":
-            rows = conn.execute(text("SELECT id, geom FROM tracker_parcels")).all()
-            geoms = {r[0]: shapely.from_wkb(_gpkg_blob_to_wkb(r[1])) for r in rows}
-        else:
-            rows = conn.execute(text("SELECT id, ST_AsBinary(geom) FROM tracker_parcels")).all()
-            geoms = {r[0]: shapely.from_wkb(bytes(r[1])) for r in rows}
+        geoms = self._outlines(conn)
         items = items.assign(status_as_of=items["status_date"])
         cols = ["id", "name", "name_en", "status", "status_as_of", "status_source", "plan_target",
                 "plan_deadline", "plan_quote", "planned_use", "area_m2", "zone_id", "in_centre",
@@ -332,11 +346,28 @@ class TrackerStore(Database):
         Returns
         -------
         list of str
-            The ids added.
+            The ids added; empty when an earlier call wrote these very items already (below).
 
         Raises
         ------
         songnan_geo.auth.EditorRequiredError, TrackerChangedError
+
+        Notes
+        -----
+        Finishing an interrupted ``plan add``: the store's write comes before the plan folder is
+        renamed into place (:func:`songnan_geo.plan.registry.add_plan`), so a process killed
+        between the two leaves the items here without their folder. When every id of ``items``
+        is in the store already, the store's items brought by their plan (``attrs["plan_id"]``)
+        are exactly these ids, and each was written as ``items`` would write it (the same fields
+        and ``attrs``, the same first history row, the same outline or none; later status
+        changes by anyone are kept), nothing is written and ``[]`` is returned: the caller then
+        only finishes its own step. The editor and ``base_version`` are checked first all the
+        same. Stored items of the same plan that differ (or are not exactly these ids), or any
+        other existing id, refuse the write (:class:`TrackerChangedError`).
+
+        On a GeoPackage the extent of ``tracker_parcels`` (and of its status view) in
+        ``gpkg_contents`` is computed again from every outline in the same transaction, so GIS
+        clients see the new parcels inside the layer's extent.
         """
         editor = auth.require_editor(editor)
         if isinstance(base_version, bool) or not isinstance(base_version, int):
@@ -353,10 +384,19 @@ class TrackerStore(Database):
                 raise TrackerChangedError(msg("tracker_changed", base=base_version,
                                               current=current, editor=latest[1],
                                               time=format_time(latest[2])))
-            taken = [r[0] for r in conn.execute(text("SELECT id FROM tracker_items")).all()
-                     if r[0] in set(ids)]
+            rows = {r["id"]: dict(r) for r in
+                    conn.execute(text("SELECT * FROM tracker_items")).mappings()}
+            taken = sorted(set(ids) & set(rows))
+            plan_ids = {it["attrs"].get("plan_id") for it in items} - {None}
+            claimed = sorted(i for i, r in rows.items()
+                             if json.loads(r["attrs"]).get("plan_id") in plan_ids)
+            if claimed and self._written_before(conn, items, outlines, note, rows, claimed):
+                return []
+            if claimed:
+                raise TrackerChangedError(msg("tracker_plan_items_differ", ids=claimed,
+                                              plan=sorted(plan_ids)[0]))
             if taken:
-                raise TrackerChangedError(msg("tracker_items_exist", ids=sorted(taken)))
+                raise TrackerChangedError(msg("tracker_items_exist", ids=taken))
             if any(it["grp"] not in ("parcel", "table5", "fyp14") for it in items):
                 store_schema.widen_grp_check(conn, self.dialect)
             now = self.now_iso()
@@ -370,15 +410,13 @@ class TrackerStore(Database):
                     ":attrs)"),
                     {**it, "user": editor.username, "now": now,
                      "attrs": json.dumps(it["attrs"], ensure_ascii=False)})
-                source = it["attrs"].get("status_source") or ""
                 conn.execute(text(
                     "INSERT INTO tracker_history (item_id, version, effective_date, recorded_at, "
                     "from_status, to_status, username, note, doc_no, is_correction, "
                     "correction_reason) VALUES (:id, 1, :eff, :now, NULL, :to, :user, :note, '', "
                     "0, NULL)"),
                     dict(id=it["id"], eff=it["status_date"], now=now, to=it["status"],
-                         user=editor.username,
-                         note=f"{note}：{source}" if note and source else note or source))
+                         user=editor.username, note=_first_note(note, it)))
             if outlines and self.dialect == "sqlite":
                 _gpkg_functions(conn.conn.connection.driver_connection)
             for pid, geom in outlines.items():
@@ -389,8 +427,44 @@ class TrackerStore(Database):
                     conn.execute(text("INSERT INTO tracker_parcels (id, geom) "
                                       "VALUES (:id, ST_GeomFromWKB(:wkb, 4326))"),
                                  {"id": pid, "wkb": shapely.to_wkb(geom)})
+            if outlines and self.dialect == "sqlite":
+                _update_gpkg_extent(conn)
             conn.commit_now()
         return ids
+
+    def _outlines(self, conn) -> dict:
+        """Parcel id → stored outline (shapely, EPSG:4326), for every parcel that has one."""
+        if self.dialect == "sqlite":
+            rows = conn.execute(text("SELECT id, geom FROM tracker_parcels")).all()
+            return {r[0]: shapely.from_wkb(_gpkg_blob_to_wkb(r[1])) for r in rows}
+        rows = conn.execute(text("SELECT id, ST_AsBinary(geom) FROM tracker_parcels")).all()
+        return {r[0]: shapely.from_wkb(bytes(r[1])) for r in rows}
+
+    def _written_before(self, conn, items: list[dict], outlines: dict, note: str, rows: dict,
+                        claimed: list[str]) -> bool:
+        """True when ``items`` are in the store exactly as :meth:`add_items` writes them, and
+        they are all the store holds for their plan (``claimed``: the ids whose ``attrs`` name
+        it; ``rows``: every item row by id). See :meth:`add_items`, Notes."""
+        ids = {it["id"] for it in items}
+        if set(claimed) != ids or len({it["attrs"].get("plan_id") for it in items}) != 1:
+            return False
+        first = {r[0]: tuple(r[1:]) for r in conn.execute(text(
+            "SELECT item_id, from_status, to_status, effective_date, note FROM tracker_history "
+            "WHERE version = 1")).all() if r[0] in ids}
+        stored = {i: g for i, g in self._outlines(conn).items() if i in ids}
+        if set(stored) != set(outlines) or any(
+                not shapely.equals_exact(stored[i], g, tolerance=0) for i, g in outlines.items()):
+            return False
+        same = ("kind", "grp", "workflow", "name", "name_en", "category", "plan_target",
+                "target_status", "target_rule", "plan_deadline")
+        for it in items:
+            row = rows[it["id"]]
+            attrs = json.loads(json.dumps(it["attrs"], ensure_ascii=False))
+            if (any(row[k] != it[k] for k in same) or json.loads(row["attrs"]) != attrs
+                    or first.get(it["id"]) != (None, it["status"], it["status_date"],
+                                               _first_note(note, it))):
+                return False
+        return True
 
     # ---------------------------------------------------------------- login failures (auth)
 

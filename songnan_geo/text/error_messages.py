@@ -605,6 +605,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the tracker has items {ids:reprs} already; nothing was added",
         "zh": "进度跟踪中已有对象 {ids:reprs}；未添加任何内容",
     },
+    "tracker_plan_items_differ": {
+        "en": "the tracker has items {ids:reprs} of plan {plan!r} already, from an earlier plan "
+              "add that did not finish, and they are not exactly this folder's new items; "
+              "nothing was added. Add the folder as it was then to finish that add",
+        "zh": "进度跟踪中已有规划 {plan!r} 的对象 {ids:reprs}（来自此前未完成的规划添加），且与本文件夹的"
+              "新对象不完全相同；未添加任何内容。请用当时的文件夹重新添加以完成那次添加",
+    },
     # ---------------------------------------------------------------- evaluation texts (evaluation_store)
     "eval_problems": {"en": "{problems:semi}. Nothing was saved.", "zh": "{problems:semi}。未保存任何内容。"},
     "eval_part_unknown": {
