@@ -3,7 +3,7 @@
 A page reads its widgets, makes one package call and renders the result; what it shares with the
 other pages lives here:
 
-- :func:`page_context` — the UI language, the layers and manifest ``app.py`` loaded and the
+- :func:`page_context` — the UI language, the layers and manifest ``app_main.py`` loaded and the
   basemap chosen in the sidebar (instead of reading ``st.session_state`` on every page);
 - :func:`stores_or_stop` / :func:`stores_or_none` — the tracker's database
   (:func:`songnan_ui.stores.open_stores`), or a message saying what to fix;
@@ -31,7 +31,7 @@ DEFAULT_BASEMAP = "blank"
 
 @dataclass(frozen=True)
 class PageContext:
-    """What ``app.py`` put into the session for every page.
+    """What ``app_main.py`` put into the session for every page.
 
     Attributes
     ----------

@@ -32,7 +32,7 @@ os.environ["SONGNAN_USER_DIR"] = tempfile.mkdtemp(prefix="songnan-test-user-")
 os.environ.pop("SONGNAN_DATA_DIR", None)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-APP_PATH = REPO_ROOT / "app.py"
+APP_PATH = REPO_ROOT / "app_main.py"
 DATA_DIR = REPO_ROOT / "data" / "geo"
 ARTIFACTS = REPO_ROOT / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,10 +104,10 @@ def python_child(code: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, timeout=120)
 
 def app_page_paths() -> dict[str, str]:
-    """Page files registered in app.py with ``st.Page("<path>.py", ...)``, by file stem.
+    """Page files registered in app_main.py with ``st.Page("<path>.py", ...)``, by file stem.
 
-    Read from app.py so the tests follow the pages wherever they live (e.g. ``pages/`` or
-    another folder).
+    Read from app_main.py (the Streamlit script ``app.py`` serves) so the tests follow the pages
+    wherever they live (e.g. ``pages/`` or another folder).
     """
     src = APP_PATH.read_text(encoding="utf-8")
     paths = re.findall(r"st\.Page\(\s*[\"']([^\"']+\.py)[\"']", src)
@@ -123,7 +123,8 @@ def free_port() -> int:
 
 
 def start_streamlit(port: int, log_path: Path) -> subprocess.Popen:
-    """Start ``python -m streamlit run app.py`` from the repo root in its own process group."""
+    """Start ``python -m streamlit run app.py`` from the repo root in its own process group
+    (the server of :mod:`app`: ``app_main.py`` per session, the warm-up at start)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", PYTHONUNBUFFERED="1")
     log = open(log_path, "wb")
@@ -362,7 +363,7 @@ def _pages_found_by_file_name() -> set[str]:
 
 
 def open_page(page: str, lang: str = "zh"):
-    """A fresh AppTest of app.py in ``lang`` on ``page`` (a path in app_pages/).
+    """A fresh AppTest of app_main.py in ``lang`` on ``page`` (a path in app_pages/).
 
     One run of the page itself where AppTest can find it by its file name (the language set in
     the session before it, as the sidebar's radio keeps it); otherwise the default page first.

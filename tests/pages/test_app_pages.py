@@ -1,6 +1,6 @@
 """Every page of the Streamlit app, run headless with streamlit.testing.v1.AppTest.
 
-AppTest executes app.py in this process (app root = repo root), so what a user sees is
+AppTest executes app_main.py in this process (app root = repo root), so what a user sees is
 asserted without a browser: titles, the "estimated data" banner, the sidebar summary,
 the language switch, the catalogue's per-layer numbers and the parcels table, and that a
 broken data file shows the validation problems instead of a traceback.
@@ -29,7 +29,7 @@ LAYERS = list(MANIFEST["layers"])
 
 
 def _page(stem: str) -> str:
-    assert stem in PAGES, f"app.py registers no st.Page for '{stem}.py' (found: {PAGES})"
+    assert stem in PAGES, f"app_main.py registers no st.Page for '{stem}.py' (found: {PAGES})"
     return PAGES[stem]
 
 
@@ -46,8 +46,8 @@ def _assert_sidebar_present(at: AppTest, lang: str) -> None:
     """The shared sidebar (language, basemap, layer summary) is on every page."""
     keys = [w.key for w in at.sidebar.radio]
     assert "lang" in keys, (
-        "the sidebar's language radio is missing on this page: app.py did not run before it. "
-        "One known cause: Streamlit treats a folder named 'pages/' next to app.py as an "
+        "the sidebar's language radio is missing on this page: app_main.py did not run before it. "
+        "One known cause: Streamlit treats a folder named 'pages/' next to the main script as an "
         "old-style multipage app and may run a page file on its own; keep st.navigation "
         "pages in a folder with another name (e.g. 'app_pages/').")
     assert [s.value for s in at.sidebar.subheader] == [t("summary", lang)]

@@ -19,7 +19,7 @@ LAYERS = load_all_layers(DATA_DIR)
 
 @pytest.fixture
 def at() -> AppTest:
-    assert PAGE, "app.py registers no st.Page for app_pages/briefing.py"
+    assert PAGE, "app_main.py registers no st.Page for app_pages/briefing.py"
     return open_page(PAGE)
 
 

@@ -1,4 +1,4 @@
-"""Where Streamlit may be imported: app.py, app_pages/ and the shared widgets of songnan_ui/.
+"""Where Streamlit may be imported: app.py, app_main.py, app_pages/ and the shared widgets of songnan_ui/.
 
 songnan_geo stays free of Streamlit (usable from the command line and tests), pages never
 import each other, and songnan_ui imports no page.
