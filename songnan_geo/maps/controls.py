@@ -2,9 +2,10 @@
 
 :class:`Legend` (foldable, follows the layer control), :class:`FitTown` (the first view, fitted
 into the room the controls leave), :class:`NameLabels` (names where they fit),
-:class:`Attribution`, :class:`MapControl` (a box of text), :class:`KeepOverlayChoices` and
-:class:`PageStyle` (the CSS). Data text reaches their scripts only through
-:func:`songnan_geo.text.safe_text.js_literal` and their HTML only through
+:class:`Attribution`, :class:`MapControl` (a box of text), :class:`PopupCards` (a layer's
+popups, sent once), :class:`KeepOverlayChoices` and :class:`PageStyle` (the CSS). Data text
+reaches their scripts only through :func:`songnan_geo.text.safe_text.js_literal` and their HTML
+only through
 :func:`~songnan_geo.text.safe_text.html_text`.
 """
 from __future__ import annotations
@@ -387,6 +388,44 @@ class MapControl(MacroElement):
         # Written into the script as JS literals (never as Jinja2 source: see safe_text).
         self.content_js, self.position_js = js_literal(str(content)), js_literal(position)
         self.css_class_js = js_literal(str(css_class))
+
+class PopupCards(MacroElement):
+    """The popups of one GeoJSON layer: each feature's card, sent once as ``{feature id: HTML}``.
+
+    Added as a child of a :class:`folium.GeoJson`. Leaflet builds a popup only when it opens, from
+    the card of the clicked feature's ``id``. The cards are written with
+    :func:`~songnan_geo.text.safe_text.js_literal` (UTF-8, ``< > & ' { }`` escaped) in one object,
+    not one ``\\uXXXX``-escaped property per feature (folium's ``GeoJsonPopup``): a Chinese card
+    is about a third of the characters, and the overview's map about half (issue 16, first map).
+
+    Parameters
+    ----------
+    cards : dict of str to str
+        Card HTML by feature id; every data text in it already escaped
+        (:func:`songnan_geo.maps.popups.popup_html`). The HTML is assigned as the popup's content.
+    css_class : str
+        Class of the popup's wrapper.
+    max_width_px : int
+        Widest a popup may grow, in CSS pixels.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var cards = {{ this.cards_js }};
+            {{ this._parent.get_name() }}.bindPopup(function (layer) {
+                return cards[layer.feature.id] || "";
+            }, {className: {{ this.css_class_js }}, maxWidth: {{ this.max_width_px }}});
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, cards: dict[str, str], css_class: str = "sn-popup-wrap", max_width_px: int = 380):
+        super().__init__()
+        self._name = "PopupCards"
+        self.cards = dict(cards)
+        self.cards_js = js_literal({str(k): str(v) for k, v in self.cards.items()})
+        self.css_class_js, self.max_width_px = js_literal(str(css_class)), int(max_width_px)
 
 class KeepOverlayChoices(MacroElement):
     """Keeps the planner's on/off choice of overlays across st_folium updates.

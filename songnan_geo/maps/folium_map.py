@@ -21,13 +21,15 @@ Safety: every text from data or manifest is escaped here with
 ``{ } $ \\ `` ` `` as character references. The second part matters because branca renders the
 script of every map element once more as Jinja2 template source (a name ``{{ 7*191 }}`` would
 be evaluated on the server, ``{#`` would break the page); with no ``{`` in any data text no
-Jinja2 delimiter can form. Folium's ``GeoJsonPopup``/``GeoJsonTooltip`` insert property
-values into ``innerHTML`` as they are (no escaping, no un-escaping), so each feature
-carries its pre-escaped popup and tooltip HTML in the hidden properties ``_popup`` and
-``_tooltip``, and no other data text: a feature's ``id`` is kept only when plain
-(letters, digits, ``_.:-``), else replaced by its row number. The GeoJSON is embedded with
-Jinja's ``tojson`` (``<``, ``>``, ``&``, ``'`` escaped, so nothing closes the ``<script>``);
-this module's own elements write data with :func:`songnan_geo.text.safe_text.js_literal`.
+Jinja2 delimiter can form. Folium's ``GeoJsonTooltip`` inserts property values into
+``innerHTML`` as they are (no escaping, no un-escaping), so each feature carries its
+pre-escaped tooltip HTML in the hidden property ``_tooltip`` and no other data text; its
+popup card, pre-escaped the same way, travels in the layer's one
+:class:`~songnan_geo.maps.controls.PopupCards` object (by feature id). A feature's ``id`` is
+kept only when plain (letters, digits, ``_.:-``), else replaced by its row number. The
+GeoJSON is embedded with Jinja's ``tojson`` (``<``, ``>``, ``&``, ``'`` escaped, so nothing
+closes the ``<script>``); this module's own elements write data with
+:func:`songnan_geo.text.safe_text.js_literal`.
 
 Offline: the page references only Leaflet's JS and CSS, at ``asset_base_url`` (served
 by the app, see :mod:`songnan_geo.maps.assets`). Tile URLs appear only when an online
@@ -68,9 +70,10 @@ from songnan_geo.maps.controls import (
     MapControl,
     NameLabels,
     PageStyle,
+    PopupCards,
     legend_section,
 )
-from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY, feature_name, plain_value, popup_html
+from songnan_geo.maps.popups import TOOLTIP_PROPERTY, feature_name, plain_value, popup_html
 from songnan_geo.maps.styles import feature_style, geom_kind
 from songnan_geo.maps.symbols import ShapeMarker, ShapeMarkers
 from songnan_geo.text import i18n
@@ -80,7 +83,7 @@ __all__ = [
     "LABEL_MIN_ZOOM", "asset_urls", "build_map",
     # Names that lived here before the split (issue 12), re-exported for callers that other
     # branches still write against; new code imports them from their own modules.
-    "BASEMAPS", "CLICK_OBJECTS", "KeepOverlayChoices", "MapControl", "POPUP_PROPERTY", "TOOLTIP_PROPERTY",
+    "BASEMAPS", "CLICK_OBJECTS", "KeepOverlayChoices", "MapControl", "PopupCards", "TOOLTIP_PROPERTY",
     "basemap_datum", "basemap_title", "clicked_lonlat", "feature_style", "new_click", "pending_point",
     "popup_html",
 ]
@@ -106,10 +109,10 @@ def _prepare(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return to_storage_crs(gdf, arg)  # raises, naming arg, when the CRS is missing
 
 def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str,
-                        lang: str) -> tuple[dict, dict, bool]:
-    """GeoJSON for folium with only id/layer and the escaped HTML as properties.
+                        lang: str) -> tuple[dict, dict, dict, bool]:
+    """GeoJSON for folium with only id/layer and the escaped tooltip as properties.
 
-    Returns ``(collection, styles by feature id, has_points)``.
+    Returns ``(collection, styles by feature id, popup cards by feature id, has_points)``.
     """
     geom_col = gdf.geometry.name
     cols = [c for c in gdf.columns if c != geom_col]
@@ -118,7 +121,7 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
     # GeoJSON): only plain ids are used, else the row number (see safe_text).
     use_ids = (len(ids) == len(gdf) and all(isinstance(v, str) and _PLAIN_ID_RE.match(v) for v in ids)
                and len(set(ids)) == len(ids))
-    features, styles, has_points = [], {}, False
+    features, styles, cards, has_points = [], {}, {}, False
     rows = gdf[cols].itertuples(index=False, name=None)
     for i, (geom, row) in enumerate(zip(gdf.geometry, rows)):
         if geom is None or geom.is_empty:
@@ -128,6 +131,7 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
         gtype = geom.geom_type
         has_points = has_points or geom_kind(gtype) == "point"
         styles[fid] = feature_style(info, props, gtype, name)
+        cards[fid] = popup_html(props, title, lang, geom_kind(gtype))
         features.append({
             "type": "Feature",
             "id": fid,
@@ -136,10 +140,9 @@ def _feature_collection(name: str, gdf: gpd.GeoDataFrame, info: dict, title: str
                 "id": fid,
                 "layer": name,
                 TOOLTIP_PROPERTY: _esc(feature_name(props, lang)),
-                POPUP_PROPERTY: popup_html(props, title, lang, geom_kind(gtype)),
             },
         })
-    return {"type": "FeatureCollection", "features": features}, styles, has_points
+    return {"type": "FeatureCollection", "features": features}, styles, cards, has_points
 
 def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "zh",
               basemap: str = "blank", visible: set[str] | None = None,
@@ -228,7 +231,7 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
         title = i18n.layer_title(info, lang)
         shown = name in visible
         group = folium.FeatureGroup(name=_esc(title), show=shown)
-        data, styles, has_points = _feature_collection(name, gdf, info, title, lang)
+        data, styles, cards, has_points = _feature_collection(name, gdf, info, title, lang)
         if data["features"]:
             radius = (info.get("style") or {}).get("radius", 6)
             # A layer made from others' data (e.g. OpenStreetMap, ODbL) names them in the map's
@@ -245,8 +248,7 @@ def build_map(layers: dict[str, gpd.GeoDataFrame], manifest: dict, lang: str = "
             )
             folium.GeoJsonTooltip(fields=[TOOLTIP_PROPERTY], labels=False, localize=False,
                                   sticky=True, class_name="sn-tooltip").add_to(gj)
-            folium.GeoJsonPopup(fields=[POPUP_PROPERTY], labels=False, localize=False,
-                                class_name="sn-popup-wrap", max_width=380).add_to(gj)
+            PopupCards(cards, css_class="sn-popup-wrap", max_width_px=380).add_to(gj)
             gj.add_to(group)
         group.add_to(m)
         id_names = {}

@@ -19,10 +19,8 @@ from songnan_geo.layers.provenance import source_in_words
 from songnan_geo.text import i18n
 from songnan_geo.text.safe_text import html_text
 
-#: Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
-# Hidden feature properties holding the pre-escaped HTML shown by Leaflet.
-POPUP_PROPERTY = "_popup"
-
+#: Hidden feature property holding the pre-escaped tooltip HTML shown by Leaflet (the popup
+#: cards travel apart: :class:`songnan_geo.maps.controls.PopupCards`).
 TOOLTIP_PROPERTY = "_tooltip"
 
 

@@ -35,10 +35,12 @@ _HTML_EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "\\": "
                              "`": "&#96;"})
 
 # In a JSON string written into a <script>: what could end the script element or form a
-# Jinja2 delimiter, and the two line terminators older JS engines reject in strings.
+# Jinja2 delimiter, the two line terminators older JS engines reject in strings, and lone
+# surrogates (not encodable as UTF-8). Every other character is written as itself: a Chinese
+# character is one character in the page, not the six of "\\uXXXX" (issue 16, map size).
 _JS_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027",
-               "{": "\\u007b", "}": "\\u007d", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-_JS_RE = re.compile("[<>&'{}\u2028\u2029]")
+               "{": "\\u007b", "}": "\\u007d"}
+_JS_RE = re.compile("[<>&'{}\u2028\u2029\ud800-\udfff]")
 
 # What makes Markdown (GFM, as Streamlit renders it) from inline text: emphasis, code, links,
 # images, HTML, entities, tables, strikethrough, headings; Streamlit's ':' directives, emoji
@@ -69,15 +71,22 @@ def html_text(text) -> str:
     return html.escape(str(text), quote=True).translate(_HTML_EXTRA)
 
 
+def _js_escape(match: re.Match) -> str:
+    char = match.group()
+    return _JS_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
 def js_literal(value) -> str:
     """``value`` (str, number, bool, None, list, dict) as a JavaScript literal for a ``<script>``.
 
     JSON, with every ``< > & '`` and ``{ }`` inside strings written as ``\\uXXXX``: it cannot
     close the script element, and no Jinja2 delimiter (``{{``, ``{%``, ``{#``) can appear in it
-    (object braces are always followed by a quote or ``}``). Non-finite floats are refused.
+    (object braces are always followed by a quote or ``}``). U+2028, U+2029 and lone surrogates
+    are escaped too; every other character is written as itself (the page is UTF-8). Non-finite
+    floats are refused.
     """
     if isinstance(value, str):
-        return _JS_RE.sub(lambda m: _JS_ESCAPES[m.group()], json.dumps(value))
+        return _JS_RE.sub(_js_escape, json.dumps(value, ensure_ascii=False))
     if value is None or isinstance(value, (bool, int, float)):
         return json.dumps(value, allow_nan=False)
     if isinstance(value, dict):

@@ -77,6 +77,16 @@ def test_js_literal_round_trips_without_script_end_or_template_syntax(s):
         safe_text.js_literal(float("inf"))
 
 
+def test_js_literal_writes_chinese_as_itself_and_escapes_what_utf8_or_old_engines_cannot_take():
+    text = "淞南镇\u2028第二行\u2029\ud800尾"
+    out = safe_text.js_literal(text)
+    assert out.startswith('"淞南镇') and "\\u6dde" not in out      # one character, not six
+    assert "\u2028" not in out and "\u2029" not in out and "\\u2028" in out and "\\u2029" in out
+    assert "\\ud800" in out
+    out.encode("utf-8")   # no lone surrogate left: the page can be sent
+    assert json.loads(out) == text
+
+
 @pytest.mark.parametrize("s", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_markdown_text_escapes_every_markdown_character(s):
     out = safe_text.markdown_text(s)

@@ -20,9 +20,9 @@ from shapely.geometry import LineString, Point, box
 from songnan_geo.layers.io import read_manifest
 from songnan_geo.maps.assets import LEAFLET_URL_PREFIX, ensure_static_assets
 from songnan_geo.maps.basemaps import BASEMAPS
-from songnan_geo.maps.controls import FitTown, Legend
+from songnan_geo.maps.controls import FitTown, Legend, PopupCards
 from songnan_geo.maps.folium_map import asset_urls, build_map
-from songnan_geo.maps.popups import POPUP_PROPERTY, TOOLTIP_PROPERTY
+from songnan_geo.maps.popups import TOOLTIP_PROPERTY
 from songnan_geo.maps.styles import feature_style
 from songnan_geo.text import i18n
 
@@ -89,6 +89,13 @@ def _geojson(m, layer):
                     child.data["features"][0]["properties"]["layer"] == layer:
                 return child
     raise AssertionError(f"no GeoJson for layer {layer}")
+
+
+def _cards(m, layer):
+    """Feature id -> popup card HTML of ``layer`` (its GeoJson's one PopupCards)."""
+    cards = [c for c in _geojson(m, layer)._children.values() if isinstance(c, PopupCards)]
+    assert len(cards) == 1, f"layer {layer} has {len(cards)} PopupCards"
+    return cards[0].cards
 
 
 def _rendered_styles(gj):
@@ -224,8 +231,8 @@ def test_without_boundary_fits_all_layers(layers, manifest):
 def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
     for lang in ("zh", "en"):
         m = build_map(layers, manifest, lang=lang)
-        feats = {f["id"]: f["properties"] for f in _geojson(m, "parcels").data["features"]}
-        card = feats["p_evil"][POPUP_PROPERTY]
+        cards = _cards(m, "parcels")
+        card = cards["p_evil"]
         popup = html.unescape(re.sub(r"<[^>]+>", "|", card))
         # facts with a value, labelled in the language; an area in hectares
         for field in ("status", "plan_deadline", "area_m2"):
@@ -241,11 +248,10 @@ def test_popup_is_a_card_of_facts_with_provenance_in_words(layers, manifest):
         assert i18n.t("card_source", lang) + i18n.t("prov_other", lang) in popup   # in words
         assert "test fixture" not in popup                                        # not as stored
         assert 'class="sn-badge"' in card and i18n.t("estimated_badge", lang) in popup
-        assert 'class="sn-badge"' not in feats["p_build"][POPUP_PROPERTY]
+        assert 'class="sn-badge"' not in cards["p_build"]
         # a status in the reader's language (the official Chinese term kept in English)
         assert ("|已出让|" if lang == "zh" else "|Land sold (已出让)|") in popup
-    facilities = {f["id"]: f["properties"] for f in _geojson(m, "facilities").data["features"]}
-    assert "Position accurate to about 20 m" in html.unescape(facilities["f_clinic"][POPUP_PROPERTY])
+    assert "Position accurate to about 20 m" in html.unescape(_cards(m, "facilities")["f_clinic"])
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -275,6 +281,20 @@ def test_popup_says_the_source_in_words_as_the_catalogue_does(lang):
     assert said("tools/x.py") == [i18n.t("card_source", lang) + i18n.t("prov_other", lang)]
 
 
+def test_popup_cards_travel_once_per_layer_in_utf8(layers, manifest):
+    m = build_map(layers, manifest, lang="zh")
+    geojsons = [c for g in _groups(m) for c in g._children.values() if isinstance(c, folium.GeoJson)]
+    for layer in ("parcels", "facilities"):
+        ids = {f["id"] for f in _geojson(m, layer).data["features"]}
+        assert set(_cards(m, layer)) == ids
+    assert all("_popup" not in f["properties"] for gj in geojsons for f in gj.data["features"])
+    page = m.get_root().render()
+    badge = i18n.t("estimated_badge", "zh")
+    assert badge in page, "Chinese card text is written as itself"
+    assert "\\u" + format(ord(badge[0]), "04x") not in page
+    assert page.count(".bindPopup(") == len(geojsons)
+
+
 def test_tooltip_is_the_name_in_the_language(layers, manifest):
     zh = build_map(layers, manifest, lang="zh")
     en = build_map(layers, manifest, lang="en")
@@ -289,18 +309,19 @@ def test_names_are_escaped_exactly_once(layers, manifest):
     props = {f["id"]: f["properties"] for f in _geojson(m, "parcels").data["features"]}["p_evil"]
     escaped = html.escape(EVIL, quote=True).replace("`", "&#96;")
     assert props[TOOLTIP_PROPERTY] == escaped
-    assert escaped in props[POPUP_PROPERTY]
+    card = _cards(m, "parcels")["p_evil"]
+    assert escaped in card
     # Unescaping once gives the literal name back: not double-escaped.
     assert html.unescape(props[TOOLTIP_PROPERTY]) == EVIL
     for bad in ("<script", "<img", "`", "'", '"' + "'"):
         assert bad not in props[TOOLTIP_PROPERTY]
     # The popup's own markup is the only markup.
-    tags = set(re.findall(r"<(\w+)", props[POPUP_PROPERTY]))
+    tags = set(re.findall(r"<(\w+)", card))
     assert tags <= {"div", "span", "table", "tr", "th", "td", "details", "summary", "p", "b"}
     en = build_map(layers, manifest, lang="en")
     props = {f["id"]: f["properties"] for f in _geojson(en, "parcels").data["features"]}["p_evil"]
     assert html.unescape(props[TOOLTIP_PROPERTY]) == EVIL_EN
-    assert "<b>" not in props[TOOLTIP_PROPERTY] and "</script>" not in props[POPUP_PROPERTY]
+    assert "<b>" not in props[TOOLTIP_PROPERTY] and "</script>" not in _cards(en, "parcels")["p_evil"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
