@@ -1,17 +1,16 @@
 """The server's start: the work the first planner's map would otherwise wait for, done at once.
 
 A cold server process pays, on its first page, for importing geopandas, folium with
-streamlit-folium and SQLAlchemy, reading every layer, opening the tracker's store and
-rendering folium's templates for the first time (about 2.4 s of CPU on the office's
-two-core server; issue 16). :func:`lifespan` (given to ``st.App`` in ``app.py``) starts
-:func:`warm_up` in a background thread when the server starts, so ``/_stcore/health``
-answers at once and the first session finds the imports done and the caches of
+streamlit-folium and SQLAlchemy, reading every layer and opening the tracker's store (about
+2 s of CPU on the office's two-core server; issue 16). :func:`lifespan` (given to
+``st.App`` in ``app.py``) starts :func:`warm_up` in a background thread when the server
+starts, so ``/_stcore/health`` answers at once and the first session finds the imports done and the caches of
 :mod:`songnan_ui.app_data` and :mod:`songnan_ui.stores` filled. A session that arrives
 during the warm-up waits only for what is still running: Python's import lock and the
 per-key locks of ``st.cache_resource`` stop any work being done twice.
 
-The warm-up renders nothing into any session and keeps no map: each page still builds
-its own from the layers (a folium map rendered twice is not repeatable). A failure here
+The warm-up renders nothing into any session and builds no map: each page builds its
+own from the layers (a folium map rendered twice is not repeatable). A failure here
 is logged and changes nothing; the page that needs the failing part shows the error in
 the UI's language.
 """
@@ -38,8 +37,10 @@ def _not_from_warm_up(record: logging.LogRecord) -> bool:
 def warm_up(lang: str = "zh") -> dict[str, float]:
     """Do once, in this process, what the first overview page in ``lang`` needs.
 
-    Imports the map stack, fills the cached layers, the sidebar summary and the store,
-    and builds and renders the overview's map once (which is then dropped).
+    Imports the map stack and fills the caches of the layers, the sidebar summary and the
+    store. The map itself is left to the page: building and rendering it costs a page about
+    0.15 s whether or not one was rendered before in the process (measured), so doing it
+    here would only compete with a first session for the CPU.
 
     Returns
     -------
@@ -72,20 +73,16 @@ def warm_up(lang: str = "zh") -> dict[str, float]:
     # and the browser then gets 404 for the component).
     import folium.plugins  # noqa: F401
 
-    from songnan_geo.maps.folium_map import build_map
-    from songnan_geo.reports.tracker import with_tracked_state
+    import songnan_geo.maps.folium_map  # noqa: F401
+    import songnan_geo.reports.tracker  # noqa: F401
     from songnan_geo.store.tracker import TrackerError
     from songnan_ui.stores import open_stores
     step("imports_map")
     try:
-        stores = open_stores()
-        layers = with_tracked_state(layers, stores.tracker.parcels(),
-                                    stores.carriers.current(layers["carrier_parks"]))
+        open_stores()   # the engine, and the schema checked or created, once per process
     except TrackerError:   # no store here: the page says so itself
         pass
     step("store")
-    build_map(layers, manifest, lang=lang).get_root().render()
-    step("map")
     return seconds
 
 

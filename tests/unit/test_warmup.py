@@ -41,7 +41,7 @@ def test_warm_up_imports_the_map_stack_and_fills_the_caches_the_first_page_reads
     done = python_child(_CHILD)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["steps"] == ["imports_data", "layers", "imports_map", "store", "map"]
+    assert out["steps"] == ["imports_data", "layers", "imports_map", "store"]
     assert out["all_timed"] and out["layers_cached"] and out["store_cached"] and out["map_stack_imported"]
     # streamlit_folium declares its map component only when a session's script imports it: a
     # warm-up that imported it would leave the browser with 404 for the component.
