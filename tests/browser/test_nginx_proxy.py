@@ -59,7 +59,7 @@ def test_first_load_through_the_proxy_under_3_mb(chromium, proxy_url):
         f"through nginx: HTTP {r['http_bytes']} B, WebSocket in {r['ws_in']} B, total {total} B, "
         f"{r['requests']} requests, map drawn {r['map_from_navigation_s']:.2f} s after navigation\n")
     assert r["paths"] >= r["expected_paths"], "the map was not drawn through the proxy"
-    assert not r["blocked"]
+    assert not r["external"]
     assert total < FIRST_LOAD_LIMIT_B, (
         f"first load {total} B through nginx; largest: "
         f"{sorted(r['by_url'].items(), key=lambda kv: -kv[1])[:5]}")
