@@ -24,7 +24,11 @@ and the tables travel over the WebSocket, not HTTP).
 
 Usage (from anywhere)::
 
-    .venv/bin/python -m benchmarks.browser_load [--runs N] [--proxy]
+    .venv/bin/python -m benchmarks.browser_load [--runs N] [--proxy] [--pin]
+
+``--pin`` keeps Chromium on one CPU and the servers on the others, as when the planners'
+browsers run on their own PCs (on one two-core machine the browser's JavaScript otherwise
+competes with the server's start for the same cores).
 
 ``--proxy`` also loads the app a second time through nginx with ``deploy/nginx/songnan.conf``
 (gzip; Debian's nginx-light) and prints the bytes transferred both ways and their ratio.
@@ -128,6 +132,9 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=1, help="server starts to measure (default 1)")
     ap.add_argument("--proxy", action="store_true",
                     help="also load through nginx with deploy/nginx/songnan.conf (gzip)")
+    ap.add_argument("--pin", action="store_true",
+                    help="browser on the last CPU, servers on the others: as when planners' "
+                         "browsers run on their own PCs, not on the server's cores")
     args = ap.parse_args()
     if not CHROMIUM.exists():
         sys.exit(f"{CHROMIUM} is missing. Install it with: apt-get install "
@@ -143,9 +150,17 @@ def main() -> int:
         compileall.compile_dir(REPO_ROOT / package, quiet=1)
     print("package bytecode compiled as after a server's first start")
 
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) < 2:
+        sys.exit("--pin needs two CPUs at least")
+    if args.pin:   # what is started now (Playwright's driver, Chromium) keeps the last CPU
+        os.sched_setaffinity(0, cpus[-1:])
     results = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        if args.pin:   # the servers started from here on get the other CPUs
+            os.sched_setaffinity(0, cpus[:-1])
+            print(f"browser on CPU {cpus[-1]}, servers on CPU {', '.join(map(str, cpus[:-1]))}")
         try:
             for i in range(args.runs):
                 r = one_run(browser, args.proxy)
